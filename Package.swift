@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// facedetail: one face photo in, production 3D assets out; and a converter between asset formats.
+///
+/// Module direction (DESIGN.md §2): Convert → Reconstruct → Formats → C targets.
+let package = Package(
+    name: "facedetail",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "facedetail", targets: ["Convert"]),
+        .library(name: "Formats", targets: ["Formats"]),
+        .library(name: "Reconstruct", targets: ["Reconstruct"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Thin C/C++ targets: a module map and the smallest shim each library needs.
+        .systemLibrary(name: "COpenEXR", path: "Sources/COpenEXR"),
+        .target(name: "CPNG", path: "Sources/CPNG", cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
+        .target(
+            name: "CAssimpBridge",
+            path: "Sources/CAssimpBridge",
+            cxxSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("assimp")]
+        ),
+        .target(
+            name: "Formats",
+            dependencies: ["CAssimpBridge", "COpenEXR", "CPNG", "CTurboJPEG", "CZlib"]
+        ),
+        .target(name: "Reconstruct", dependencies: ["Formats"]),
+        .executableTarget(
+            name: "Convert",
+            dependencies: [
+                "Formats", "Reconstruct",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "CTurboJPEG"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ConvertTests", dependencies: ["Formats", "Convert"]),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,64 @@
+import CAssimpBridge
+import Foundation
+
+/// Swift face of the C++ bridge: imports in an isolated child process, exports in memory.
+enum AssimpBackend {
+    /// "Assimp 5.2.4" (Debian's 5.2.5 reports itself so).
+    static let versionLabel: String = {
+        var buffer = [CChar](repeating: 0, count: 32)
+        fd_assimp_version(&buffer, buffer.count)
+        return "Assimp " + String(nullTerminated: buffer)
+    }()
+
+    /// Lower-case extensions Assimp imports, without dots.
+    static let importExtensions: [String] = {
+        var buffer = [CChar](repeating: 0, count: 8192)
+        fd_assimp_import_extensions(&buffer, buffer.count)
+        let list = String(nullTerminated: buffer)
+        return list.split(separator: ";").map { $0.replacingOccurrences(of: "*.", with: "").lowercased() }
+            .filter { !$0.isEmpty }.sorted()
+    }()
+
+    /// Seconds an import may take before it is taken as hung: Assimp loops forever on some
+    /// truncated files. The corpus's largest model imports in under 2 s; `FACEDETAIL_IMPORT_TIMEOUT`
+    /// overrides it for unusually large inputs.
+    static var importTimeout: Double {
+        ProcessInfo.processInfo.environment["FACEDETAIL_IMPORT_TIMEOUT"].flatMap(Double.init) ?? 60
+    }
+
+    static func importScene(at url: URL) throws -> SceneBuffer.Decoded {
+        var out = fd_buffer(data: nil, size: 0)
+        var error = [CChar](repeating: 0, count: 1024)
+        let status = fd_assimp_import(url.path, importTimeout, &out, &error, error.count)
+        defer { fd_buffer_free(&out) }
+        guard status == 0 else {
+            throw FormatError(.malformed, path: url.path, "cannot be read", cause: String(nullTerminated: error))
+        }
+        let bytes = [UInt8](UnsafeBufferPointer(start: out.data, count: out.size))
+        do {
+            return try SceneBuffer.decode(bytes)
+        } catch let error as FormatError {
+            throw error.at(url.path)
+        }
+    }
+
+    /// Runs exporter `formatID` and returns every file it wrote, by name, main file included.
+    static func export(_ asset: Asset, formatID: String, fileName: String) throws -> [(name: String, bytes: [UInt8])] {
+        let scene = SceneBuffer.encode(asset)
+        var out = fd_buffer(data: nil, size: 0)
+        var error = [CChar](repeating: 0, count: 1024)
+        let status = scene.withUnsafeBufferPointer {
+            fd_assimp_export($0.baseAddress, $0.count, formatID, fileName, &out, &error, error.count)
+        }
+        defer { fd_buffer_free(&out) }
+        guard status == 0 else {
+            throw FormatError(.writeFailed, path: fileName, "Assimp's '\(formatID)' exporter failed", cause: String(nullTerminated: error))
+        }
+        var r = ByteReader([UInt8](UnsafeBufferPointer(start: out.data, count: out.size)), what: "exported file list")
+        return try (0..<Int(r.read(UInt32.self))).map { _ in
+            let name = try r.readString()
+            let size = Int(try r.read(UInt64.self))
+            return (name, Array(try r.readBytes(size)))
+        }
+    }
+}

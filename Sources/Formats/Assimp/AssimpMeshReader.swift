@@ -1,0 +1,84 @@
+import Foundation
+
+/// Reads any mesh format Assimp imports, in an isolated child process (see the C bridge).
+///
+/// Returns the file's own unit where the format or file states one (glTF: metres; Collada: metres,
+/// as Assimp applies `<unit>`; FBX: centimetres × `UnitScaleFactor`) and nil otherwise. FBX files
+/// are turned to +Y up from their axis settings; textures embedded in the file come back in
+/// `Asset.embeddedFiles` under "<stem>_embedded<N>.<ext>".
+struct AssimpMeshReader: MeshReader {
+    func readMesh(at url: URL) throws -> Asset {
+        let size = try fileSize(url)
+        guard size > 0 else { throw FormatError(.malformed, path: url.path, "is empty") }
+        let ext = url.pathExtension.lowercased()
+        if ext == "ply" { try PLYHeaderCheck.check(url) }
+        let scene = try AssimpBackend.importScene(at: url)
+        var asset = Asset(meshes: scene.meshes, materials: scene.materials, unit: unit(of: ext, scene.metadata))
+        if ext == "fbx", let rows = FBXAxes(metadata: scene.metadata)?.toYUpRows {
+            asset.meshes = asset.meshes.map { $0.transformed(rows: rows) }
+        }
+        let stem = url.deletingPathExtension().lastPathComponent
+        for (index, texture) in scene.embedded.enumerated() {
+            let hint = texture.hint.isEmpty ? "bin" : texture.hint.lowercased()
+            let name = "\(stem)_embedded\(index).\(hint == "jpeg" ? "jpg" : hint)"
+            asset.embeddedFiles[name] = texture.bytes
+            for m in asset.materials.indices {
+                for (slot, path) in asset.materials[m].textures
+                where path == texture.reference || (!texture.fileName.isEmpty && path == texture.fileName) {
+                    asset.materials[m][texture: slot] = name
+                }
+            }
+        }
+        guard asset.triangleCount > 0 else {
+            throw FormatError(.malformed, path: url.path, "holds no polygons", cause: "only points, lines or an empty scene")
+        }
+        try asset.validate()
+        return asset
+    }
+
+    private func unit(of ext: String, _ metadata: [String: String]) -> LengthUnit? {
+        switch ext {
+        case "gltf", "glb", "dae", "zae": return .metre
+        case "fbx":
+            let factor = metadata["UnitScaleFactor"].flatMap(Double.init) ?? 1
+            return factor == 1 ? .centimetre : LengthUnit(metresPerUnit: 0.01 * factor, symbol: "\(factor)cm")
+        default: return nil
+        }
+    }
+
+    private func fileSize(_ url: URL) throws -> Int {
+        _ = try FormatRegistry.firstBytes(of: url, count: 0)
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        return (attributes?[.size] as? NSNumber)?.intValue ?? 0
+    }
+}
+
+/// FBX's GlobalSettings axis system, as Assimp reports it in scene metadata.
+struct FBXAxes {
+    var up: Int, upSign: Float, front: Int, frontSign: Float, coord: Int, coordSign: Float
+
+    init?(metadata: [String: String]) {
+        func int(_ key: String) -> Int? { metadata[key].flatMap { Int($0) } }
+        guard let up = int("UpAxis"), let front = int("FrontAxis"), let coord = int("CoordAxis"),
+              Set([up, front, coord]) == [0, 1, 2] else { return nil }
+        self.up = up
+        self.front = front
+        self.coord = coord
+        upSign = Float(int("UpAxisSign") ?? 1)
+        frontSign = Float(int("FrontAxisSign") ?? 1)
+        coordSign = Float(int("CoordAxisSign") ?? 1)
+    }
+
+    /// Rows of the matrix taking file coordinates to ours (X = coord, Y = up, Z = front); nil when
+    /// the file is already +Y up, +Z front, +X right.
+    var toYUpRows: (SIMD3<Float>, SIMD3<Float>, SIMD3<Float>)? {
+        func row(_ axis: Int, _ sign: Float) -> SIMD3<Float> {
+            var r = SIMD3<Float>.zero
+            r[axis] = sign
+            return r
+        }
+        let rows = (row(coord, coordSign), row(up, upSign), row(front, frontSign))
+        if rows.0 == SIMD3(1, 0, 0) && rows.1 == SIMD3(0, 1, 0) && rows.2 == SIMD3(0, 0, 1) { return nil }
+        return rows
+    }
+}

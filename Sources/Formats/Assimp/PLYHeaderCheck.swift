@@ -1,0 +1,68 @@
+import Foundation
+
+/// Checks a PLY file's header against its size before Assimp sees it: Assimp 5.2.5 aborts or
+/// loops forever on truncated PLY bodies, and this turns the common case into a precise error.
+enum PLYHeaderCheck {
+    private static let sizes: [String: Int] = [
+        "char": 1, "uchar": 1, "int8": 1, "uint8": 1, "short": 2, "ushort": 2, "int16": 2, "uint16": 2,
+        "int": 4, "uint": 4, "int32": 4, "uint32": 4, "float": 4, "float32": 4, "double": 8, "float64": 8,
+    ]
+
+    static func check(_ url: URL) throws {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading")
+        }
+        let bytes = [UInt8](data)
+        guard bytes.starts(with: Array("ply".utf8)) else { throw FormatError(.malformed, path: url.path, "is not a PLY file", cause: "it does not start with 'ply'") }
+        guard let end = find(Array("end_header".utf8), in: bytes) else {
+            throw FormatError(.malformed, path: url.path, "is truncated", cause: "the header has no end_header line")
+        }
+        var bodyStart = end + 10
+        while bodyStart < bytes.count && (bytes[bodyStart] == 0x0D || bytes[bodyStart] == 0x0A) {
+            bodyStart += 1
+            if bytes[bodyStart - 1] == 0x0A { break }
+        }
+        let header = String(decoding: bytes[..<end], as: UTF8.self)
+        var binary = false
+        var elements: [(name: String, count: Int, minimumRecord: Int)] = []
+        for line in header.split(whereSeparator: \.isNewline) {
+            let words = line.split(separator: " ").map(String.init)
+            switch words.first {
+            case "format": binary = words.count > 1 && words[1] != "ascii"
+            case "element" where words.count >= 3:
+                guard let count = Int(words[2]), count >= 0 else {
+                    throw FormatError(.malformed, path: url.path, "has a bad element line", cause: String(line))
+                }
+                elements.append((words[1], count, 0))
+            case "property" where words.count >= 3 && !elements.isEmpty:
+                // A list costs at least its count field; a scalar its full size.
+                let type = words[1] == "list" ? words[2] : words[1]
+                elements[elements.count - 1].minimumRecord += sizes[type] ?? 1
+            default: break
+            }
+        }
+        let body = bytes.count - bodyStart
+        if binary {
+            let needed = elements.reduce(0) { $0 + $1.count * $1.minimumRecord }
+            if body < needed {
+                throw FormatError(.malformed, path: url.path, "is truncated",
+                                  cause: "its header declares at least \(needed) bytes of data, the file holds \(body)")
+            }
+        } else {
+            let declared = elements.reduce(0) { $0 + $1.count }
+            let lines = bytes[bodyStart...].split(separator: 0x0A).filter { $0.contains { $0 > 0x20 } }.count
+            if lines < declared {
+                throw FormatError(.malformed, path: url.path, "is truncated",
+                                  cause: "its header declares \(declared) records, the file holds \(lines) lines")
+            }
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {
+            if haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,26 @@
+/// Says, before writing, what a target format will not keep of an asset.
+enum LossReport {
+    static func mesh(_ asset: Asset, into target: FormatDescriptor) -> [String] {
+        let caps = target.capabilities
+        var lost: [String] = []
+        func check(_ present: Bool, _ capability: FormatCapabilities, _ what: String) {
+            if present && !caps.contains(capability) { lost.append("\(target.id) does not keep \(what)") }
+        }
+        let meshes = asset.meshes
+        check(meshes.contains(where: \.hasUVs), .uvs, "UVs")
+        check(meshes.contains(where: \.hasNormals), .normals, "normals")
+        check(meshes.contains { !$0.colors.isEmpty }, .vertexColors, "vertex colours")
+        check(meshes.contains { !$0.tangents.isEmpty }, .tangents, "tangents")
+        check(asset.materials.count > 1 || meshes.contains { !$0.faceMaterials.isEmpty && Set($0.faceMaterials).count > 1 },
+              .materials, "materials (all faces get one)")
+        if meshes.contains(where: { $0.faceSizes.contains(4) }) && !caps.contains(.quads) {
+            lost.append("\(target.id) stores triangles: quads are split")
+        }
+        let slots: [(TextureSlot, FormatCapabilities)] = [(.baseColor, .baseColorTexture), (.normal, .normalTexture),
+                                                          (.displacement, .displacementTexture), (.roughness, .roughnessTexture)]
+        for (slot, capability) in slots {
+            check(asset.materials.contains { $0[texture: slot] != nil }, capability, "\(slot.rawValue) textures")
+        }
+        return lost
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Copies the texture files an asset's materials name into the output, keeping their relative
+/// paths, so the written file's references resolve beside it.
+///
+/// A reference is resolved against the input's folder; one that is absolute or leads outside that
+/// folder tree (through "..", or a symbolic link) is refused, not followed. Embedded textures are
+/// written from `Asset.embeddedFiles`. A missing file keeps its reference and earns a warning.
+struct TextureCollector {
+    let inputFolder: URL
+    let sink: any FileSink
+
+    func collect(_ asset: Asset) throws -> (asset: Asset, warnings: [String]) {
+        var out = asset
+        var warnings: [String] = []
+        var written: Set<String> = []
+        let root = inputFolder.standardizedFileURL.resolvingSymlinksInPath().path
+        for m in out.materials.indices {
+            for (slot, reference) in out.materials[m].textures {
+                if let bytes = asset.embeddedFiles[reference] {
+                    if written.insert(reference).inserted { try sink.write(bytes, to: reference) }
+                    continue
+                }
+                let path = reference.replacingOccurrences(of: "\\", with: "/")
+                if path.hasPrefix("*") {
+                    warnings.append("embedded texture \(reference) is in a form facedetail cannot extract; dropped")
+                    out.materials[m][texture: slot] = nil
+                    continue
+                }
+                let isAbsolute = path.hasPrefix("/") || (path.count > 1 && path.dropFirst().first == ":")
+                let resolved = inputFolder.appendingPathComponent(path).standardizedFileURL.resolvingSymlinksInPath().path
+                guard !isAbsolute, resolved.hasPrefix(root + "/") else {
+                    throw FormatError(.refusedReference, path: reference,
+                                      "texture reference points outside the input's folder (\(root)); refused")
+                }
+                let relative = String(resolved.dropFirst(root.count + 1))
+                guard FileManager.default.isReadableFile(atPath: resolved) else {
+                    warnings.append("texture \(reference) not found beside the input; reference kept")
+                    out.materials[m][texture: slot] = relative
+                    continue
+                }
+                if written.insert(relative).inserted {
+                    guard let data = FileManager.default.contents(atPath: resolved) else {
+                        throw FormatError(.unreadable, path: resolved, "texture cannot be read")
+                    }
+                    try sink.write(data, to: relative)
+                }
+                out.materials[m][texture: slot] = relative
+            }
+        }
+        out.embeddedFiles = [:]
+        return (out, warnings)
+    }
+}

@@ -1,0 +1,41 @@
+import CTurboJPEG
+import Foundation
+
+/// JPEG through libjpeg-turbo's TurboJPEG API: greyscale stays one channel, everything else comes
+/// out RGB, and the EXIF orientation is applied so row 0 is the top of the scene as a viewer shows it.
+struct JPEGReader: ImageReader {
+    func readImage(at url: URL) throws -> ImageAsset {
+        _ = try FormatRegistry.firstBytes(of: url, count: 0)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading")
+        }
+        let bytes = [UInt8](data)
+        guard let handle = tjInitDecompress() else { throw FormatError(.unreadable, path: url.path, "cannot start the JPEG decoder") }
+        defer { tjDestroy(handle) }
+        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        func failure(_ message: String) -> FormatError {
+            FormatError(.malformed, path: url.path, message, cause: String(cString: tjGetErrorStr2(handle)))
+        }
+        guard tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0 else {
+            throw failure("is not a readable JPEG file")
+        }
+        let grey = colorspace == Int32(TJCS_GRAY.rawValue)
+        let channels = grey ? 1 : 3
+        var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)
+        let format = grey ? Int32(TJPF_GRAY.rawValue) : Int32(TJPF_RGB.rawValue)
+        let status = tjDecompress2(handle, bytes, UInt(bytes.count), &pixels, width, 0, height, format, Int32(TJFLAG_ACCURATEDCT))
+        // A warning (truncated scan, extraneous bytes) still leaves a usable image in libjpeg-turbo;
+        // a damaged file is an error for us all the same.
+        guard status == 0 else { throw failure("has damaged image data") }
+        let image = try Image(width: Int(width), height: Int(height), channels: channels, pixels: pixels)
+        let orientation = EXIFOrientation(jpeg: bytes)
+        return ImageAsset(image: .uint8(orientation.applied(to: image)))
+    }
+}
+
+extension FormatDescriptor {
+    public static let jpeg = FormatDescriptor(
+        id: "jpeg", summary: "JPEG, greyscale or colour, EXIF orientation applied (read only)", kind: .image,
+        extensions: ["jpg", "jpeg"], capabilities: [.uint8], backend: "libjpeg-turbo (TurboJPEG)",
+        sniff: { $0.starts(with: [0xff, 0xd8, 0xff]) }, imageReader: JPEGReader())
+}

@@ -1,0 +1,105 @@
+/// Per-vertex attribute arrays as Assimp and most GPU formats hold them: every attribute indexed
+/// by the same vertex index, UV seams split into separate vertices, one material per submesh.
+struct VertexArrays {
+    var name: String
+    var material: UInt32
+    var positions: [SIMD3<Float>] = []
+    var normals: [SIMD3<Float>] = []
+    var uvs: [SIMD2<Float>] = []
+    var colors: [SIMD4<Float>] = []
+    var tangents: [SIMD4<Float>] = []
+    var faceSizes: [UInt32] = []
+    var indices: [UInt32] = []
+}
+
+private struct BitKey<T: SIMD>: Hashable where T.Scalar == Float {
+    let bits: [UInt32]
+    init(_ v: T) { bits = v.indices.map { v[$0].bitPattern } }
+}
+
+extension Mesh {
+    /// Builds a mesh from per-vertex arrays, joining vertices that differ only in UV (so seams
+    /// become separate UV indices, not separate positions). Polygons of more than four corners are
+    /// split into fans of triangles.
+    init(welding arrays: VertexArrays) {
+        self.init(name: arrays.name)
+        var positionIndex: [[UInt32]: UInt32] = [:]
+        var uvIndex: [BitKey<SIMD2<Float>>: UInt32] = [:]
+        var vertexToPosition = [UInt32](repeating: 0, count: arrays.positions.count)
+        var vertexToUV = [UInt32](repeating: 0, count: arrays.positions.count)
+        for v in arrays.positions.indices {
+            var key = BitKey(arrays.positions[v]).bits
+            if !arrays.normals.isEmpty { key += BitKey(arrays.normals[v]).bits }
+            if !arrays.colors.isEmpty { key += BitKey(arrays.colors[v]).bits }
+            if !arrays.tangents.isEmpty { key += BitKey(arrays.tangents[v]).bits }
+            if let existing = positionIndex[key] {
+                vertexToPosition[v] = existing
+            } else {
+                let index = UInt32(positions.count)
+                positionIndex[key] = index
+                vertexToPosition[v] = index
+                positions.append(arrays.positions[v])
+                if !arrays.normals.isEmpty { normals.append(arrays.normals[v]) }
+                if !arrays.colors.isEmpty { colors.append(arrays.colors[v]) }
+                if !arrays.tangents.isEmpty { tangents.append(arrays.tangents[v]) }
+            }
+            if !arrays.uvs.isEmpty {
+                let key = BitKey(arrays.uvs[v])
+                if let existing = uvIndex[key] {
+                    vertexToUV[v] = existing
+                } else {
+                    let index = UInt32(uvs.count)
+                    uvIndex[key] = index
+                    vertexToUV[v] = index
+                    uvs.append(arrays.uvs[v])
+                }
+            }
+        }
+        var start = 0
+        for size in arrays.faceSizes.map(Int.init) {
+            let corners = Array(arrays.indices[start..<(start + size)])
+            start += size
+            let polygons: [[UInt32]] = size <= 4
+                ? [corners]
+                : (1..<(size - 1)).map { [corners[0], corners[$0], corners[$0 + 1]] }
+            for polygon in polygons {
+                faceSizes.append(UInt8(polygon.count))
+                faceVertexIndices += polygon.map { vertexToPosition[Int($0)] }
+                if !arrays.uvs.isEmpty { faceUVIndices += polygon.map { vertexToUV[Int($0)] } }
+                faceMaterials.append(arrays.material)
+            }
+        }
+    }
+
+    /// Splits the mesh into per-vertex arrays, one per material in ascending order, duplicating a
+    /// position once for each distinct UV it carries.
+    func unweldedByMaterial() -> [VertexArrays] {
+        let offsets = faceOffsets
+        let materials = Set(faceSizes.indices.map { material(ofFace: $0) }).sorted()
+        return materials.map { materialIndex in
+            var out = VertexArrays(name: materials.count > 1 ? "\(name)_\(materialIndex)" : name, material: materialIndex)
+            var vertexOf: [UInt64: UInt32] = [:]
+            for f in faceSizes.indices where material(ofFace: f) == materialIndex {
+                out.faceSizes.append(UInt32(faceSizes[f]))
+                for corner in offsets[f]..<offsets[f + 1] {
+                    let p = faceVertexIndices[corner]
+                    let t = hasUVs ? faceUVIndices[corner] : 0
+                    let key = UInt64(p) << 32 | UInt64(t)
+                    if let v = vertexOf[key] {
+                        out.indices.append(v)
+                        continue
+                    }
+                    let v = UInt32(out.positions.count)
+                    vertexOf[key] = v
+                    out.indices.append(v)
+                    out.positions.append(positions[Int(p)])
+                    if hasNormals { out.normals.append(normals[Int(p)]) }
+                    if !colors.isEmpty { out.colors.append(colors[Int(p)]) }
+                    if !tangents.isEmpty { out.tangents.append(tangents[Int(p)]) }
+                    if hasUVs { out.uvs.append(uvs[Int(t)]) }
+                }
+            }
+            return out
+        }
+    }
+}

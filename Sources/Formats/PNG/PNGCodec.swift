@@ -1,0 +1,60 @@
+import CPNG
+import Foundation
+
+/// PNG through libpng: 8- and 16-bit, 1–4 channels (grey, grey+alpha, RGB, RGBA), exact both ways.
+/// Palette, low-bit-depth and tRNS images are read expanded to 8-bit grey/RGB(A).
+struct PNGCodec: ImageReader, ImageWriter {
+    func readImage(at url: URL) throws -> ImageAsset {
+        _ = try FormatRegistry.firstBytes(of: url, count: 0)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading")
+        }
+        var decoded = fd_png_image()
+        var error = [CChar](repeating: 0, count: 512)
+        let status = data.withUnsafeBytes {
+            fd_png_decode($0.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count, &decoded, &error, error.count)
+        }
+        defer { fd_png_free(decoded.pixels) }
+        guard status == 0 else {
+            throw FormatError(.malformed, path: url.path, "is not a readable PNG file", cause: String(nullTerminated: error))
+        }
+        let (w, h, c) = (Int(decoded.width), Int(decoded.height), Int(decoded.channels))
+        let count = w * h * c
+        let image: AnyImage = decoded.bit_depth == 16
+            ? .uint16(try Image(width: w, height: h, channels: c, pixels: Array(UnsafeBufferPointer(
+                start: UnsafeRawPointer(decoded.pixels!).assumingMemoryBound(to: UInt16.self), count: count))))
+            : .uint8(try Image(width: w, height: h, channels: c, pixels: Array(UnsafeBufferPointer(start: decoded.pixels, count: count))))
+        return ImageAsset(image: image)
+    }
+
+    func write(_ asset: ImageAsset, fileName: String, to sink: any FileSink) throws {
+        let image = asset.image
+        let raw: [UInt8]
+        let depth: UInt32
+        switch image {
+        case .uint8(let i): (raw, depth) = (i.pixels, 8)
+        case .uint16(let i): (raw, depth) = (i.pixels.withUnsafeBytes(Array.init), 16)
+        default:
+            throw FormatError(.unsupported, path: fileName, "PNG stores 8- or 16-bit integer pixels",
+                              cause: "got \(image.componentKind.rawValue); map the values onto integers first (convert --range)")
+        }
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var size = 0
+        var error = [CChar](repeating: 0, count: 512)
+        let status = fd_png_encode(raw, UInt32(image.width), UInt32(image.height), UInt32(image.channels), depth,
+                                   &out, &size, &error, error.count)
+        defer { fd_png_free(out) }
+        guard status == 0, let out else {
+            throw FormatError(.writeFailed, path: fileName, "cannot encode PNG", cause: String(nullTerminated: error))
+        }
+        try sink.write(Array(UnsafeBufferPointer(start: out, count: size)), to: fileName)
+    }
+}
+
+extension FormatDescriptor {
+    public static let png = FormatDescriptor(
+        id: "png", summary: "PNG, 8- or 16-bit, 1–4 channels", kind: .image, extensions: ["png"],
+        capabilities: [.uint8, .uint16], backend: "libpng \(String(cString: fd_png_version()))",
+        sniff: { $0.starts(with: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
+        imageReader: PNGCodec(), imageWriter: PNGCodec())
+}

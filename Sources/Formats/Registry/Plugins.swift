@@ -1,0 +1,33 @@
+import Foundation
+
+/// Reads a mesh file (and the sidecars it names) into an `Asset`.
+public protocol MeshReader: Sendable {
+    func readMesh(at url: URL) throws -> Asset
+}
+
+/// Options every mesh writer receives.
+public struct MeshWriteOptions: Sendable {
+    /// Unit for formats that store no unit of their own (OBJ, PLY, STL); DESIGN.md's default is cm.
+    public var unitlessFormatUnit: LengthUnit
+    public init(unitlessFormatUnit: LengthUnit = .centimetre) { self.unitlessFormatUnit = unitlessFormatUnit }
+}
+
+/// Writes an `Asset` as a main file named `fileName` plus any sidecars, all through `sink`.
+///
+/// Contract: everything goes through the sink (never straight to disk), texture paths are written
+/// as the materials give them, and the positions are converted from `asset.unit` into the unit
+/// `FormatDescriptor.fileUnit(for:)` reports.
+public protocol MeshWriter: Sendable {
+    func write(_ asset: Asset, fileName: String, to sink: any FileSink, options: MeshWriteOptions) throws
+}
+
+/// Reads an image file.
+public protocol ImageReader: Sendable {
+    func readImage(at url: URL) throws -> ImageAsset
+}
+
+/// Writes an image file through a sink. Throws `.unsupported` for a component type or channel
+/// count the format cannot store, rather than silently converting.
+public protocol ImageWriter: Sendable {
+    func write(_ image: ImageAsset, fileName: String, to sink: any FileSink) throws
+}
