@@ -14,7 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 using namespace fdbridge;
 
@@ -95,9 +97,10 @@ aiMaterial *readMaterial(ByteSource &in) {
     return m;
 }
 
-aiMesh *readMesh(ByteSource &in, unsigned materialCount) {
+aiMesh *readMesh(ByteSource &in, unsigned materialCount, uint32_t &node) {
     auto mesh = std::make_unique<aiMesh>();
     mesh->mName = aiString(in.str());
+    node = in.u32();
     mesh->mMaterialIndex = in.u32();
     if (mesh->mMaterialIndex >= materialCount) throw std::runtime_error("mesh names a material that does not exist");
     unsigned n = in.u32();
@@ -163,21 +166,47 @@ std::unique_ptr<aiScene> readScene(ByteSource &in) {
     if (meshes == 0) throw std::runtime_error("a scene needs at least one mesh");
     scene->mMeshes = new aiMesh *[meshes]();
     scene->mRootNode = new aiNode("root");
-    scene->mRootNode->mChildren = new aiNode *[meshes]();
+    // One child node per source mesh (3MF exports only meshes on child nodes), holding the
+    // per-material submeshes of that mesh; their group ids arrive in ascending runs.
+    std::vector<std::pair<uint32_t, std::vector<unsigned>>> groups;
     for (unsigned i = 0; i < meshes; ++i) {
-        scene->mMeshes[i] = readMesh(in, materials);
+        uint32_t group = 0;
+        scene->mMeshes[i] = readMesh(in, materials, group);
         scene->mNumMeshes = i + 1;
-        auto *node = new aiNode(scene->mMeshes[i]->mName.length ? scene->mMeshes[i]->mName.C_Str() : "mesh");
+        if (groups.empty() || groups.back().first != group) groups.push_back({group, {}});
+        groups.back().second.push_back(i);
+    }
+    scene->mRootNode->mChildren = new aiNode *[groups.size()]();
+    for (auto &g : groups) {
+        const aiString &name = scene->mMeshes[g.second.front()]->mName;
+        auto *node = new aiNode(name.length ? name.C_Str() : "mesh");
         node->mParent = scene->mRootNode;
-        node->mNumMeshes = 1;
-        node->mMeshes = new unsigned[1]{i};
-        scene->mRootNode->mChildren[i] = node;
-        scene->mRootNode->mNumChildren = i + 1;
+        node->mNumMeshes = unsigned(g.second.size());
+        node->mMeshes = new unsigned[g.second.size()];
+        std::copy(g.second.begin(), g.second.end(), node->mMeshes);
+        scene->mRootNode->mChildren[scene->mRootNode->mNumChildren++] = node;
     }
     return scene;
 }
 
 } // namespace
+
+extern "C" int fd_assimp_export_to_disk(const unsigned char *sceneBytes, size_t sceneSize, const char *formatId,
+                                        const char *path, char *error, size_t errorCapacity) {
+    try {
+        ByteSource in{sceneBytes, sceneSize};
+        std::unique_ptr<aiScene> scene = readScene(in);
+        Assimp::Exporter exporter;
+        if (exporter.Export(scene.get(), formatId, path, 0) != AI_SUCCESS) {
+            std::snprintf(error, errorCapacity, "%s", exporter.GetErrorString());
+            return 1;
+        }
+        return 0;
+    } catch (const std::exception &e) {
+        std::snprintf(error, errorCapacity, "%s", e.what());
+        return 2;
+    }
+}
 
 extern "C" int fd_assimp_export(const unsigned char *sceneBytes, size_t sceneSize, const char *formatId,
                                 const char *fileName, fd_buffer *out, char *error, size_t errorCapacity) {

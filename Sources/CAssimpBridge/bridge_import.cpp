@@ -55,23 +55,25 @@ void writeMaterial(ByteSink &out, const aiMaterial *m) {
     for (auto &t : textures) { out.u32(t.first); out.str(t.second); }
 }
 
-struct MeshInstance { const aiMesh *mesh; aiMatrix4x4 transform; std::string name; };
+struct MeshInstance { const aiMesh *mesh; aiMatrix4x4 transform; std::string name; uint32_t node; };
 
 void collect(const aiScene *s, const aiNode *node, const aiMatrix4x4 &parent,
-             std::vector<MeshInstance> &out) {
+             std::vector<MeshInstance> &out, uint32_t &nodeCounter) {
     aiMatrix4x4 global = parent * node->mTransformation;
+    uint32_t nodeIndex = nodeCounter++;
     for (unsigned i = 0; i < node->mNumMeshes; ++i) {
         if (node->mMeshes[i] >= s->mNumMeshes) continue;
         const aiMesh *mesh = s->mMeshes[node->mMeshes[i]];
         std::string name = mesh->mName.length ? mesh->mName.C_Str() : node->mName.C_Str();
-        out.push_back({mesh, global, name});
+        out.push_back({mesh, global, name, nodeIndex});
     }
-    for (unsigned i = 0; i < node->mNumChildren; ++i) collect(s, node->mChildren[i], global, out);
+    for (unsigned i = 0; i < node->mNumChildren; ++i) collect(s, node->mChildren[i], global, out, nodeCounter);
 }
 
 void writeMesh(ByteSink &out, const MeshInstance &inst) {
     const aiMesh *m = inst.mesh;
     out.str(inst.name);
+    out.u32(inst.node);
     out.u32(m->mMaterialIndex);
     out.u32(m->mNumVertices);
     uint32_t flags = 0;
@@ -142,7 +144,8 @@ std::vector<unsigned char> flatten(const aiScene *s) {
     out.u32(s->mNumMaterials);
     for (unsigned i = 0; i < s->mNumMaterials; ++i) writeMaterial(out, s->mMaterials[i]);
     std::vector<MeshInstance> instances;
-    if (s->mRootNode) collect(s, s->mRootNode, aiMatrix4x4(), instances);
+    uint32_t nodeCounter = 0;
+    if (s->mRootNode) collect(s, s->mRootNode, aiMatrix4x4(), instances, nodeCounter);
     std::vector<const MeshInstance *> kept;
     for (auto &inst : instances)
         if (inst.mesh->mPrimitiveTypes & (aiPrimitiveType_TRIANGLE | aiPrimitiveType_POLYGON)) kept.push_back(&inst);

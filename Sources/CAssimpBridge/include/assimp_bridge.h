@@ -32,6 +32,11 @@ int fd_assimp_import(const char *path, double timeout_seconds, fd_buffer *out,
 int fd_assimp_export(const unsigned char *scene, size_t scene_size, const char *format_id,
                      const char *file_name, fd_buffer *out, char *error, size_t error_capacity);
 
+/// Exports like `fd_assimp_export` but through Assimp's own file system, to `path` (for exporters
+/// that bypass the IOSystem, such as 3MF's zip writer). The caller picks a private folder.
+int fd_assimp_export_to_disk(const unsigned char *scene, size_t scene_size, const char *format_id,
+                             const char *path, char *error, size_t error_capacity);
+
 /// Assimp's version as "major.minor.patch" (Debian's 5.2.5 reports 5.2.4).
 void fd_assimp_version(char *buffer, size_t capacity);
 

@@ -42,9 +42,34 @@ enum AssimpBackend {
         }
     }
 
+    /// Exporters that write straight to the file system instead of through Assimp's IOSystem.
+    static let bypassesIOSystem: Set<String> = ["3mf"]
+
+    /// Runs the exporter into a private temporary folder and returns what it wrote there.
+    private static func exportThroughDisk(_ scene: [UInt8], formatID: String, fileName: String) throws -> [(name: String, bytes: [UInt8])] {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("facedetail-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var error = [CChar](repeating: 0, count: 1024)
+        let status = scene.withUnsafeBufferPointer {
+            fd_assimp_export_to_disk($0.baseAddress, $0.count, formatID, folder.appendingPathComponent(fileName).path, &error, error.count)
+        }
+        guard status == 0 else {
+            throw FormatError(.writeFailed, path: fileName, "Assimp's '\(formatID)' exporter failed", cause: String(nullTerminated: error))
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        return try names.map { name in
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) else {
+                throw FormatError(.writeFailed, path: name, "cannot read back what Assimp wrote")
+            }
+            return (name, [UInt8](data))
+        }
+    }
+
     /// Runs exporter `formatID` and returns every file it wrote, by name, main file included.
     static func export(_ asset: Asset, formatID: String, fileName: String) throws -> [(name: String, bytes: [UInt8])] {
         let scene = SceneBuffer.encode(asset)
+        if bypassesIOSystem.contains(formatID) { return try exportThroughDisk(scene, formatID: formatID, fileName: fileName) }
         var out = fd_buffer(data: nil, size: 0)
         var error = [CChar](repeating: 0, count: 1024)
         let status = scene.withUnsafeBufferPointer {

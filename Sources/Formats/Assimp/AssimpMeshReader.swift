@@ -39,6 +39,7 @@ struct AssimpMeshReader: MeshReader {
     private func unit(of ext: String, _ metadata: [String: String]) -> LengthUnit? {
         switch ext {
         case "gltf", "glb", "dae", "zae": return .metre
+        case "3mf": return .millimetre  // the 3MF default; Assimp 5.2.5 does not read the unit attribute
         case "fbx":
             let factor = metadata["UnitScaleFactor"].flatMap(Double.init) ?? 1
             return factor == 1 ? .centimetre : LengthUnit(metresPerUnit: 0.01 * factor, symbol: "\(factor)cm")

@@ -24,6 +24,6 @@ struct AssimpMeshWriter: MeshWriter {
             throw FormatError(.writeFailed, path: fileName, "Assimp's '\(exporterID)' exporter wrote no main file",
                               cause: "it wrote: \(files.map(\.name).joined(separator: ", "))")
         }
-        for file in files { try sink.write(file.bytes, to: file.name) }
+        for file in files { try sink.write(ExportScrubber.scrub(file.bytes, exporterID: exporterID), to: file.name) }
     }
 }

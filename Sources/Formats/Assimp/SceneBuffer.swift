@@ -6,7 +6,7 @@
 ///         u32 textureCount, then per texture: u32 slot (0 base, 1 normal, 2 displacement,
 ///         3 roughness, 4 bump/height), str path
 ///     u32 meshCount, then per mesh:
-///         str name; u32 material; u32 vertexCount V; u32 flags (1 normals, 2 UVs, 4 colours,
+///         str name; u32 node (meshes of one node form one mesh on import); u32 material; u32 vertexCount V; u32 flags (1 normals, 2 UVs, 4 colours,
 ///         8 tangents); f32×3×V positions; then per flag in that order f32×3×V, f32×2×V, f32×4×V,
 ///         f32×4×V (tangent xyz, handedness w); u32 faceCount F; u32 indexCount; u32×F face sizes;
 ///         u32×indexCount indices
@@ -43,10 +43,11 @@ enum SceneBuffer {
                 w.appendString(t.path)
             }
         }
-        let submeshes = asset.meshes.flatMap { $0.unweldedByMaterial() }
+        let submeshes = asset.meshes.enumerated().flatMap { index, mesh in mesh.unweldedByMaterial().map { (index, $0) } }
         w.append(UInt32(submeshes.count))
-        for s in submeshes {
+        for (node, s) in submeshes {
             w.appendString(s.name)
+            w.append(UInt32(node))
             w.append(s.material)
             w.append(UInt32(s.positions.count))
             var flags: UInt32 = 0
@@ -87,8 +88,11 @@ enum SceneBuffer {
             }
             decoded.materials.append(m)
         }
+        var groups: [(node: UInt32, meshes: [Mesh])] = []
         for _ in 0..<Int(try r.read(UInt32.self)) {
-            var arrays = VertexArrays(name: try r.readString(), material: try r.read(UInt32.self))
+            let name = try r.readString()
+            let node = try r.read(UInt32.self)
+            var arrays = VertexArrays(name: name, material: try r.read(UInt32.self))
             let count = Int(try r.read(UInt32.self))
             let flags = try r.read(UInt32.self)
             func vec3() throws -> [SIMD3<Float>] {
@@ -112,8 +116,15 @@ enum SceneBuffer {
                   arrays.indices.allSatisfy({ Int($0) < count }) else {
                 throw FormatError(.malformed, "Assimp returned a mesh with inconsistent faces")
             }
-            decoded.meshes.append(Mesh(welding: arrays))
+            let mesh = Mesh(welding: arrays)
+            if let last = groups.indices.last, groups[last].node == node {
+                groups[last].meshes.append(mesh)
+            } else {
+                groups.append((node, [mesh]))
+            }
         }
+        // Assimp splits a node's mesh by material; our meshes carry per-face materials instead.
+        decoded.meshes = groups.map { $0.meshes.count == 1 ? $0.meshes[0] : Mesh(merging: $0.meshes) }
         for _ in 0..<Int(try r.read(UInt32.self)) {
             let key = try r.readString()
             decoded.metadata[key] = try r.readString()

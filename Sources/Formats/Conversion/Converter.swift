@@ -50,9 +50,16 @@ public struct Converter: Sendable {
             case .mesh: try convertMesh(input, source, output, target, options, sink)
             case .image: try convertImage(input, source, output, target, options, sink)
             }
-            report.files = sink.paths.map(\.path)
+            // Main file first, then sidecars in the order they were written.
+            report.files = [output.path] + sink.paths.map(\.path).filter { $0 != output.path }
             try sink.commit()
             return report
+        } catch let error as FormatError {
+            sink.discard()
+            // Writers name files relative to the output folder; users need the full path.
+            var located = error
+            if let path = error.path, !path.hasPrefix("/") { located.path = output.deletingLastPathComponent().appendingPathComponent(path).path }
+            throw located
         } catch {
             sink.discard()
             throw error

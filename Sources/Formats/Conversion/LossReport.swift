@@ -11,8 +11,8 @@ enum LossReport {
         check(meshes.contains(where: \.hasNormals), .normals, "normals")
         check(meshes.contains { !$0.colors.isEmpty }, .vertexColors, "vertex colours")
         check(meshes.contains { !$0.tangents.isEmpty }, .tangents, "tangents")
-        check(asset.materials.count > 1 || meshes.contains { !$0.faceMaterials.isEmpty && Set($0.faceMaterials).count > 1 },
-              .materials, "materials (all faces get one)")
+        let used = Set(meshes.flatMap { m in m.faceSizes.indices.map { m.material(ofFace: $0) } })
+        check(used.count > 1, .materials, "per-face materials (all faces get one)")
         if meshes.contains(where: { $0.faceSizes.contains(4) }) && !caps.contains(.quads) {
             lost.append("\(target.id) stores triangles: quads are split")
         }

@@ -10,6 +10,8 @@ struct VertexArrays {
     var tangents: [SIMD4<Float>] = []
     var faceSizes: [UInt32] = []
     var indices: [UInt32] = []
+    /// Per-face materials; empty means every face uses `material`.
+    var faceMaterials: [UInt32] = []
 }
 
 private struct BitKey<T: SIMD>: Hashable where T.Scalar == Float {
@@ -56,7 +58,8 @@ extension Mesh {
             }
         }
         var start = 0
-        for size in arrays.faceSizes.map(Int.init) {
+        for (face, size) in arrays.faceSizes.map(Int.init).enumerated() {
+            let material = arrays.faceMaterials.isEmpty ? arrays.material : arrays.faceMaterials[face]
             let corners = Array(arrays.indices[start..<(start + size)])
             start += size
             let polygons: [[UInt32]] = size <= 4
@@ -66,9 +69,29 @@ extension Mesh {
                 faceSizes.append(UInt8(polygon.count))
                 faceVertexIndices += polygon.map { vertexToPosition[Int($0)] }
                 if !arrays.uvs.isEmpty { faceUVIndices += polygon.map { vertexToUV[Int($0)] } }
-                faceMaterials.append(arrays.material)
+                faceMaterials.append(material)
             }
         }
+    }
+
+    /// One mesh holding every face of `meshes`, named after the first, with identical vertices
+    /// joined across them.
+    init(merging meshes: [Mesh]) {
+        var all = VertexArrays(name: meshes.first?.name ?? "mesh", material: 0)
+        let uniform = (normals: meshes.allSatisfy(\.hasNormals), uvs: meshes.allSatisfy(\.hasUVs),
+                       colors: meshes.allSatisfy { !$0.colors.isEmpty }, tangents: meshes.allSatisfy { !$0.tangents.isEmpty })
+        for part in meshes.flatMap({ $0.unweldedByMaterial() }) {
+            let base = UInt32(all.positions.count)
+            all.positions += part.positions
+            if uniform.normals { all.normals += part.normals }
+            if uniform.uvs { all.uvs += part.uvs }
+            if uniform.colors { all.colors += part.colors }
+            if uniform.tangents { all.tangents += part.tangents }
+            all.faceSizes += part.faceSizes
+            all.indices += part.indices.map { $0 + base }
+            all.faceMaterials += Array(repeating: part.material, count: part.faceSizes.count)
+        }
+        self.init(welding: all)
     }
 
     /// Splits the mesh into per-vertex arrays, one per material in ascending order, duplicating a
@@ -77,7 +100,7 @@ extension Mesh {
         let offsets = faceOffsets
         let materials = Set(faceSizes.indices.map { material(ofFace: $0) }).sorted()
         return materials.map { materialIndex in
-            var out = VertexArrays(name: materials.count > 1 ? "\(name)_\(materialIndex)" : name, material: materialIndex)
+            var out = VertexArrays(name: name, material: materialIndex)
             var vertexOf: [UInt64: UInt32] = [:]
             for f in faceSizes.indices where material(ofFace: f) == materialIndex {
                 out.faceSizes.append(UInt32(faceSizes[f]))
