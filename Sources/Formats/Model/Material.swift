@@ -5,7 +5,9 @@
 /// `displacementScale` asset units per texel unit, `displacementMidlevel` the texel value of zero.
 public struct Material: Sendable, Equatable {
     public var name: String
-    /// Linear RGBA base colour in [0, 1]; alpha is opacity.
+    /// Linear RGBA base colour in [0, 1]; alpha is opacity. With a base colour texture it is a
+    /// factor on the texture where the format composes them (glTF); FBX, OBJ and Collada readers
+    /// let the texture replace it, so textured materials should keep it white.
     public var baseColor: SIMD4<Float>
     /// Perceptual roughness in [0, 1]; nil where the source states none.
     public var roughness: Float?

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Runs Blender headless on Tests/Scripts/blender_import_check.py and decodes its report.
+enum Blender {
+    static let executable = ProcessInfo.processInfo.environment["FACEDETAIL_BLENDER"] ?? "/usr/bin/blender"
+    /// Set FACEDETAIL_SKIP_BLENDER=1 on a machine without Blender; CI installs it and never skips.
+    static let skipped = ProcessInfo.processInfo.environment["FACEDETAIL_SKIP_BLENDER"] == "1"
+
+    struct ImageReport: Decodable { let file: String; let loaded: Bool }
+    struct MaterialReport: Decodable { let name: String; let base_color: ImageReport?; let normal: ImageReport? }
+    struct FileReport: Decodable {
+        let error: String?
+        let objects, vertices, polygons, triangles, uv_layers: Int?
+        let materials: [MaterialReport]?
+    }
+
+    static var script: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Scripts/blender_import_check.py")
+    }
+
+    /// Imports each file in a fresh factory scene and returns Blender's view of it, by path.
+    static func inspect(_ files: [URL]) throws -> [String: FileReport] {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("blender-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-b", "--factory-startup", "--python-exit-code", "3", "--python", script.path, "--", out.path]
+            + files.map(\.path)
+        let log = Pipe()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: out.path) else {
+            throw BlenderFailure(status: process.terminationStatus, log: String(text.suffix(3000)))
+        }
+        return try JSONDecoder().decode([String: FileReport].self, from: data)
+    }
+
+    struct BlenderFailure: Error, CustomStringConvertible {
+        let status: Int32
+        let log: String
+        var description: String { "blender exited \(status):\n\(log)" }
+    }
+}
