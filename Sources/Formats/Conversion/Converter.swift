@@ -73,6 +73,7 @@ public struct Converter: Sendable {
         if options.triangulate { asset.meshes = asset.meshes.map { $0.triangulated() } }
         if options.generateNormals { asset.meshes = asset.meshes.map { $0.withGeneratedNormals() } }
         var warnings = LossReport.mesh(asset, into: target)
+        asset = LossReport.droppingUnkeptTextures(asset, for: target)
         let collected = try TextureCollector(inputFolder: input.deletingLastPathComponent(), sink: sink).collect(asset)
         asset = collected.asset
         warnings += collected.warnings

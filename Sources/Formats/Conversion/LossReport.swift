@@ -1,5 +1,20 @@
 /// Says, before writing, what a target format will not keep of an asset.
 enum LossReport {
+    /// Texture slots and the capability a format needs to keep them.
+    static let textureSlots: [(TextureSlot, FormatCapabilities)] = [
+        (.baseColor, .baseColorTexture), (.normal, .normalTexture),
+        (.displacement, .displacementTexture), (.roughness, .roughnessTexture),
+    ]
+
+    /// The asset without the texture references `target` cannot store, so they are not copied.
+    static func droppingUnkeptTextures(_ asset: Asset, for target: FormatDescriptor) -> Asset {
+        var out = asset
+        for (slot, capability) in textureSlots where !target.capabilities.contains(capability) {
+            for m in out.materials.indices { out.materials[m][texture: slot] = nil }
+        }
+        return out
+    }
+
     static func mesh(_ asset: Asset, into target: FormatDescriptor) -> [String] {
         let caps = target.capabilities
         var lost: [String] = []
@@ -16,9 +31,7 @@ enum LossReport {
         if meshes.contains(where: { $0.faceSizes.contains(4) }) && !caps.contains(.quads) {
             lost.append("\(target.id) stores triangles: quads are split")
         }
-        let slots: [(TextureSlot, FormatCapabilities)] = [(.baseColor, .baseColorTexture), (.normal, .normalTexture),
-                                                          (.displacement, .displacementTexture), (.roughness, .roughnessTexture)]
-        for (slot, capability) in slots {
+        for (slot, capability) in textureSlots {
             check(asset.materials.contains { $0[texture: slot] != nil }, capability, "\(slot.rawValue) textures")
         }
         return lost

@@ -7,10 +7,10 @@ import Foundation
 /// Bytes go through in-memory streams in both directions, so writes reach disk only through a
 /// `FileSink` and errors carry the library's own message.
 struct OpenEXRCodec: ImageReader, ImageWriter {
-    /// Header attributes every file has; not reported as user attributes.
+    /// Header attributes that describe the file's structure; not reported as user attributes.
     static let requiredAttributes: Set<String> = [
         "channels", "compression", "dataWindow", "displayWindow", "lineOrder", "pixelAspectRatio",
-        "screenWindowCenter", "screenWindowWidth",
+        "screenWindowCenter", "screenWindowWidth", "name", "type", "version", "chunkCount", "tiles",
     ]
 
     func readImage(at url: URL) throws -> ImageAsset {

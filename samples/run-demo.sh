@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job on the bundled samples: the textured sphere into every mesh format facedetail
+# writes, and the astronaut photo through EXR and back to 16-bit PNG. Prints where files are.
+set -euo pipefail
+bin=${1:-.build/release/facedetail}
+out=${2:-out/demo}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+for id in fbx obj gltf2 glb2 collada plyb stlb 3mf; do
+  ext=$("$bin" formats --json | python3 -c "import json,sys; print(next(f['extensions'][0] for f in json.load(sys.stdin) if f['id']=='$id'))")
+  mkdir -p "$out/$id"
+  "$bin" convert "$here/mesh/sphere.obj" "$out/$id/sphere.$ext" --to "$id" --units cm
+done
+"$bin" convert "$here/astronaut.png" "$out/images/astronaut.exr"
+"$bin" convert "$out/images/astronaut.exr" "$out/images/astronaut16.png"
+echo "demo outputs are in $out" >&2
