@@ -8,7 +8,8 @@ extension FormatDescriptor {
         FormatDescriptor(
             id: id, summary: summary, kind: .mesh, extensions: extensions, capabilities: capabilities,
             unitPolicy: unit, backend: AssimpBackend.versionLabel, sniff: sniff, meshReader: reader,
-            meshWriter: AssimpMeshWriter(exporterID: exporter, unitPolicy: unit, trianglesOnly: trianglesOnly))
+            meshWriter: AssimpMeshWriter(exporterID: exporter, unitPolicy: unit, trianglesOnly: trianglesOnly,
+                                         keepsVertexColors: capabilities.contains(.vertexColors)))
     }
 
     private static let pbr: FormatCapabilities = [.uvs, .normals, .tangents, .vertexColors, .materials,
@@ -26,9 +27,11 @@ extension FormatDescriptor {
                                        capabilities: [.uvs, .normals, .tangents, .vertexColors, .quads, .materials,
                                                       .baseColorTexture, .normalTexture, .unitInFile],
                                        unit: .fixed(.metre), trianglesOnly: false)
+    /// No vertex colours: Assimp 5.2.5's binary PLY exporter declares them uchar but writes floats,
+    /// which no reader can parse; the ASCII `ply` keeps them.
     public static let plyBinary = assimp("plyb", "Stanford PLY, binary little-endian", ["ply"],
                                          exporter: "plyb",
-                                         capabilities: [.uvs, .normals, .vertexColors, .quads, .baseColorTexture],
+                                         capabilities: [.uvs, .normals, .quads, .baseColorTexture],
                                          unit: .unitless, trianglesOnly: false,
                                          sniff: { $0.starts(with: Array("ply".utf8)) && !isASCIIPLY($0) })
     public static let ply = assimp("ply", "Stanford PLY, ASCII", ["ply"], exporter: "ply",

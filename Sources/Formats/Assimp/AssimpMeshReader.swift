@@ -32,7 +32,11 @@ struct AssimpMeshReader: MeshReader {
         guard asset.triangleCount > 0 else {
             throw FormatError(.malformed, path: url.path, "holds no polygons", cause: "only points, lines or an empty scene")
         }
-        try asset.validate()
+        do {
+            try asset.validate()
+        } catch let error as FormatError {
+            throw error.at(url.path)
+        }
         return asset
     }
 

@@ -6,6 +6,8 @@ struct AssimpMeshWriter: MeshWriter {
     let unitPolicy: UnitPolicy
     /// glTF, STL and 3MF hold triangles only.
     let trianglesOnly: Bool
+    /// False where the exporter mangles vertex colours: they are left out instead.
+    let keepsVertexColors: Bool
 
     func write(_ asset: Asset, fileName: String, to sink: any FileSink, options: MeshWriteOptions) throws {
         try asset.validate()
@@ -17,6 +19,7 @@ struct AssimpMeshWriter: MeshWriter {
         prepared.meshes = prepared.meshes.map { mesh in
             var m = trianglesOnly ? mesh.triangulated() : mesh
             if !m.hasNormals { m = m.withGeneratedNormals() }
+            if !keepsVertexColors { m.colors = [] }
             return m
         }
         let files = try AssimpBackend.export(prepared, formatID: exporterID, fileName: fileName)
