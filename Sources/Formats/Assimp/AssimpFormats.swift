@@ -39,8 +39,7 @@ extension FormatDescriptor {
                                    unit: .unitless, trianglesOnly: false,
                                    sniff: { isASCIIPLY($0) })
     public static let stlBinary = assimp("stlb", "STL, binary (geometry only)", ["stl"], exporter: "stlb",
-                                         capabilities: [.normals], unit: .unitless, trianglesOnly: true,
-                                         sniff: { !$0.starts(with: Array("solid".utf8)) })
+                                         capabilities: [.normals], unit: .unitless, trianglesOnly: true)
     public static let stl = assimp("stl", "STL, ASCII (geometry only)", ["stl"], exporter: "stl",
                                    capabilities: [.normals], unit: .unitless, trianglesOnly: true,
                                    sniff: { $0.starts(with: Array("solid".utf8)) })

@@ -12,6 +12,7 @@ struct AssimpMeshReader: MeshReader {
         guard size > 0 else { throw FormatError(.malformed, path: url.path, "is empty") }
         let ext = url.pathExtension.lowercased()
         if ext == "ply" { try PLYHeaderCheck.check(url) }
+        if ext == "stl" { try STLSizeCheck.check(url, size: size) }
         let scene = try AssimpBackend.importScene(at: url)
         var asset = Asset(meshes: scene.meshes, materials: scene.materials, unit: unit(of: ext, scene.metadata))
         if ext == "fbx", let rows = FBXAxes(metadata: scene.metadata)?.toYUpRows {

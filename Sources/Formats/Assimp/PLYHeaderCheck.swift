@@ -66,3 +66,23 @@ enum PLYHeaderCheck {
         return nil
     }
 }
+
+/// Checks a binary STL's size against its triangle count: Assimp 5.2.5 reads a truncated binary
+/// STL without complaint, returning garbage triangles.
+enum STLSizeCheck {
+    static func check(_ url: URL, size: Int) throws {
+        let head = try FormatRegistry.firstBytes(of: url, count: 84)
+        // ASCII STL starts with "solid" and has no fixed layout; Assimp parses it line by line.
+        let text = String(decoding: head.prefix(80), as: UTF8.self)
+        if head.starts(with: Array("solid".utf8)) && !text.contains("\0") { return }
+        guard head.count == 84 else {
+            throw FormatError(.malformed, path: url.path, "is truncated", cause: "a binary STL header is 84 bytes, the file holds \(size)")
+        }
+        let triangles = Int(head[80]) | Int(head[81]) << 8 | Int(head[82]) << 16 | Int(head[83]) << 24
+        let expected = 84 + 50 * triangles
+        guard size >= expected else {
+            throw FormatError(.malformed, path: url.path, "is truncated",
+                              cause: "its header declares \(triangles) triangles (\(expected) bytes), the file holds \(size)")
+        }
+    }
+}

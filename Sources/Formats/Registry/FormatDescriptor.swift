@@ -57,7 +57,8 @@ public struct FormatDescriptor: Sendable {
     public let unitPolicy: UnitPolicy
     /// Library doing the work, e.g. "Assimp 5.2.4" or "native".
     public let backend: String
-    /// True when the file's first bytes identify this format; nil if the extension is enough.
+    /// True when the file's first 64 bytes positively identify this format (a signature, never a
+    /// mere absence of one); nil if the extension must do.
     public let sniff: (@Sendable ([UInt8]) -> Bool)?
     public let meshReader: (any MeshReader)?
     public let meshWriter: (any MeshWriter)?
