@@ -41,8 +41,8 @@ public struct Converter: Sendable {
         let source = try registry.readerFormat(for: input)
         let target = try registry.writerFormat(id: options.targetID, for: output)
         guard source.kind == target.kind else {
-            throw FormatError(.unsupported, path: output.path,
-                              "cannot convert a \(source.kind.rawValue) (\(source.id)) into a \(target.kind.rawValue) format (\(target.id))")
+            throw FormatError(.unsupported, path: input.path,
+                              "cannot convert \(source.kind == .image ? "an image" : "a mesh") (\(source.id)) into a \(target.kind.rawValue) format (\(target.id))")
         }
         let sink = DirectorySink(directory: output.deletingLastPathComponent())
         do {

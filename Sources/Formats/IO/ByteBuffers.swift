@@ -35,10 +35,9 @@ struct ByteReader {
     mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws -> T {
         let size = MemoryLayout<T>.size
         guard remaining >= size else { throw FormatError(.malformed, "\(what) is truncated") }
-        var value = T.zero
-        for i in 0..<size { value |= T(bytes[offset + i]) << (8 * i) }
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
         offset += size
-        return value
+        return T(littleEndian: value)
     }
 
     mutating func readFloat() throws -> Float { Float(bitPattern: try read(UInt32.self)) }

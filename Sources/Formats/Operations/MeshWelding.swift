@@ -14,9 +14,19 @@ struct VertexArrays {
     var faceMaterials: [UInt32] = []
 }
 
-private struct BitKey<T: SIMD>: Hashable where T.Scalar == Float {
-    let bits: [UInt32]
-    init(_ v: T) { bits = v.indices.map { v[$0].bitPattern } }
+/// The bit patterns of a vertex's attributes (position, normal, colour, tangent: 14 floats), so
+/// that only exactly equal vertices are joined; a fixed-size key keeps hashing allocation-free.
+private func vertexKey(_ a: VertexArrays, _ v: Int) -> SIMD16<UInt32> {
+    var key = SIMD16<UInt32>(repeating: 0)
+    let p = a.positions[v]
+    key[0] = p.x.bitPattern; key[1] = p.y.bitPattern; key[2] = p.z.bitPattern
+    if !a.normals.isEmpty {
+        let n = a.normals[v]
+        key[3] = n.x.bitPattern; key[4] = n.y.bitPattern; key[5] = n.z.bitPattern
+    }
+    if !a.colors.isEmpty { for i in 0..<4 { key[6 + i] = a.colors[v][i].bitPattern } }
+    if !a.tangents.isEmpty { for i in 0..<4 { key[10 + i] = a.tangents[v][i].bitPattern } }
+    return key
 }
 
 extension Mesh {
@@ -25,15 +35,13 @@ extension Mesh {
     /// split into fans of triangles.
     init(welding arrays: VertexArrays) {
         self.init(name: arrays.name)
-        var positionIndex: [[UInt32]: UInt32] = [:]
-        var uvIndex: [BitKey<SIMD2<Float>>: UInt32] = [:]
+        var positionIndex: [SIMD16<UInt32>: UInt32] = [:]
+        var uvIndex: [SIMD2<UInt32>: UInt32] = [:]
+        positionIndex.reserveCapacity(arrays.positions.count)
         var vertexToPosition = [UInt32](repeating: 0, count: arrays.positions.count)
         var vertexToUV = [UInt32](repeating: 0, count: arrays.positions.count)
         for v in arrays.positions.indices {
-            var key = BitKey(arrays.positions[v]).bits
-            if !arrays.normals.isEmpty { key += BitKey(arrays.normals[v]).bits }
-            if !arrays.colors.isEmpty { key += BitKey(arrays.colors[v]).bits }
-            if !arrays.tangents.isEmpty { key += BitKey(arrays.tangents[v]).bits }
+            let key = vertexKey(arrays, v)
             if let existing = positionIndex[key] {
                 vertexToPosition[v] = existing
             } else {
@@ -46,7 +54,7 @@ extension Mesh {
                 if !arrays.tangents.isEmpty { tangents.append(arrays.tangents[v]) }
             }
             if !arrays.uvs.isEmpty {
-                let key = BitKey(arrays.uvs[v])
+                let key = SIMD2(arrays.uvs[v].x.bitPattern, arrays.uvs[v].y.bitPattern)
                 if let existing = uvIndex[key] {
                     vertexToUV[v] = existing
                 } else {
