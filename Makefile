@@ -18,7 +18,7 @@ demo: setup release
 	samples/run-demo.sh $(BIN) out/demo
 
 ## test: the whole suite (Swift Testing), on a debug build.
-test:
+test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -7,7 +7,6 @@ packages=(
   libopenexr-dev openexr                          # EXR codec and exrheader
   libpng-dev libturbojpeg0-dev                    # PNG and JPEG codecs
   blender python3-numpy                           # import checks in a real DCC tool
-  python3-pip                                     # PyPI OpenEXR for the EXR pixel check
 )
 missing=()
 for p in "${packages[@]}"; do
