@@ -40,9 +40,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "FormatsTests", dependencies: ["Formats", "CTurboJPEG"],
-                    resources: [.copy("Fixtures")]),
-        .testTarget(name: "ConvertTests", dependencies: ["Formats", "Convert"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "CTurboJPEG", "TestSupport"]),
+        .testTarget(name: "ConvertTests", dependencies: ["Formats", "Convert", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Damaged and hostile inputs: one line on stderr naming the file, exit code 1, no crash, and

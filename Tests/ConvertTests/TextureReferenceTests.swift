@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Texture files travel with converted meshes; references that leave the input's folder do not.

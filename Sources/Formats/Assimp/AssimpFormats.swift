@@ -9,7 +9,8 @@ extension FormatDescriptor {
             id: id, summary: summary, kind: .mesh, extensions: extensions, capabilities: capabilities,
             unitPolicy: unit, backend: AssimpBackend.versionLabel, sniff: sniff, meshReader: reader,
             meshWriter: AssimpMeshWriter(exporterID: exporter, unitPolicy: unit, trianglesOnly: trianglesOnly,
-                                         keepsVertexColors: capabilities.contains(.vertexColors)))
+                                         keepsVertexColors: capabilities.contains(.vertexColors),
+                                         singleMesh: exporter.hasPrefix("ply")))
     }
 
     private static let pbr: FormatCapabilities = [.uvs, .normals, .tangents, .vertexColors, .materials,

@@ -8,6 +8,9 @@ struct AssimpMeshWriter: MeshWriter {
     let trianglesOnly: Bool
     /// False where the exporter mangles vertex colours: they are left out instead.
     let keepsVertexColors: Bool
+    /// PLY holds one mesh and no per-face materials, and Assimp 5.2.5's binary PLY exporter does
+    /// not offset the face indices of a second mesh: hand it one mesh with the first material.
+    let singleMesh: Bool
 
     func write(_ asset: Asset, fileName: String, to sink: any FileSink, options: MeshWriteOptions) throws {
         try asset.validate()
@@ -21,6 +24,13 @@ struct AssimpMeshWriter: MeshWriter {
             if !m.hasNormals { m = m.withGeneratedNormals() }
             if !keepsVertexColors { m.colors = [] }
             return m
+        }
+        if singleMesh && (prepared.meshes.count > 1 || prepared.meshes.contains { Set($0.faceMaterials).count > 1 }) {
+            var merged = Mesh(merging: prepared.meshes)
+            let first = Int(merged.material(ofFace: 0))
+            merged.faceMaterials = []
+            prepared.meshes = [merged]
+            prepared.materials = [prepared.materialsOrDefault[first]]
         }
         let files = try AssimpBackend.export(prepared, formatID: exporterID, fileName: fileName)
         guard files.contains(where: { $0.name == fileName }) else {

@@ -39,24 +39,3 @@ enum CLI {
                       stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
-
-/// A fresh folder under the system temporary directory, removed when the value is released.
-final class TemporaryFolder {
-    let url: URL
-
-    init(_ label: String = "facedetail-cli") throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-    }
-
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-
-    /// Every entry below the folder (files and folders, hidden ones included), relative and sorted.
-    func listing() -> [String] {
-        ((try? FileManager.default.subpathsOfDirectory(atPath: url.path)) ?? []).sorted()
-    }
-}

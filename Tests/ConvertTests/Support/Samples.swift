@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Paths to the repository's samples and the shared test photos.
 enum Samples {

@@ -45,35 +45,6 @@ enum TestAssets {
     }
 }
 
-/// A fresh folder under the system temporary directory, removed when the value is released.
-final class TemporaryFolder {
-    let url: URL
-
-    init(_ label: String = "facedetail-test") throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-    }
-
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-
-    /// Names of every regular file below the folder, relative and sorted.
-    func listing() -> [String] {
-        let e = FileManager.default.enumerator(atPath: url.path)
-        var names: [String] = []
-        while let name = e?.nextObject() as? String {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path, isDirectory: &isDir), !isDir.boolValue {
-                names.append(name)
-            }
-        }
-        return names.sorted()
-    }
-}
-
 extension FormatRegistry {
     /// Ids of the mesh formats with a writer: the round-trip suites run over these.
     static var meshWriterIDs: [String] { standard.formats.filter { $0.kind == .mesh && $0.canWrite }.map(\.id) }
