@@ -24,13 +24,11 @@ public struct LengthUnit: Sendable, Hashable, CustomStringConvertible {
     public var description: String { symbol }
 }
 
-/// Which axis points up in a file's frame. Our own frame is always +Y up (DESIGN.md §3).
-public enum UpAxis: String, Sendable, Codable { case y = "Y", z = "Z" }
-
 /// Meshes and the materials they use, in one unit and frame: what a mesh file holds.
 ///
 /// Internal geometry is in millimetres, +Y up, +Z toward the camera (DESIGN.md §3); a reader returns
-/// the file's own unit in `unit` (nil when the format does not say) and already turned to +Y up.
+/// the file's own unit in `unit` (nil when the format does not say) and geometry already turned to
+/// +Y up, so an asset has no up-axis of its own: writers state +Y up where the format can.
 public struct Asset: Sendable, Equatable {
     public var meshes: [Mesh]
     public var materials: [Material]

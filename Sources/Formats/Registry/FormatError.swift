@@ -47,7 +47,4 @@ public struct FormatError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     static func invalidAsset(_ message: String) -> FormatError { FormatError(.invalidAsset, message) }
-    static func malformed(_ path: String, _ message: String, cause: String? = nil) -> FormatError {
-        FormatError(.malformed, path: path, message, cause: cause)
-    }
 }
