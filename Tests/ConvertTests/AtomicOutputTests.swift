@@ -41,13 +41,16 @@ import Testing
         try FileManager.default.copyItem(at: Samples.sphere.deletingLastPathComponent(), to: work.file("in"))
         let target = work.file("out")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: false)
-        // Root ignores permission bits: run the CLI as 'nobody' against a root-owned folder then.
+        // Root ignores permission bits: run the CLI as 'nobody' against a root-owned folder then,
+        // from a copy of the executable in the world-readable work folder (the checkout may not be).
         let asNobody = geteuid() == 0
+        let binary = work.file("facedetail")
+        try FileManager.default.copyItem(at: CLI.executable, to: binary)
         if !asNobody { try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: target.path) }
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: target.path) }
         for name in ["x.gltf", "x.obj", "x.fbx"] {
             let result = try CLI.run(["convert", input.path, target.appendingPathComponent(name).path],
-                                     asUser: asNobody ? (65534, 65534) : nil)
+                                     asUser: asNobody ? (65534, 65534) : nil, binary: binary)
             #expect(result.status == 1, "\(name): \(result.stderr)")
             #expect(result.stderrLines.count == 1 && result.stderr.contains("out/"), "\(name): \(result.stderr)")
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: target.path)) ?? ["?"]).isEmpty)

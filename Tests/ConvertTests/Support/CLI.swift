@@ -18,9 +18,11 @@ enum CLI {
         var stderrLines: [Substring] { stderr.split(separator: "\n") }
     }
 
-    /// Runs `facedetail ARGS`, optionally as another user (uid, gid) through setpriv.
-    static func run(_ arguments: [String], asUser user: (uid: Int, gid: Int)? = nil) throws -> Result {
+    /// Runs `facedetail ARGS`, optionally as another user (uid, gid) through setpriv, and
+    /// optionally from a copy of the executable (one that user can reach).
+    static func run(_ arguments: [String], asUser user: (uid: Int, gid: Int)? = nil, binary: URL? = nil) throws -> Result {
         let process = Process()
+        let executable = binary ?? Self.executable
         if let user {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments = ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", executable.path] + arguments
