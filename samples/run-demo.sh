@@ -9,7 +9,8 @@ mkdir -p "$out"
 for id in fbx obj gltf2 glb2 collada plyb stlb 3mf; do
   ext=$("$bin" formats --json | python3 -c "import json,sys; print(next(f['extensions'][0] for f in json.load(sys.stdin) if f['id']=='$id'))")
   mkdir -p "$out/$id"
-  "$bin" convert "$here/mesh/sphere.obj" "$out/$id/sphere.$ext" --to "$id" --units cm
+  # The sample OBJ is in millimetres; unitless outputs (OBJ, PLY, STL) stay in millimetres too.
+  "$bin" convert "$here/mesh/sphere.obj" "$out/$id/sphere.$ext" --to "$id" --units mm
 done
 "$bin" convert "$here/astronaut.png" "$out/images/astronaut.exr"
 "$bin" convert "$out/images/astronaut.exr" "$out/images/astronaut16.png"

@@ -40,6 +40,13 @@ struct BlenderImportTests {
                 #expect(report.polygons == asset.faceCount, "\(e.id): quads stay quads")
             }
             if e.uvs { #expect((report.uv_layers ?? 0) >= 1, "\(e.id) UV layer") }
+            if FormatRegistry.standard.format(id: e.id)!.capabilities.contains(.unitInFile) {
+                // The asset is 20 mm wide (x) and 10 mm tall (+Y, Blender's +Z) and 5 mm deep:
+                // a format that states its unit must arrive at that size in metres, Z up.
+                let extent = report.extent ?? []
+                #expect(extent.count == 3 && abs(extent[0] - 0.02) < 1e-6 && abs(extent[1] - 0.005) < 1e-6
+                        && abs(extent[2] - 0.01) < 1e-6, "\(e.id) size in metres: \(extent)")
+            }
             let skin = report.materials?.first { $0.name.hasPrefix("skin") }
             if e.baseColor {
                 #expect(skin?.base_color?.file == "albedo.png", "\(e.id) base colour texture: \(String(describing: skin))")

@@ -58,6 +58,13 @@ def describe_image(image):
     return {"file": os.path.basename(bpy.path.abspath(image.filepath)), "loaded": loaded}
 
 
+def extent(meshes):
+    points = [o.matrix_world @ v.co for o in meshes for v in o.data.vertices]
+    if not points:
+        return [0.0, 0.0, 0.0]
+    return [max(p[i] for p in points) - min(p[i] for p in points) for i in range(3)]
+
+
 def inspect(path):
     bpy.ops.wm.read_factory_settings(use_empty=True)
     ext = os.path.splitext(path)[1].lower()
@@ -72,6 +79,8 @@ def inspect(path):
         "polygons": sum(len(o.data.polygons) for o in meshes),
         "triangles": sum(len(p.vertices) - 2 for o in meshes for p in o.data.polygons),
         "uv_layers": min((len(o.data.uv_layers) for o in meshes), default=0),
+        # World-space bounding box extents in Blender units (metres), Blender's Z up.
+        "extent": extent(meshes),
         "materials": [],
     }
     seen = set()

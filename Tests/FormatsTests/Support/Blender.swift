@@ -11,6 +11,7 @@ enum Blender {
     struct FileReport: Decodable {
         let error: String?
         let objects, vertices, polygons, triangles, uv_layers: Int?
+        let extent: [Double]?
         let materials: [MaterialReport]?
     }
 
