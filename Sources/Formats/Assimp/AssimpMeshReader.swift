@@ -11,7 +11,7 @@ struct AssimpMeshReader: MeshReader {
         let size = try fileSize(url)
         guard size > 0 else { throw FormatError(.malformed, path: url.path, "is empty") }
         let ext = url.pathExtension.lowercased()
-        if ext == "ply" { try PLYHeaderCheck.check(url) }
+        if ext == "ply" { try PLYHeaderCheck.check(url, size: size) }
         if ext == "stl" { try STLSizeCheck.check(url, size: size) }
         let scene = try AssimpBackend.importScene(at: url)
         var asset = Asset(meshes: scene.meshes, materials: scene.materials, unit: unit(of: ext, scene.metadata))

@@ -8,11 +8,13 @@ enum PLYHeaderCheck {
         "int": 4, "uint": 4, "int32": 4, "uint32": 4, "float": 4, "float32": 4, "double": 8, "float64": 8,
     ]
 
-    static func check(_ url: URL) throws {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading")
-        }
-        let bytes = [UInt8](data)
+    /// A PLY header is a few hundred bytes; this much always holds it and `end_header`.
+    private static let headerLimit = 65_536
+
+    static func check(_ url: URL, size: Int) throws {
+        // Binary files are checked from the header and the file size alone; only ASCII bodies,
+        // whose records have no fixed size, are read whole.
+        var bytes = try FormatRegistry.firstBytes(of: url, count: headerLimit)
         guard bytes.starts(with: Array("ply".utf8)) else { throw FormatError(.malformed, path: url.path, "is not a PLY file", cause: "it does not start with 'ply'") }
         guard let end = find(Array("end_header".utf8), in: bytes) else {
             throw FormatError(.malformed, path: url.path, "is truncated", cause: "the header has no end_header line")
@@ -23,6 +25,8 @@ enum PLYHeaderCheck {
             if bytes[bodyStart - 1] == 0x0A { break }
         }
         let header = String(decoding: bytes[..<end], as: UTF8.self)
+        let isBinary = header.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("format") && !$0.contains("ascii") }
+        if !isBinary && size > bytes.count { bytes = try FormatRegistry.firstBytes(of: url, count: size) }
         var binary = false
         var elements: [(name: String, count: Int, minimumRecord: Int)] = []
         for line in header.split(whereSeparator: \.isNewline) {
@@ -41,7 +45,7 @@ enum PLYHeaderCheck {
             default: break
             }
         }
-        let body = bytes.count - bodyStart
+        let body = size - bodyStart
         if binary {
             let needed = elements.reduce(0) { $0 + $1.count * $1.minimumRecord }
             if body < needed {
