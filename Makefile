@@ -2,19 +2,28 @@
 SWIFT ?= swift
 BIN := .build/release/facedetail
 
-.PHONY: setup build release demo test bench clean
+.PHONY: setup system build release demo test bench clean
 
-setup:
+MODELS := models/ict-face.fdmodel models/ict-head.fdmodel models/ict-full.fdmodel
+
+## setup: Debian packages, a release build, and the face model imported into models/.
+setup: system release $(MODELS)
+
+# Re-imported whenever the importer or the model file format changes.
+$(MODELS) &: $(wildcard Sources/Reconstruct/Model/*.swift) | release
+	scripts/setup-model.sh $(BIN)
+
+system:
 	scripts/setup-system.sh
 
 build:
 	$(SWIFT) build
 
-release:
+release: system
 	$(SWIFT) build -c release --product facedetail
 
 ## demo: converts the bundled sample mesh into every mesh format and its maps EXR -> PNG.
-demo: setup release
+demo: setup
 	samples/run-demo.sh $(BIN) out/demo
 
 ## test: the whole suite (Swift Testing), on a debug build.
@@ -22,8 +31,9 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-bench: setup release
+bench: setup
 	benchmarks/convert.sh $(BIN)
+	$(BIN) bench landmarks
 
 clean:
-	rm -rf .build out
+	rm -rf .build out models

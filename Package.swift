@@ -29,10 +29,16 @@ let package = Package(
             linkerSettings: [.linkedLibrary("assimp")]
         ),
         .target(
+            name: "CDlibBridge",
+            path: "Sources/CDlibBridge",
+            cxxSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("openblas")]
+        ),
+        .target(
             name: "Formats",
             dependencies: ["CAssimpBridge", "COpenEXR", "CPNG", "CTurboJPEG", "CZlib"]
         ),
-        .target(name: "Reconstruct", dependencies: ["Formats"]),
+        .target(name: "Reconstruct", dependencies: ["Formats", "CDlibBridge", "CZlib"]),
         .executableTarget(
             name: "Convert",
             dependencies: [
@@ -42,6 +48,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "CTurboJPEG", "TestSupport"]),
+        .testTarget(name: "ReconstructTests", dependencies: ["Reconstruct", "Formats", "TestSupport"]),
         .testTarget(name: "ConvertTests", dependencies: ["Formats", "Convert", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],

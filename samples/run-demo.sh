@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# The main job on the bundled samples: the textured sphere into every mesh format facedetail
-# writes, and the astronaut photo through EXR and back to 16-bit PNG. Prints where files are.
+# The main job on the bundled samples: the astronaut's face and 68 landmarks (JSON, .pts, overlay),
+# the imported face model sampled as FBX and OBJ, the textured sphere into every mesh format
+# facedetail writes, and the astronaut photo through EXR and back to 16-bit PNG.
+# Prints where files are. Needs models/ict-face.fdmodel (make setup).
 set -euo pipefail
 bin=${1:-.build/release/facedetail}
 out=${2:-out/demo}
 here=$(cd "$(dirname "$0")" && pwd)
+model=${FACEDETAIL_MODEL:-$here/../models/ict-face.fdmodel}
 mkdir -p "$out"
+"$bin" landmarks "$here/astronaut.png" -o "$out/landmarks" --pts --debug
+"$bin" model sample "$model" -o "$out/model/face.fbx" --identity random --seed 1 --expression mouthSmile_L=0.6,mouthSmile_R=0.6
+"$bin" model sample "$model" -o "$out/model/face.obj" --units mm --identity random --seed 1 --expression mouthSmile_L=0.6,mouthSmile_R=0.6
 for id in fbx obj gltf2 glb2 collada plyb stlb 3mf; do
   ext=$("$bin" formats --json | python3 -c "import json,sys; print(next(f['extensions'][0] for f in json.load(sys.stdin) if f['id']=='$id'))")
   mkdir -p "$out/$id"

@@ -56,7 +56,7 @@ struct ByteReader {
 
 extension String {
     /// The text of a C character buffer up to its first NUL.
-    init(nullTerminated buffer: [CChar]) {
+    public init(nullTerminated buffer: [CChar]) {
         self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

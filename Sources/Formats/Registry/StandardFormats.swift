@@ -16,5 +16,6 @@ extension FormatRegistry {
         .openEXR,
         .png,
         .jpeg,
+        .ppm,
     ])
 }

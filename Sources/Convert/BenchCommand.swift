@@ -1,0 +1,127 @@
+import ArgumentParser
+import Formats
+import Foundation
+import Reconstruct
+
+/// `facedetail bench`: speed figures, each beside a baseline measured in the same run.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks (use a release build).",
+        subcommands: [LandmarksBench.self])
+
+    struct LandmarksBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "landmarks",
+            abstract: "Detection and landmark time at 0.25, 1 and 4 MP, and model load times.",
+            discussion: """
+                The photo is resized (bilinear) to each size. Baseline: a single plain dlib detector \
+                pass (no upsampling or rotation retries) on the same image. Model load: mapping and \
+                checking the .fdmodel against reading its bytes with one read call.
+                """)
+
+        @Option(help: "Photo with one face.") var photo = "samples/astronaut.png"
+        @Option(help: "Model file whose load time to measure.") var model = "models/ict-face.fdmodel"
+        @Option(help: "Runs per size; the median is reported.") var runs = 5
+        @Option(help: "dlib 68-point shape predictor.") var landmarkModel: String?
+        @Flag(help: "Print JSON on stdout.") var json = false
+
+        func run() throws {
+            do {
+                let report = try measure()
+                if json { print(try JSONOutput.encode(report)) } else { report.printTable() }
+            } catch {
+                Diagnostics.fail(error)
+            }
+        }
+
+        private func measure() throws -> LandmarkBenchReport {
+            let clock = ContinuousClock()
+            let predictorURL = LandmarkPredictor.resolvedURL(explicit: landmarkModel)
+            let loadStart = clock.now
+            let predictor = try LandmarkPredictor(contentsOf: predictorURL)
+            let predictorLoad = (clock.now - loadStart).seconds
+            let finder = try FaceFinder(detector: HOGFaceDetector(), predictor: predictor)
+            var plain = finder
+            plain.options.rotationTiers = []
+            plain.options.upsampleUpToPixels = 0
+            let source = try Photo.load(from: URL(fileURLWithPath: photo))
+            var rows: [LandmarkBenchReport.Row] = []
+            for megapixels in [0.25, 1, 4] {
+                let side = Int((megapixels * 1_000_000).squareRoot().rounded())
+                let height = Int((Double(side) * Double(source.height) / Double(source.width)).rounded())
+                let image = Photo(url: source.url, rgb: source.rgb.resized(width: side, height: height))
+                var detection: [Double] = [], landmarks: [Double] = [], baseline: [Double] = []
+                for _ in 0..<runs {
+                    var t = FaceFinder.Timings()
+                    _ = try finder.faces(in: image, timings: &t)
+                    detection.append(t.detection)
+                    landmarks.append(t.landmarks)
+                    var b = FaceFinder.Timings()
+                    _ = try plain.faces(in: image, timings: &b)
+                    baseline.append(b.detection)
+                }
+                rows.append(.init(megapixels: Double(side * height) / 1e6, width: side, height: height,
+                                  detectionMs: median(detection) * 1000, landmarksMs: median(landmarks) * 1000,
+                                  plainDetectionMs: median(baseline) * 1000))
+                FileHandle.standardError.write(Data("measured \(side)×\(height)\n".utf8))
+            }
+            let modelURL = URL(fileURLWithPath: model)
+            var loads: [Double] = [], reads: [Double] = []
+            for _ in 0..<runs {
+                let a = clock.now
+                _ = try ModelFile.load(modelURL)
+                loads.append((clock.now - a).seconds)
+                let b = clock.now
+                _ = try Data(contentsOf: modelURL)
+                reads.append((clock.now - b).seconds)
+            }
+            return LandmarkBenchReport(
+                photo: photo, dlib: dlibVersion, rows: rows, predictorLoadMs: predictorLoad * 1000,
+                model: model, modelBytes: (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0,
+                modelLoadMs: median(loads) * 1000, modelReadMs: median(reads) * 1000)
+        }
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+struct LandmarkBenchReport: Encodable {
+    struct Row: Encodable {
+        let megapixels: Double
+        let width: Int
+        let height: Int
+        let detectionMs: Double
+        let landmarksMs: Double
+        let plainDetectionMs: Double
+    }
+
+    let photo: String
+    let dlib: String
+    let rows: [Row]
+    let predictorLoadMs: Double
+    let model: String
+    let modelBytes: Int
+    let modelLoadMs: Double
+    let modelReadMs: Double
+
+    func printTable() {
+        print("bench landmarks — \(photo), dlib \(dlib), medians (ms)")
+        print("size          detection  landmarks  plain dlib pass  detection / plain")
+        for r in rows {
+            let size = "\(r.width)×\(r.height)".padding(toLength: 13, withPad: " ", startingAt: 0)
+            print("\(size) \(f(r.detectionMs, 9))  \(f(r.landmarksMs, 9))  \(f(r.plainDetectionMs, 15))  \(f(r.detectionMs / r.plainDetectionMs, 17, 2))")
+        }
+        print("landmark predictor load: \(f(predictorLoadMs, 0)) ms")
+        print("model \(model) (\(modelBytes / 1_000_000) MB): load (mmap + CRC-32 + decode) \(f(modelLoadMs, 0, 2)) ms, "
+              + "plain read \(f(modelReadMs, 0, 2)) ms, ratio \(f(modelLoadMs / modelReadMs, 0, 2))")
+    }
+
+    private func f(_ v: Double, _ width: Int, _ decimals: Int = 1) -> String {
+        let s = String(format: "%.\(decimals)f", v)
+        return String(repeating: " ", count: max(0, width - s.count)) + s
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Formats
+import Foundation
+import Reconstruct
+
+/// `facedetail model`: import, inspect and sample the morphable face model.
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Import, inspect and sample the morphable face model (.fdmodel).",
+        subcommands: [ImportCommand.self, InfoCommand.self, SampleCommand.self])
+
+    struct ImportCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Import ICT-FaceKit's FaceXModel folder into a .fdmodel file (millimetres).")
+
+        enum Source: String, ExpressibleByArgument, CaseIterable { case ict }
+
+        @Argument(help: "Source kind (only ict: ICT-FaceKit, MIT licence).") var source: Source
+        @Argument(help: "The FaceXModel folder.") var folder: String
+        @Option(name: .shortAndLong, help: "Model file to write.") var output: String
+        @Option(help: "Part of the topology to keep: face (9,409 vertices), head (+ back of head and neck), full.")
+        var region: RegionArgument = RegionArgument(region: .face)
+
+        func run() throws {
+            let started = Date()
+            let importer = ICTImporter(folder: URL(fileURLWithPath: folder), region: region.region)
+            let info: ModelInfo
+            do {
+                info = try importer.write(to: URL(fileURLWithPath: output)) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+            } catch {
+                Diagnostics.fail(error)
+            }
+            print("wrote \(output): \(info.region), \(info.vertexCount) vertices, \(info.polygonCount) polygons, "
+                  + "\(info.identityCount) identity modes, \(info.expressionNames.count) expressions "
+                  + "(\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
+        }
+    }
+
+    struct InfoCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "info", abstract: "Print what a model file holds.")
+
+        @Argument(help: "Model file.") var file: String
+        @Flag(help: "Print JSON on stdout.") var json = false
+
+        func run() throws {
+            let model: MorphableModel
+            do { model = try ModelFile.load(URL(fileURLWithPath: file)) } catch { Diagnostics.fail(error) }
+            let info = model.info
+            if json {
+                print(try JSONOutput.encode(ModelSummary(model: model)))
+                return
+            }
+            print("""
+                \(file)
+                  source        \(info.source) — \(info.license)
+                  region        \(info.region)
+                  units         \(info.units)
+                  vertices      \(info.vertexCount)
+                  polygons      \(info.polygonCount) (\(model.polygonSizes.filter { $0 == 4 }.count) quads, \(model.polygonSizes.filter { $0 == 3 }.count) triangles)
+                  UVs           \(info.uvCount)
+                  identity      \(info.identityCount) modes (coefficients ~ N(0, 1))
+                  expressions   \(info.expressionNames.count): \(info.expressionNames.joined(separator: " "))
+                  materials     \(info.materials.joined(separator: " "))
+                  landmarks     68 (iBUG), vertices \(model.landmarkVertices.map(String.init).joined(separator: " "))
+                  contour       \(model.contourCandidates.right.count) right, \(model.contourCandidates.left.count) left candidates
+                  regions
+                """)
+            for r in info.regions {
+                print("    \(r.name.padding(toLength: 22, withPad: " ", startingAt: 0)) vertices \(r.firstVertex)…\(r.firstVertex + r.vertexCount - 1) (\(r.vertexCount)), polygons \(r.firstPolygon)…\(r.firstPolygon + r.polygonCount - 1) (\(r.polygonCount))")
+            }
+        }
+    }
+
+    struct SampleCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sample",
+            abstract: "Write one instance of the model through any mesh writer.",
+            discussion: "Identity coefficients are N(0, 1) draws from --seed (or zero: the mean face); expression weights are in [0, 1].")
+
+        enum IdentityChoice: String, ExpressibleByArgument, CaseIterable { case random, zero }
+
+        @Argument(help: "Model file.") var file: String
+        @Option(name: .shortAndLong, help: "Mesh file to write; the extension picks the format unless --to is given.") var output: String
+        @Option(help: "Target format id (see `facedetail formats`).") var to: FormatID?
+        @Option(help: "Identity: random (seeded) or zero.") var identity: IdentityChoice = .zero
+        @Option(help: "Expression weights, e.g. jawOpen=0.5,eyeBlink_L=1.") var expression: String?
+        @Option(help: "Seed of the random identity.") var seed: UInt64 = 1
+        @Option(help: "Length unit of unitless formats (OBJ, PLY, STL): mm, cm or m.")
+        var units: UnitArgument = UnitArgument(unit: .centimetre)
+
+        func run() throws {
+            do {
+                let model = try ModelFile.load(URL(fileURLWithPath: file))
+                var alpha = [Float](repeating: 0, count: model.identityCount)
+                if identity == .random {
+                    var random = SeededRandom(seed: seed)
+                    alpha = alpha.map { _ in Float(random.gaussian()) }
+                }
+                let beta = try expressionWeights(model)
+                let asset = model.asset(identity: alpha, expression: beta)
+                let written = try FormatRegistry.standard.writeMesh(
+                    asset, to: URL(fileURLWithPath: output), formatID: to?.id,
+                    options: MeshWriteOptions(unitlessFormatUnit: units.unit))
+                print("wrote \(written.files.map(\.path).joined(separator: ", ")) (\(written.format.id), \(asset.vertexCount) vertices, \(asset.faceCount) polygons)")
+            } catch {
+                Diagnostics.fail(error)
+            }
+        }
+
+        private func expressionWeights(_ model: MorphableModel) throws -> [Float] {
+            var beta = [Float](repeating: 0, count: model.expressionNames.count)
+            guard let expression, !expression.isEmpty else { return beta }
+            for item in expression.split(separator: ",") {
+                let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, let w = Float(parts[1]), (0...1).contains(w) else {
+                    throw ValidationError("--expression: '\(item)' is not NAME=W with W in [0, 1]")
+                }
+                guard let e = model.expressionIndex(named: parts[0]) else {
+                    throw ValidationError("--expression: the model has no expression '\(parts[0])'; see `facedetail model info`")
+                }
+                beta[e] = w
+            }
+            return beta
+        }
+    }
+}
+
+struct RegionArgument: ExpressibleByArgument {
+    let region: ICTImporter.Region
+    init(region: ICTImporter.Region) { self.region = region }
+    init?(argument: String) {
+        guard let r = ICTImporter.Region(rawValue: argument) else { return nil }
+        region = r
+    }
+    static var allValueStrings: [String] { ICTImporter.Region.allCases.map(\.rawValue) }
+    var defaultValueDescription: String { region.rawValue }
+}
+
+/// `model info --json`.
+struct ModelSummary: Encodable {
+    let info: ModelInfo
+    let quads: Int
+    let triangles: Int
+    let landmarkVertices: [Int]
+    let contourCandidates: [String: Int]
+
+    init(model: MorphableModel) {
+        info = model.info
+        quads = model.polygonSizes.filter { $0 == 4 }.count
+        triangles = model.polygonSizes.filter { $0 == 3 }.count
+        landmarkVertices = model.landmarkVertices
+        contourCandidates = ["right": model.contourCandidates.right.count, "left": model.contourCandidates.left.count]
+    }
+}
