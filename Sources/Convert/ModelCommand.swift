@@ -104,6 +104,8 @@ struct ModelCommand: ParsableCommand {
                     asset, to: URL(fileURLWithPath: output), formatID: to?.id,
                     options: MeshWriteOptions(unitlessFormatUnit: units.unit))
                 print("wrote \(written.files.map(\.path).joined(separator: ", ")) (\(written.format.id), \(asset.vertexCount) vertices, \(asset.faceCount) polygons)")
+            } catch let usage as ValidationError {
+                throw usage
             } catch {
                 Diagnostics.fail(error)
             }
