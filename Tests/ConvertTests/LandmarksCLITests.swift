@@ -63,6 +63,12 @@ import TestSupport
         #expect(text.hasPrefix("version: 1\nn_points: 68\n{\n") && text.split(separator: "\n").count == 72)
     }
 
+    @Test func aMissingLandmarkModelIsNamed() throws {
+        let result = try CLI.run(["landmarks", Repository.astronaut.path, "--landmark-model", "/nonexistent/sp68.dat"])
+        #expect(result.status == 1 && result.stderrLines.count == 1)
+        #expect(result.stderr.hasPrefix("error: /nonexistent/sp68.dat: landmark model not found"))
+    }
+
     @Test func debugAndPtsNeedAnOutputFolder() throws {
         let result = try CLI.run(["landmarks", Repository.astronaut.path, "--debug"])
         #expect(result.status == 64)

@@ -108,6 +108,24 @@ func expectAnatomicalOrder(_ l: Landmarks68, _ label: String) {
         }
     }
 
+    /// Photos above the detection budget are detected on a downscaled copy, yet every coordinate
+    /// comes back in the photo's own pixels (here a 1536² photo with a 1 MP budget: factor 2).
+    @Test func downscaledDetectionReportsOriginalPixels() throws {
+        let photo = try Photo.load(from: Repository.astronaut)
+        let big = Photo(url: photo.url, rgb: photo.rgb.resized(width: 1536, height: 1536))
+        let full = try #require(try finder().faces(in: big).first)
+        var budget = try finder()
+        budget.options.maxDetectionPixels = 1_000_000
+        let reduced = try #require(try budget.faces(in: big).first)
+        let iod = full.landmarks.interocularDistance
+        // dlib's window sizes step by 6/5 across its pyramid, so sizes differ by a step; centres agree.
+        let (a, b) = (reduced.detectorBox, full.detectorBox)
+        #expect(abs((a.x + a.width / 2) - (b.x + b.width / 2)) < 0.1 * iod && abs((a.y + a.height / 2) - (b.y + b.height / 2)) < 0.1 * iod,
+                "detector boxes \(reduced.detectorBox) vs \(full.detectorBox)")
+        let worst = zip(full.landmarks.points, reduced.landmarks.points).map { p, q in ((p - q) * (p - q)).sum().squareRoot() }.max()!
+        #expect(worst < 0.1 * iod, "worst point moved \(worst) px at inter-ocular \(iod) px")
+    }
+
     @Test func aPhotoWithoutAFaceIsAnErrorNamingIt() throws {
         var sky = Image<UInt8>(width: 320, height: 240, channels: 3)
         for i in 0..<sky.pixels.count { sky.pixels[i] = UInt8(100 + (i / 3) % 320 / 4) }
