@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 
 struct fd_hog_detector { dlib::frontal_face_detector detector; };
@@ -21,6 +22,19 @@ namespace {
 void put_error(char *error, size_t size, const std::string &message) {
     if (error == nullptr || size == 0) return;
     std::snprintf(error, size, "%s", message.c_str());
+}
+
+/// Runs `body`, turning any C++ exception into a message in `error` and the `failure` value.
+template <typename Body, typename Result>
+Result guarded(char *error, size_t error_size, Result failure, Body body) {
+    try {
+        return body();
+    } catch (const std::exception &e) {
+        put_error(error, error_size, e.what());
+    } catch (...) {
+        put_error(error, error_size, "unknown dlib error");
+    }
+    return failure;
 }
 
 void copy_grey(const uint8_t *grey, int32_t width, int32_t height, int32_t stride, dlib::array2d<unsigned char> &img) {
@@ -35,16 +49,11 @@ extern "C" void fd_dlib_version(char *out, size_t size) {
 }
 
 extern "C" fd_hog_detector *fd_hog_detector_create(char *error, size_t error_size) {
-    try {
+    return guarded(error, error_size, static_cast<fd_hog_detector *>(nullptr), [] {
         auto *detector = new fd_hog_detector();
         detector->detector = dlib::get_frontal_face_detector();
         return detector;
-    } catch (const std::exception &e) {
-        put_error(error, error_size, e.what());
-    } catch (...) {
-        put_error(error, error_size, "unknown dlib error");
-    }
-    return nullptr;
+    });
 }
 
 extern "C" void fd_hog_detector_destroy(fd_hog_detector *detector) { delete detector; }
@@ -56,7 +65,7 @@ extern "C" int32_t fd_hog_detect(fd_hog_detector *detector, const uint8_t *grey,
         put_error(error, error_size, "bad arguments to fd_hog_detect");
         return -1;
     }
-    try {
+    return guarded(error, error_size, int32_t(-1), [&] {
         dlib::array2d<unsigned char> img;
         copy_grey(grey, width, height, stride, img);
         double scale = 1;
@@ -77,30 +86,15 @@ extern "C" int32_t fd_hog_detect(fd_hog_detector *detector, const uint8_t *grey,
             out[i].filter = int32_t(found[size_t(i)].weight_index);
         }
         return count;
-    } catch (const std::exception &e) {
-        put_error(error, error_size, e.what());
-    } catch (...) {
-        put_error(error, error_size, "unknown dlib error");
-    }
-    return -1;
+    });
 }
 
 extern "C" fd_shape_predictor *fd_shape_predictor_load(const char *path, char *error, size_t error_size) {
-    try {
-        auto *predictor = new fd_shape_predictor();
-        try {
-            dlib::deserialize(path) >> predictor->predictor;
-        } catch (...) {
-            delete predictor;
-            throw;
-        }
-        return predictor;
-    } catch (const std::exception &e) {
-        put_error(error, error_size, e.what());
-    } catch (...) {
-        put_error(error, error_size, "unknown dlib error");
-    }
-    return nullptr;
+    return guarded(error, error_size, static_cast<fd_shape_predictor *>(nullptr), [&] {
+        auto predictor = std::make_unique<fd_shape_predictor>();
+        dlib::deserialize(path) >> predictor->predictor;
+        return predictor.release();
+    });
 }
 
 extern "C" void fd_shape_predictor_destroy(fd_shape_predictor *predictor) { delete predictor; }
@@ -116,7 +110,7 @@ extern "C" int32_t fd_shape_predict(const fd_shape_predictor *predictor, const u
         put_error(error, error_size, "bad arguments to fd_shape_predict");
         return -1;
     }
-    try {
+    return guarded(error, error_size, int32_t(-1), [&]() -> int32_t {
         const int32_t parts = int32_t(predictor->predictor.num_parts());
         if (capacity < parts) {
             put_error(error, error_size, "output buffer smaller than the predictor's part count");
@@ -131,11 +125,6 @@ extern "C" int32_t fd_shape_predict(const fd_shape_predictor *predictor, const u
             xy[2 * i] = double(shape.part(unsigned(i)).x());
             xy[2 * i + 1] = double(shape.part(unsigned(i)).y());
         }
-        return 0;
-    } catch (const std::exception &e) {
-        put_error(error, error_size, e.what());
-    } catch (...) {
-        put_error(error, error_size, "unknown dlib error");
-    }
-    return -1;
+        return int32_t(0);
+    });
 }

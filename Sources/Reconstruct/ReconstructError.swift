@@ -3,7 +3,7 @@ import Formats
 /// The one error type of the Reconstruct module: what went wrong, with which file, and why.
 ///
 /// `description` is a single line for users: "PATH: message: cause".
-public struct ReconstructError: Error, Sendable, CustomStringConvertible, Equatable {
+public struct ReconstructError: FileError, Equatable {
     public enum Code: String, Sendable {
         /// A photo could not be read or decoded.
         case unreadablePhoto
@@ -36,11 +36,5 @@ public struct ReconstructError: Error, Sendable, CustomStringConvertible, Equata
     /// Keeps a Formats error's path, message and cause under one of this module's codes.
     init(_ code: Code, wrapping error: FormatError, path: String) {
         self.init(code, path: error.path ?? path, error.message, cause: error.cause)
-    }
-
-    public var description: String {
-        var text = path.map { "\($0): \(message)" } ?? message
-        if let cause, !cause.isEmpty { text += ": \(cause)" }
-        return text.replacingOccurrences(of: "\n", with: " ")
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// The one error type of the Formats module: what went wrong, with which file, and why.
 ///
 /// `description` is a single line meant for users: "PATH: message: cause".
-public struct FormatError: Error, Sendable, CustomStringConvertible, Equatable {
+public struct FormatError: FileError, Equatable {
     public enum Code: String, Sendable {
         /// No registered format matches the file's name or content.
         case unknownFormat
@@ -33,11 +33,6 @@ public struct FormatError: Error, Sendable, CustomStringConvertible, Equatable {
         self.cause = cause
     }
 
-    public var description: String {
-        var text = path.map { "\($0): \(message)" } ?? message
-        if let cause, !cause.isEmpty { text += ": \(cause)" }
-        return text.replacingOccurrences(of: "\n", with: " ")
-    }
 
     /// The same error, attributed to `path` when it has none yet.
     public func at(_ path: String) -> FormatError {
@@ -47,4 +42,20 @@ public struct FormatError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     static func invalidAsset(_ message: String) -> FormatError { FormatError(.invalidAsset, message) }
+}
+
+/// What every module's error type carries: the file, what went wrong, and why. The one-line
+/// `description` ("PATH: message: cause") is what the CLI prints.
+public protocol FileError: Error, Sendable, CustomStringConvertible {
+    var path: String? { get }
+    var message: String { get }
+    var cause: String? { get }
+}
+
+extension FileError {
+    public var description: String {
+        var text = path.map { "\($0): \(message)" } ?? message
+        if let cause, !cause.isEmpty { text += ": \(cause)" }
+        return text.replacingOccurrences(of: "\n", with: " ")
+    }
 }
