@@ -22,6 +22,7 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
         .target(
             name: "CAssimpBridge",
             path: "Sources/CAssimpBridge",
@@ -38,7 +39,7 @@ let package = Package(
             name: "Formats",
             dependencies: ["CAssimpBridge", "COpenEXR", "CPNG", "CTurboJPEG", "CZlib"]
         ),
-        .target(name: "Reconstruct", dependencies: ["Formats", "CDlibBridge", "CZlib"]),
+        .target(name: "Reconstruct", dependencies: ["Formats", "CDlibBridge", "CZlib", "CBLAS"]),
         .executableTarget(
             name: "Convert",
             dependencies: [

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (use a release build).",
-        subcommands: [LandmarksBench.self])
+        subcommands: [LandmarksBench.self, FitBench.self])
 
     struct LandmarksBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -81,6 +81,92 @@ struct BenchCommand: ParsableCommand {
                 model: model, modelBytes: (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0,
                 modelLoadMs: median(loads) * 1000, modelReadMs: median(reads) * 1000)
         }
+    }
+}
+
+extension BenchCommand {
+    struct FitBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fit",
+            abstract: "Synthetic proxy-fit benchmark with known truth (see docs/benchmarks.md).",
+            discussion: "Baseline: the mean face (α = 0, β = 0), scored against the same truth in the same run.")
+
+        @Option(help: "Model file.") var model = "models/ict-face.fdmodel"
+        @Option(help: "Number of random faces.") var faces = 200
+        @Option(help: "Seed.") var seed: UInt64 = 1
+        @Option(help: "Landmark noise, px per coordinate.") var noise = 1.0
+        @Option(help: "Yaw range, ± degrees.") var yaw = 40.0
+        @Option(help: "Pitch range, ± degrees.") var pitch = 20.0
+        @Option(help: "Random blendshapes per face.") var expressions = 5
+        @Option(help: "Fitter's landmark noise σ as a fraction of IOD (default: the fitter's).") var sigma: Double?
+        @Option(help: "Fitter's expression prior weight μ (default: the fitter's).") var mu: Double?
+        @Flag(help: "Print JSON on stdout.") var json = false
+
+        func run() throws {
+            do {
+                let loaded = try ModelFile.load(URL(fileURLWithPath: model))
+                let clock = ContinuousClock(), start = clock.now
+                var fitter = ProxyFitter(model: loaded)
+                if let sigma { fitter.options.landmarkNoise = sigma }
+                if let mu { fitter.options.expressionPriorWeight = mu }
+                let setup = (clock.now - start).seconds
+                var benchmark = FitBenchmark(model: loaded, fitter: fitter)
+                benchmark.noise = noise
+                benchmark.yawRange = yaw
+                benchmark.pitchRange = pitch
+                benchmark.expressions = expressions
+                let cases = try benchmark.run(count: faces, seed: seed)
+                let report = FitBenchReport(model: model, faces: faces, seed: seed, setupMs: setup * 1000, cases: cases)
+                if json { print(try JSONOutput.encode(report)) } else { report.printTable() }
+            } catch {
+                Diagnostics.fail(error)
+            }
+        }
+    }
+}
+
+struct FitBenchReport: Encodable {
+    let model: String
+    let faces: Int
+    let seed: UInt64
+    let setupMs: Double
+    let fittedMedianMm: Double, fittedMeanMm: Double
+    let baselineMedianMm: Double, baselineMeanMm: Double
+    let errorReduction: Double
+    let alignedFittedMeanMm: Double, alignedBaselineMeanMm: Double
+    let alignedErrorReduction: Double
+    let expressionError: Double
+    let reprojectionError: Double
+    let fitMsMedian: Double
+
+    init(model: String, faces: Int, seed: UInt64, setupMs: Double, cases: [FitBenchmark.Case]) {
+        self.model = model
+        self.faces = faces
+        self.seed = seed
+        self.setupMs = setupMs
+        fittedMedianMm = median(cases.map(\.fittedMedian))
+        fittedMeanMm = cases.map(\.fittedMean).reduce(0, +) / Double(cases.count)
+        baselineMedianMm = median(cases.map(\.baselineMedian))
+        baselineMeanMm = cases.map(\.baselineMean).reduce(0, +) / Double(cases.count)
+        errorReduction = 1 - fittedMeanMm / baselineMeanMm
+        alignedFittedMeanMm = cases.map(\.alignedFittedMean).reduce(0, +) / Double(cases.count)
+        alignedBaselineMeanMm = cases.map(\.alignedBaselineMean).reduce(0, +) / Double(cases.count)
+        alignedErrorReduction = 1 - alignedFittedMeanMm / alignedBaselineMeanMm
+        expressionError = cases.map(\.expressionError).reduce(0, +) / Double(cases.count)
+        reprojectionError = median(cases.map(\.reprojectionError))
+        fitMsMedian = median(cases.map(\.seconds)) * 1000
+    }
+
+    func printTable() {
+        print("bench fit — \(faces) synthetic faces (seed \(seed)), \(model)")
+        print(String(format: "per-vertex error, face skin (mm)   median %.2f   mean %.2f", fittedMedianMm, fittedMeanMm))
+        print(String(format: "mean-face baseline (mm)            median %.2f   mean %.2f", baselineMedianMm, baselineMeanMm))
+        print(String(format: "mean error vs baseline: %.0f %% lower", errorReduction * 100))
+        print(String(format: "after similarity alignment (mm)    fitted mean %.2f   baseline mean %.2f   %.0f %% lower",
+                     alignedFittedMeanMm, alignedBaselineMeanMm, alignedErrorReduction * 100))
+        print(String(format: "expression weight error (mean |Δβ|): %.3f", expressionError))
+        print(String(format: "landmark reprojection (median, fraction of IOD): %.4f", reprojectionError))
+        print(String(format: "fit time per face (median): %.2f ms; fitter set-up once per model: %.1f ms", fitMsMedian, setupMs))
     }
 }
 

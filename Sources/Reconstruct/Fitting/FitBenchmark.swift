@@ -1,0 +1,103 @@
+import Foundation
+
+/// A synthetic proxy-fit benchmark with known truth: random ICT identities (α ~ N(0, 1)) and
+/// expressions (five random blendshapes at weights up to 0.7) under random poses (yaw ±40°,
+/// pitch ±20°, roll ±10°), projected by a scaled orthographic camera that gives a frontal
+/// inter-ocular distance of 100 px, with 1 px Gaussian noise per landmark coordinate.
+///
+/// Landmarks 17–67 and the chin are the projected landmark vertices. The jaw-contour landmarks are
+/// what a detector marks, the face's outline: for each, the true shape's outline vertex (normal
+/// within 60° of perpendicular to the view) of that side nearest to the projected landmark vertex.
+public struct FitBenchmark: Sendable {
+    public struct Case: Sendable {
+        public let yaw: Double, pitch: Double, roll: Double
+        /// Per-vertex distance (mm) over the face skin between truth and the fitted shape …
+        public let fittedMedian: Double, fittedMean: Double
+        /// … and between truth and the mean face (the baseline).
+        public let baselineMedian: Double, baselineMean: Double
+        /// The same two means after the least-squares similarity alignment (uniform scale and
+        /// translation) of each shape to the truth: one view under an orthographic camera cannot tell
+        /// a face's absolute size or depth offset, so this separates shape from size.
+        public let alignedFittedMean: Double, alignedBaselineMean: Double
+        /// Mean |β_fit − β_true| over the 53 weights.
+        public let expressionError: Double
+        /// Wall time of `ProxyFitter.fit`, seconds.
+        public let seconds: Double
+        public let reprojectionError: Double
+    }
+
+    public let model: MorphableModel
+    public let fitter: ProxyFitter
+    /// Landmark noise, pixels per coordinate (1 at 100 px inter-ocular distance).
+    public var noise = 1.0
+    /// Pose ranges, ± degrees.
+    public var yawRange = 40.0, pitchRange = 20.0, rollRange = 10.0
+    /// Random blendshapes per face (weights up to 0.7).
+    public var expressions = 5
+
+    public init(model: MorphableModel, fitter: ProxyFitter) {
+        self.model = model
+        self.fitter = fitter
+    }
+
+    public func run(count: Int, seed: UInt64) throws -> [Case] {
+        var random = SeededRandom(seed: seed)
+        let faceVertices = model.info.regions.first?.vertexCount ?? model.vertexCount
+        let meanShape: [SIMD3<Double>] = model.shape().prefix(faceVertices).map { SIMD3<Double>($0) }
+        var cases: [Case] = []
+        for _ in 0..<count {
+            let alpha = (0..<model.identityCount).map { _ in random.gaussian() }
+            var beta = [Double](repeating: 0, count: model.expressionNames.count)
+            for _ in 0..<expressions { beta[Int(random.unit() * Double(beta.count))] = 0.7 * random.unit() }
+            let yaw = yawRange * (2 * random.unit() - 1), pitch = pitchRange * (2 * random.unit() - 1), roll = rollRange * (2 * random.unit() - 1)
+            let truth = model.mesh(identity: alpha.map(Float.init), expression: beta.map(Float.init))
+            let positions = truth.positions.map { SIMD3<Double>($0) }
+            let rightEye: SIMD3<Double> = (36...41).map { positions[model.landmarkVertices[$0]] }.reduce(.zero, +) / 6
+            let leftEye: SIMD3<Double> = (42...47).map { positions[model.landmarkVertices[$0]] }.reduce(.zero, +) / 6
+            let eyes = rightEye - leftEye
+            let scale = 100 / (eyes * eyes).sum().squareRoot()
+            let camera = ScaledOrthographicCamera(yaw: yaw, pitch: pitch, roll: roll, scale: scale, translation: SIMD2(320, 240))
+            var points = model.landmarkVertices.map { camera.project(positions[$0]) }
+            for (sideLandmarks, candidates) in [(Array(0...7), model.contourCandidates.right), (Array(9...16), model.contourCandidates.left)] {
+                let outline = candidates.filter { abs((camera.rotation[2] * SIMD3<Double>(truth.normals[$0])).sum()) < ContourCorrespondence.silhouetteCosine }
+                let pool = outline.isEmpty ? candidates : outline
+                for l in sideLandmarks {
+                    let target = points[l]
+                    var best = pool[0], bestDistance = Double.infinity
+                    for c in pool {
+                        let d: SIMD2<Double> = camera.project(positions[c]) - target
+                        let dd = (d * d).sum()
+                        if dd < bestDistance { (best, bestDistance) = (c, dd) }
+                    }
+                    points[l] = camera.project(positions[best])
+                }
+            }
+            points = points.map { $0 + noise * SIMD2(random.gaussian(), random.gaussian()) }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let fitted = try fitter.fit(Landmarks68(points: points))
+            let seconds = (clock.now - start).seconds
+            let shape = model.shape(identity: fitted.identity.map(Float.init), expression: fitted.expression.map(Float.init))
+            func errors(_ s: [SIMD3<Double>]) -> [Double] {
+                (0..<faceVertices).map { let d = s[$0] - positions[$0]; return (d * d).sum().squareRoot() }.sorted()
+            }
+            let fittedShape: [SIMD3<Double>] = shape.prefix(faceVertices).map { SIMD3<Double>($0) }
+            let fit = errors(fittedShape), base = errors(Array(meanShape))
+            let truthFace = Array(positions.prefix(faceVertices))
+            func alignedMean(_ s: [SIMD3<Double>]) -> Double {
+                let cs = s.reduce(.zero, +) / Double(s.count), ct = truthFace.reduce(.zero, +) / Double(s.count)
+                var num = 0.0, den = 0.0
+                for i in s.indices { num += ((s[i] - cs) * (truthFace[i] - ct)).sum(); den += ((s[i] - cs) * (s[i] - cs)).sum() }
+                let k = num / den
+                return s.indices.map { let d = k * (s[$0] - cs) + ct - truthFace[$0]; return (d * d).sum().squareRoot() }.reduce(0, +) / Double(s.count)
+            }
+            cases.append(Case(yaw: yaw, pitch: pitch, roll: roll,
+                              fittedMedian: fit[fit.count / 2], fittedMean: fit.reduce(0, +) / Double(fit.count),
+                              baselineMedian: base[base.count / 2], baselineMean: base.reduce(0, +) / Double(base.count),
+                              alignedFittedMean: alignedMean(fittedShape), alignedBaselineMean: alignedMean(Array(meanShape)),
+                              expressionError: zip(fitted.expression, beta).map { abs($0 - $1) }.reduce(0, +) / Double(beta.count),
+                              seconds: seconds, reprojectionError: fitted.reprojectionError))
+        }
+        return cases
+    }
+}

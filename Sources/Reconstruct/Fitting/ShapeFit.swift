@@ -1,0 +1,162 @@
+import CBLAS
+
+/// The model's rows at a set of vertices, gathered once per fitting step: mean positions and the
+/// identity and expression bases (mm), laid out for the linear solves.
+struct ModelRows {
+    let vertices: [Int]
+    /// 3 per vertex. Single precision like the model file: the rows are streamed every iteration
+    /// (11 MB for both contour sides in double), so their size is the fit's cost.
+    let mean: [Float]
+    /// (3 · vertices) × identityCount, row-major.
+    let identity: [Float]
+    /// (3 · vertices) × expressionCount, row-major.
+    let expression: [Float]
+    let identityCount: Int
+    let expressionCount: Int
+
+    init(vertices: [Int], mean: [Float], identity: [Float], expression: [Float], identityCount: Int, expressionCount: Int) {
+        self.vertices = vertices
+        self.mean = mean
+        self.identity = identity
+        self.expression = expression
+        self.identityCount = identityCount
+        self.expressionCount = expressionCount
+    }
+
+    init(model: MorphableModel, vertices: [Int]) {
+        self.vertices = vertices
+        let k = model.identityCount, e = model.expressionNames.count, v3 = 3 * model.vertexCount
+        identityCount = k
+        expressionCount = e
+        var mean = [Float](repeating: 0, count: 3 * vertices.count)
+        var identity = [Float](repeating: 0, count: 3 * vertices.count * k)
+        var expression = [Float](repeating: 0, count: 3 * vertices.count * e)
+        model.mean.withUnsafeBufferPointer { m in
+            for (i, v) in vertices.enumerated() { for c in 0..<3 { mean[3 * i + c] = m[3 * v + c] } }
+        }
+        model.identityBasis.withUnsafeBufferPointer { b in
+            for j in 0..<k { for (i, v) in vertices.enumerated() { for c in 0..<3 { identity[(3 * i + c) * k + j] = b[j * v3 + 3 * v + c] } } }
+        }
+        model.expressionBasis.withUnsafeBufferPointer { b in
+            for j in 0..<e { for (i, v) in vertices.enumerated() { for c in 0..<3 { expression[(3 * i + c) * e + j] = b[j * v3 + 3 * v + c] } } }
+        }
+        self.mean = mean
+        self.identity = identity
+        self.expression = expression
+    }
+
+    /// The rows of the vertices at `indices` (into `vertices`), copied.
+    func subset(_ indices: [Int]) -> ModelRows {
+        var mean: [Float] = [], identity: [Float] = [], expression: [Float] = []
+        mean.reserveCapacity(3 * indices.count)
+        identity.reserveCapacity(3 * indices.count * identityCount)
+        expression.reserveCapacity(3 * indices.count * expressionCount)
+        for i in indices {
+            mean += self.mean[(3 * i)..<(3 * i + 3)]
+            identity += self.identity[(3 * i * identityCount)..<(3 * (i + 1) * identityCount)]
+            expression += self.expression[(3 * i * expressionCount)..<(3 * (i + 1) * expressionCount)]
+        }
+        return ModelRows(vertices: indices.map { vertices[$0] }, mean: mean, identity: identity, expression: expression,
+                         identityCount: identityCount, expressionCount: expressionCount)
+    }
+
+    /// Positions (mm) of the gathered vertices for coefficients α and weights β.
+    func positions(identity alpha: [Double], expression beta: [Double]) -> [SIMD3<Double>] {
+        allPositions(identity: alpha, expression: beta)
+    }
+
+    /// Positions (mm) of the gathered vertices at `indices` (into `vertices`).
+    func positions(of indices: [Int], identity alpha: [Double], expression beta: [Double]) -> [SIMD3<Double>] {
+        let all = allPositions(identity: alpha, expression: beta)
+        return indices.map { all[$0] }
+    }
+
+    /// Every gathered vertex's position: mean + identity · α + expression · β, as two
+    /// matrix–vector products (OpenBLAS sgemv).
+    func allPositions(identity alpha: [Double], expression beta: [Double]) -> [SIMD3<Double>] {
+        var flat = mean
+        let rows = Int32(3 * vertices.count)
+        let a: [Float] = alpha.map { Float($0) }, b: [Float] = beta.map { Float($0) }
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, Int32(identityCount), 1, identity, Int32(identityCount), a, 1, 1, &flat, 1)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, Int32(expressionCount), 1, expression, Int32(expressionCount), b, 1, 1, &flat, 1)
+        return (0..<vertices.count).map { i -> SIMD3<Double> in
+            SIMD3<Double>(Double(flat[3 * i]), Double(flat[3 * i + 1]), Double(flat[3 * i + 2]))
+        }
+    }
+
+    /// The projected basis: (2 · vertices) × n rows of the camera's 2 × 3 part times `basis`.
+    func projected(_ basis: [Float], columns n: Int, camera: AffineCamera) -> [Double] {
+        let m0 = SIMD3(camera.row0.x, camera.row0.y, camera.row0.z), m1 = SIMD3(camera.row1.x, camera.row1.y, camera.row1.z)
+        var out = [Double](repeating: 0, count: 2 * vertices.count * n)
+        for i in 0..<vertices.count {
+            for j in 0..<n {
+                let b = SIMD3(Double(basis[(3 * i) * n + j]), Double(basis[(3 * i + 1) * n + j]), Double(basis[(3 * i + 2) * n + j]))
+                out[(2 * i) * n + j] = (m0 * b).sum()
+                out[(2 * i + 1) * n + j] = (m1 * b).sum()
+            }
+        }
+        return out
+    }
+}
+
+/// The residual of `pixels` after projecting `positions`: 2 per point (x, y), pixels.
+func reprojectionResidual(_ pixels: [SIMD2<Double>], _ positions: [SIMD3<Double>], _ camera: AffineCamera) -> [Double] {
+    zip(pixels, positions).flatMap { q, p in let r = q - camera.project(p); return [r.x, r.y] }
+}
+
+/// Identity coefficients α by regularised linear least squares (maximum a posteriori):
+///
+///     minimise  ‖A α − r‖² / σ²  +  ‖α‖²
+///
+/// where A is the camera-projected, σ-scaled identity basis at the landmark vertices, r the
+/// landmark residual with the current expression, σ the landmark noise in pixels and α ~ N(0, I)
+/// the model's own prior (ICT's modes carry their standard deviations). So λ = σ²: a mode moves
+/// only as far as the landmarks can tell it apart from noise.
+func fitShape(rows: ModelRows, pixels: [SIMD2<Double>], camera: AffineCamera, expression beta: [Double],
+              landmarkNoise sigma: Double) -> [Double] {
+    let k = rows.identityCount
+    let zero = [Double](repeating: 0, count: k)
+    let r = reprojectionResidual(pixels, rows.positions(identity: zero, expression: beta), camera)
+    let a = rows.projected(rows.identity, columns: k, camera: camera)
+    var (ata, atb) = DenseSolve.normalEquations(a, r, rows: r.count, n: k)
+    for i in 0..<k { ata[i * k + i] += sigma * sigma }
+    return DenseSolve.choleskySolve(ata, atb, n: k) ?? zero
+}
+
+/// Expression weights β by bounded, regularised least squares:
+///
+///     minimise  ‖C β − r‖² / σ²  +  μ ‖β − β₀‖²,   0 ≤ βₑ ≤ 1
+///
+/// with C the projected blendshapes at the landmark vertices and r the residual with the current
+/// identity. ICT blendshape weights live in [0, 1]; β₀ is the expression prior (zero, the neutral
+/// face, without one) and μ its strength. Solved by projected Gauss–Seidel on the normal
+/// equations, which converges for this positive definite system and keeps the bounds exactly.
+func fitExpression(rows: ModelRows, pixels: [SIMD2<Double>], camera: AffineCamera, identity alpha: [Double],
+                   landmarkNoise sigma: Double, prior: [Double], priorWeight mu: Double, sweeps: Int = 60) -> [Double] {
+    let e = rows.expressionCount
+    let r = reprojectionResidual(pixels, rows.positions(identity: alpha, expression: [Double](repeating: 0, count: e)), camera)
+    let c = rows.projected(rows.expression, columns: e, camera: camera)
+    var (h, g) = DenseSolve.normalEquations(c, r, rows: r.count, n: e)
+    let w = sigma * sigma * mu
+    for i in 0..<e {
+        h[i * e + i] += w
+        g[i] += w * prior[i]
+    }
+    var beta = prior.map { min(max($0, 0), 1) }
+    h.withUnsafeBufferPointer { h in
+        beta.withUnsafeMutableBufferPointer { beta in
+            for _ in 0..<sweeps {
+                var change = 0.0
+                for j in 0..<e where h[j * e + j] > 0 {
+                    var s = g[j] + h[j * e + j] * beta[j]
+                    for k in 0..<e { s -= h[j * e + k] * beta[k] }
+                    let next = min(max(s / h[j * e + j], 0), 1)
+                    change = max(change, abs(next - beta[j]))
+                    beta[j] = next
+                }
+                if change < 1e-6 { break }
+            }
+        }
+    }
+    return beta
+}
