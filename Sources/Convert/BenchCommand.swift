@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (use a release build).",
-        subcommands: [LandmarksBench.self, FitBench.self])
+        subcommands: [LandmarksBench.self, FitBench.self, UnwrapBench.self])
 
     struct LandmarksBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -123,6 +123,64 @@ extension BenchCommand {
             }
         }
     }
+}
+
+extension BenchCommand {
+    struct UnwrapBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "unwrap",
+            abstract: "Texture unwrap time at 512² to 4096² on a fitted photo.",
+            discussion: """
+                Baseline, measured in the same run: rasterising the same UV triangles with an empty \
+                per-texel body (coverage only), i.e. the floor any unwrap at that size pays.
+                """)
+
+        @Option(help: "Photo with one face.") var photo = "samples/astronaut.png"
+        @Option(help: "Model file.") var model = "models/ict-face.fdmodel"
+        @Option(help: "Runs per size; the median is reported.") var runs = 5
+        @Flag(help: "Print JSON on stdout.") var json = false
+
+        func run() throws {
+            do {
+                let loaded = try ModelFile.load(URL(fileURLWithPath: model))
+                let predictor = try LandmarkPredictor(contentsOf: LandmarkPredictor.resolvedURL(explicit: nil))
+                let source = try Photo.load(from: URL(fileURLWithPath: photo))
+                let face = try FaceFinder(detector: HOGFaceDetector(), predictor: predictor).faces(in: source)[0]
+                let fit = try ProxyFitter(model: loaded).fit(face.landmarks)
+                let shape = loaded.shape(identity: fit.identity.map(Float.init), expression: fit.expression.map(Float.init))
+                let clock = ContinuousClock()
+                var rows: [UnwrapBenchRow] = []
+                for size in [512, 1024, 2048, 4096] {
+                    var unwrap: [Double] = [], floor: [Double] = []
+                    let unwrapper = TextureUnwrapper(size: size)
+                    for _ in 0..<runs {
+                        let a = clock.now
+                        _ = unwrapper.unwrap(photo: source, model: loaded, shape: shape, camera: fit.camera)
+                        unwrap.append((clock.now - a).seconds)
+                        let b = clock.now
+                        _ = unwrapper.coverage(model: loaded)
+                        floor.append((clock.now - b).seconds)
+                    }
+                    rows.append(UnwrapBenchRow(size: size, unwrapMs: median(unwrap) * 1000, coverageMs: median(floor) * 1000))
+                }
+                if json { print(try JSONOutput.encode(rows)) } else {
+                    print("bench unwrap — \(photo), medians of \(runs) runs (ms)")
+                    print("size    unwrap   coverage only   unwrap / coverage")
+                    for r in rows {
+                        print(String(format: "%-6d %7.1f  %14.1f  %18.2f", r.size, r.unwrapMs, r.coverageMs, r.unwrapMs / r.coverageMs))
+                    }
+                }
+            } catch {
+                Diagnostics.fail(error)
+            }
+        }
+    }
+}
+
+struct UnwrapBenchRow: Encodable {
+    let size: Int
+    let unwrapMs: Double
+    let coverageMs: Double
 }
 
 struct FitBenchReport: Encodable {

@@ -10,6 +10,6 @@ struct Facedetail: ParsableCommand {
             Exit codes: 0 every input succeeded; 1 at least one input failed (each failure is one \
             line on stderr naming the file); 64 the command line itself is wrong.
             """,
-        subcommands: [FormatsCommand.self, ConvertCommand.self, LandmarksCommand.self, ModelCommand.self, BenchCommand.self]
+        subcommands: [FormatsCommand.self, ConvertCommand.self, LandmarksCommand.self, ModelCommand.self, ReconstructCommand.self, BenchCommand.self]
     )
 }

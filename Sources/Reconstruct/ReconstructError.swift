@@ -9,6 +9,8 @@ public struct ReconstructError: FileError, Equatable {
         case unreadablePhoto
         /// The photo was read but holds no face the detector finds.
         case noFace
+        /// A face was found but cannot be fitted: too small, or seen in profile.
+        case unfittableFace
         /// A model or data file (landmark predictor, `.fdmodel`, ICT folder) is missing or unreadable.
         case missingData
         /// A model file is damaged (checksum, truncation, inconsistent sections).

@@ -1,0 +1,168 @@
+import ArgumentParser
+import Formats
+import Foundation
+import Reconstruct
+
+/// `facedetail reconstruct PHOTO... -o OUT --proxy-only`: the proxy face, its texture and records.
+struct ReconstructCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconstruct",
+        abstract: "Reconstruct a 3D face from each photo (today: --proxy-only).",
+        discussion: """
+            For PHOTO named NAME, writes OUT/NAME/: proxy.<ext> per format, texture.png (RGBA, alpha \
+            = visibility × facing), landmarks.json, manifest.json (docs/reconstruct.md). A folder \
+            appears complete or not at all, replacing the previous one. A batch goes on past \
+            failures. Exit codes: 0 all photos done; 1 a photo failed; 2 only faceless photos \
+            failed; 64 bad command line.
+            """)
+
+    @Argument(help: "Photos: JPEG, PNG, PPM/PGM, EXR.") var photos: [String]
+    @Option(name: .shortAndLong, help: "Output folder; each photo gets OUT/NAME/.") var output: String
+    @Option(help: "Mesh formats, comma-separated ids or extensions (fbx, obj, glb, gltf, dae, ply, stl, 3mf).")
+    var formats = "fbx,obj,glb"
+    @Option(help: "Texture size in texels, 512–4096.") var uvSize = 2048
+    @Option(help: "Model part: face, head or full.") var region: RegionArgument = RegionArgument(region: .face)
+    @Option(help: "Model file (default: $FACEDETAIL_MODEL_DIR or ./models, ict-REGION.fdmodel).") var model: String?
+    @Option(help: "Length unit of unitless formats (OBJ, PLY, STL): mm, cm or m.") var units = UnitArgument(unit: .centimetre)
+    @Flag(help: "Stop after the proxy: fitted mesh and texture, no details.") var proxyOnly = false
+    @Flag(help: "Also write debug.png: detected (red) and fitted (green) landmarks over the wireframe.") var debug = false
+    @Flag(help: "Record per-stage wall-clock times in manifest.json (outputs then differ between runs).") var timings = false
+    @Flag(help: "Print a JSON report on stdout.") var json = false
+    @Option(help: "dlib 68-point shape predictor.") var landmarkModel: String?
+
+    func validate() throws {
+        guard proxyOnly else {
+            throw ValidationError("the detail stage is not built yet: pass --proxy-only")
+        }
+        guard (512...4096).contains(uvSize) else { throw ValidationError("--uv-size must be within 512…4096") }
+        _ = try formatIDs()
+    }
+
+    func formatIDs() throws -> [String] {
+        try formats.split(separator: ",").map { raw in
+            let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            let registry = FormatRegistry.standard
+            if let f = registry.format(id: name), f.canWrite, f.kind == .mesh { return f.id }
+            if let f = registry.formats.first(where: { $0.kind == .mesh && $0.canWrite && $0.extensions.contains(name) }) { return f.id }
+            throw ValidationError("--formats: '\(name)' is not a mesh format facedetail writes (see `facedetail formats`)")
+        }
+    }
+
+    func run() throws {
+        let reconstructor: ProxyReconstructor
+        let loaded: MorphableModel
+        do {
+            loaded = try ModelFile.load(modelURL())
+            let predictor = try LandmarkPredictor(contentsOf: LandmarkPredictor.resolvedURL(explicit: landmarkModel))
+            var options = ProxyReconstructor.Options()
+            options.uvSize = uvSize
+            reconstructor = ProxyReconstructor(finder: try FaceFinder(detector: HOGFaceDetector(), predictor: predictor),
+                                               fitter: ProxyFitter(model: loaded), model: loaded, options: options)
+        } catch {
+            Diagnostics.fail(error)
+        }
+        var outputOptions = ProxyOutputs.Options()
+        outputOptions.formats = try formatIDs()
+        outputOptions.units = units.unit
+        outputOptions.timingsInManifest = timings
+        outputOptions.debugOverlay = debug
+        let record = ["formats": outputOptions.formats.joined(separator: ","), "uvSize": "\(uvSize)", "region": region.region.rawValue,
+                      "units": units.unit.symbol, "detail": "proxy-only"]
+        var outcome = BatchOutcome()
+        var reports: [ReconstructReport] = []
+        var claimed: Set<String> = []
+        let progress = Progress(total: photos.count)
+        for (index, path) in photos.enumerated() {
+            progress.step(index, path)
+            let url = URL(fileURLWithPath: path)
+            let name = url.deletingPathExtension().lastPathComponent
+            do {
+                guard claimed.insert(name).inserted else {
+                    throw ReconstructError(.invalidArgument, path: path, "its outputs would overwrite another photo's of the same name")
+                }
+                let result = try reconstructor.reconstruct(url)
+                let landmarks = try JSONOutput.encode(ReconstructLandmarks(result: result)) + "\n"
+                let files = try ProxyOutputs(result: result, model: loaded, options: outputOptions,
+                                             landmarkJSON: Array(landmarks.utf8), optionsRecord: record).files
+                let folder = URL(fileURLWithPath: output).appendingPathComponent(name)
+                try OutputFolder.publish(files, as: folder)
+                let report = ReconstructReport(photo: path, folder: folder.path, files: files.map(\.name),
+                                               reprojectionError: result.fit.reprojectionError, timings: result.timings)
+                reports.append(report)
+                if !json {
+                    print("\(path): \(folder.path)/ (\(files.count) files; landmark fit \(String(format: "%.1f", 100 * report.reprojectionError)) % of inter-ocular distance)")
+                }
+            } catch {
+                outcome.record(error)
+            }
+        }
+        if json { print(try JSONOutput.encode(reports)) }
+        try outcome.finish()
+    }
+
+    private func modelURL() -> URL {
+        if let model { return URL(fileURLWithPath: model) }
+        let folder = ProcessInfo.processInfo.environment["FACEDETAIL_MODEL_DIR"] ?? "models"
+        return URL(fileURLWithPath: folder).appendingPathComponent("ict-\(region.region.rawValue).fdmodel")
+    }
+}
+
+/// landmarks.json of a reconstruction: the detected face as `landmarks` reports it, plus where the
+/// fitted model's landmark vertices project (pixels, same convention).
+struct ReconstructLandmarks: Encodable {
+    let image: String
+    let width: Int
+    let height: Int
+    let face: PhotoLandmarks.Face
+    let fitted: [[Double]]
+
+    init(result: ProxyReconstructor.Result) {
+        let detected = PhotoLandmarks(photo: result.photo, faces: [result.face])
+        image = detected.image
+        width = detected.width
+        height = detected.height
+        face = detected.faces[0]
+        fitted = result.fit.fittedLandmarks.points.map { [($0.x * 1000).rounded() / 1000, ($0.y * 1000).rounded() / 1000] }
+    }
+}
+
+struct ReconstructReport: Encodable {
+    let photo: String
+    let folder: String
+    let files: [String]
+    let reprojectionError: Double
+    let timings: ProxyReconstructor.Timings
+}
+
+/// Publishes a whole folder at once: the files are written into a hidden sibling, then the
+/// previous folder (if any) is moved aside, the new one renamed into place and the old one removed.
+enum OutputFolder {
+    static func publish(_ files: [(name: String, bytes: [UInt8])], as folder: URL) throws {
+        let fm = FileManager.default
+        let parent = folder.deletingLastPathComponent()
+        let staging = parent.appendingPathComponent(".\(folder.lastPathComponent).partial-\(getpid())")
+        let previous = parent.appendingPathComponent(".\(folder.lastPathComponent).previous-\(getpid())")
+        do {
+            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+            try? fm.removeItem(at: staging)
+            try fm.createDirectory(at: staging, withIntermediateDirectories: false)
+            for file in files { try Data(file.bytes).write(to: staging.appendingPathComponent(file.name)) }
+        } catch {
+            try? fm.removeItem(at: staging)
+            throw FormatError(.writeFailed, path: folder.path, "cannot write the outputs", cause: error.localizedDescription)
+        }
+        let hadPrevious = fm.fileExists(atPath: folder.path)
+        if hadPrevious && rename(folder.path, previous.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? fm.removeItem(at: staging)
+            throw FormatError(.writeFailed, path: folder.path, "cannot replace the previous outputs", cause: reason)
+        }
+        guard rename(staging.path, folder.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if hadPrevious { _ = rename(previous.path, folder.path) }
+            try? fm.removeItem(at: staging)
+            throw FormatError(.writeFailed, path: folder.path, "cannot publish the outputs", cause: reason)
+        }
+        if hadPrevious { try? fm.removeItem(at: previous) }
+    }
+}

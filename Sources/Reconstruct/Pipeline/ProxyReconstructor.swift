@@ -1,0 +1,78 @@
+import Foundation
+import Formats
+
+/// The first half of the paper's pipeline for one photo: face and landmarks, proxy fit, texture
+/// unwrap. Create once (it loads the landmark model and prepares the fitter) and reuse.
+public struct ProxyReconstructor: Sendable {
+    public struct Options: Sendable {
+        /// Texture side in texels (512–4096).
+        public var uvSize = 2048
+        /// Smallest inter-ocular distance (pixels) the fit accepts: below it the 68 points are a
+        /// few pixels apart and the identity fit is noise.
+        public var minimumInterocular = 24.0
+        /// Largest |yaw| (degrees) accepted: beyond it half the face is hidden and the frontal
+        /// landmark model's contour points are guesses.
+        public var maximumYaw = 60.0
+        public init() {}
+    }
+
+    public let finder: FaceFinder
+    public let fitter: ProxyFitter
+    public let model: MorphableModel
+    public var options: Options
+
+    public init(finder: FaceFinder, fitter: ProxyFitter, model: MorphableModel, options: Options = Options()) {
+        self.finder = finder
+        self.fitter = fitter
+        self.model = model
+        self.options = options
+    }
+
+    /// Wall-clock seconds per stage.
+    public struct Timings: Sendable, Codable {
+        public var load = 0.0, detection = 0.0, landmarks = 0.0, fit = 0.0, unwrap = 0.0
+    }
+
+    public struct Result: Sendable {
+        public let photo: Photo
+        public let face: DetectedFace
+        public let fit: FittedFace
+        /// The fitted instance's positions, mm.
+        public let shape: [SIMD3<Float>]
+        /// RGBA, alpha = visibility × facing.
+        public let texture: Image<UInt8>
+        public let timings: Timings
+    }
+
+    public func reconstruct(_ url: URL) throws -> Result {
+        let clock = ContinuousClock()
+        var timings = Timings()
+        var mark = clock.now
+        func lap() -> Double { let now = clock.now; defer { mark = now }; return (now - mark).seconds }
+        let photo = try Photo.load(from: url)
+        timings.load = lap()
+        var found = FaceFinder.Timings()
+        guard let face = try finder.faces(in: photo, timings: &found).first else {
+            throw ReconstructError(.noFace, path: url.path, "no face found")
+        }
+        timings.detection = found.detection
+        timings.landmarks = found.landmarks
+        _ = lap()
+        let iod = face.landmarks.interocularDistance
+        guard iod >= options.minimumInterocular else {
+            throw ReconstructError(.unfittableFace, path: url.path, "the face is too small to fit",
+                                   cause: String(format: "inter-ocular distance %.1f px, need at least %.0f px", iod, options.minimumInterocular))
+        }
+        let fit = try fitter.fit(face.landmarks)
+        let yaw = fit.camera.eulerDegrees.yaw
+        guard abs(yaw) <= options.maximumYaw else {
+            throw ReconstructError(.unfittableFace, path: url.path, "the face is seen in profile",
+                                   cause: String(format: "yaw %.0f°, the proxy fit needs at most ±%.0f°", yaw, options.maximumYaw))
+        }
+        let shape = model.shape(identity: fit.identity.map(Float.init), expression: fit.expression.map(Float.init))
+        timings.fit = lap()
+        let texture = TextureUnwrapper(size: options.uvSize).unwrap(photo: photo, model: model, shape: shape, camera: fit.camera)
+        timings.unwrap = lap()
+        return Result(photo: photo, face: face, fit: fit, shape: shape, texture: texture, timings: timings)
+    }
+}

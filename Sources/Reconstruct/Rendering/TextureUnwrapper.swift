@@ -1,0 +1,207 @@
+import Formats
+
+/// Unwraps a photo into the model's face UV tile [0, 1]² (DESIGN.md §3 texel convention).
+///
+/// Each texel of a face triangle is mapped, through the fitted mesh and the camera, to a point of
+/// the photo: under a scaled orthographic camera that mapping is affine inside a triangle, so the
+/// rasteriser's barycentric weights carry it exactly. The texel takes the photo's colour there
+/// (bilinear) when that surface point is the nearest one along the view ray (the depth pass), and
+/// alpha = visibility × facing, where facing is the interpolated normal's component toward the
+/// camera, clamped to [0, 1] (grazing texels are stretched and unreliable). Texels outside the
+/// visible surface get colour by dilation over `padding` texels so mip-mapping and bilinear
+/// filtering do not pull the background into the seams; their alpha stays 0.
+public struct TextureUnwrapper: Sendable {
+    public var size: Int
+    /// Texels of colour padding around every visible region.
+    public var padding: Int
+    /// Depth tolerance of the visibility test, millimetres (interpolation differences between the
+    /// depth pass and the texel are well below it; a lip or eyelid in front is well above).
+    public var depthTolerance = 1.5
+
+    public init(size: Int, padding: Int? = nil) {
+        self.size = size
+        self.padding = padding ?? max(4, size / 256)
+    }
+
+    /// RGBA 8-bit texture of `photo` on the model instance `shape` (positions, mm) seen by `camera`.
+    public func unwrap(photo: Photo, model: MorphableModel, shape: [SIMD3<Float>], camera: ScaledOrthographicCamera) -> Image<UInt8> {
+        let projected = shape.map { p -> SIMD3<Double> in
+            let q = SIMD3<Double>(p)
+            let xy = camera.project(q)
+            return SIMD3(xy.x, xy.y, camera.depth(q))
+        }
+        let corners = triangulatedCorners(polygonSizes: model.polygonSizes)
+        let vertexTriangles = corners.map { SIMD3(model.polygonVertices[Int($0.x)], model.polygonVertices[Int($0.y)], model.polygonVertices[Int($0.z)]) }
+        let depth = DepthBuffer(width: photo.width, height: photo.height, projected: projected, triangles: vertexTriangles)
+        let normals = Mesh(positions: shape, faceSizes: model.polygonSizes, faceVertexIndices: model.polygonVertices).withGeneratedNormals().normals
+        let facing = normals.map { max(0, min(1, (camera.rotation[2] * SIMD3<Double>($0)).sum())) }
+
+        var rgba = Image<UInt8>(width: size, height: size, channels: 4)
+        let tolerance = Float(depthTolerance * camera.scale)
+        let (w, h) = (photo.width, photo.height)
+        photo.rgb.pixels.withUnsafeBufferPointer { src in
+            depth.depth.withUnsafeBufferPointer { zbuffer in
+                rgba.pixels.withUnsafeMutableBufferPointer { dst in
+                    let target = UnwrapTarget(src: src, width: w, height: h, zbuffer: zbuffer, dst: dst, size: size, tolerance: tolerance)
+                    for (k, t) in corners.enumerated() {
+                        let uv = (model.uvs[Int(model.polygonUVIndices[Int(t.x)])], model.uvs[Int(model.polygonUVIndices[Int(t.y)])],
+                                  model.uvs[Int(model.polygonUVIndices[Int(t.z)])])
+                        guard inFaceTile(uv.0), inFaceTile(uv.1), inFaceTile(uv.2) else { continue }
+                        let v = vertexTriangles[k]
+                        func attributes(_ i: UInt32) -> SIMD4<Double> {
+                            let p = projected[Int(i)]
+                            return SIMD4(p.x, p.y, p.z, facing[Int(i)])
+                        }
+                        target.fill(texel(uv.0), texel(uv.1), texel(uv.2), attributes(v.x), attributes(v.y), attributes(v.z))
+                    }
+                }
+            }
+        }
+        dilateColour(&rgba)
+        return rgba
+    }
+
+    /// Texels the face tile covers, by rasterising its UV triangles with nothing else per texel:
+    /// the floor of any unwrap at this size (the benchmark's baseline).
+    public func coverage(model: MorphableModel) -> Int {
+        var covered = 0
+        let s = Double(size)
+        for t in triangulatedCorners(polygonSizes: model.polygonSizes) {
+            let uv = [t.x, t.y, t.z].map { model.uvs[Int(model.polygonUVIndices[Int($0)])] }
+            guard uv.allSatisfy({ $0.x >= 0 && $0.x <= 1 && $0.y >= 0 && $0.y <= 1 }) else { continue }
+            let texel = uv.map { SIMD2(Double($0.x) * s, (1 - Double($0.y)) * s) }
+            Rasterizer.fill(texel[0], texel[1], texel[2], width: size, height: size) { _, _, _, _, _ in covered += 1 }
+        }
+        return covered
+    }
+
+    private func inFaceTile(_ uv: SIMD2<Float>) -> Bool { uv.x >= 0 && uv.x <= 1 && uv.y >= 0 && uv.y <= 1 }
+    private func texel(_ uv: SIMD2<Float>) -> SIMD2<Double> { SIMD2(Double(uv.x) * Double(size), (1 - Double(uv.y)) * Double(size)) }
+
+    /// Grows colour outward from texels with alpha > 0, one ring per pass, each new texel taking the
+    /// mean colour of its already coloured 8-neighbours. Work is proportional to the band.
+    func dilateColour(_ image: inout Image<UInt8>) {
+        let n = image.width
+        // 0 empty, 1 coloured, 2 in the ring being coloured.
+        var state = [UInt8](repeating: 0, count: n * n)
+        var frontier: [Int32] = [], ring: [Int32] = []
+        image.pixels.withUnsafeMutableBufferPointer { px in
+            state.withUnsafeMutableBufferPointer { st in
+                for i in 0..<(n * n) where px[4 * i + 3] > 0 { st[i] = 1 }
+                for y in 0..<n {
+                    for x in 0..<n where st[y * n + x] == 1 {
+                        let i = y * n + x
+                        if (x > 0 && st[i - 1] == 0) || (x < n - 1 && st[i + 1] == 0) || (y > 0 && st[i - n] == 0) || (y < n - 1 && st[i + n] == 0) {
+                            frontier.append(Int32(i))
+                        }
+                    }
+                }
+                for _ in 0..<padding where !frontier.isEmpty {
+                    ring.removeAll(keepingCapacity: true)
+                    for f in frontier {
+                        let i = Int(f), x = i % n, y = i / n
+                        for ny in max(0, y - 1)...min(n - 1, y + 1) {
+                            for nx in max(0, x - 1)...min(n - 1, x + 1) where st[ny * n + nx] == 0 {
+                                st[ny * n + nx] = 2
+                                ring.append(Int32(ny * n + nx))
+                            }
+                        }
+                    }
+                    // No sort needed: a ring texel reads only texels coloured before this pass.
+                    for r in ring {
+                        let i = Int(r), x = i % n, y = i / n
+                        var sum = SIMD3<UInt32>(repeating: 0), count: UInt32 = 0
+                        for ny in max(0, y - 1)...min(n - 1, y + 1) {
+                            for nx in max(0, x - 1)...min(n - 1, x + 1) where st[ny * n + nx] == 1 {
+                                let j = 4 * (ny * n + nx)
+                                sum &+= SIMD3(UInt32(px[j]), UInt32(px[j + 1]), UInt32(px[j + 2]))
+                                count += 1
+                            }
+                        }
+                        let c = (sum &+ count / 2) / max(count, 1)
+                        px[4 * i] = UInt8(c.x); px[4 * i + 1] = UInt8(c.y); px[4 * i + 2] = UInt8(c.z)
+                    }
+                    for r in ring { st[Int(r)] = 1 }
+                    swap(&frontier, &ring)
+                }
+            }
+        }
+    }
+}
+
+/// The per-texel work of the unwrap, kept in one tight loop: inside a UV triangle the photo
+/// position, depth and facing are affine in the texel position, so they are stepped, not
+/// recomputed.
+private struct UnwrapTarget {
+    let src: UnsafeBufferPointer<UInt8>
+    let width: Int, height: Int
+    let zbuffer: UnsafeBufferPointer<Float>
+    let dst: UnsafeMutableBufferPointer<UInt8>
+    let size: Int
+    let tolerance: Float
+
+    /// Rasterises texel triangle a, b, c (top-left rule, as `Rasterizer.fill`) carrying attributes
+    /// (photo x, photo y, depth, facing) given at its corners.
+    func fill(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, _ fa: SIMD4<Double>, _ fb: SIMD4<Double>, _ fc: SIMD4<Double>) {
+        let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)
+        guard area != 0, area.isFinite else { return }
+        let (p, q, r, ap, aq, ar) = area > 0 ? (a, b, c, fa, fb, fc) : (a, c, b, fa, fc, fb)
+        let inverse = 1 / abs(area)
+        let x0 = max(0, Int((min(p.x, q.x, r.x) - 0.5).rounded(.up))), x1 = min(size - 1, Int((max(p.x, q.x, r.x) - 0.5).rounded(.down)))
+        let y0 = max(0, Int((min(p.y, q.y, r.y) - 0.5).rounded(.up))), y1 = min(size - 1, Int((max(p.y, q.y, r.y) - 0.5).rounded(.down)))
+        guard x0 <= x1, y0 <= y1 else { return }
+        func edge(_ u: SIMD2<Double>, _ v: SIMD2<Double>, _ s: SIMD2<Double>) -> Double { (v.x - u.x) * (s.y - u.y) - (v.y - u.y) * (s.x - u.x) }
+        func owns(_ u: SIMD2<Double>, _ v: SIMD2<Double>) -> Bool { let d = v - u; return (d.y == 0 && d.x < 0) || d.y > 0 }
+        let o0 = owns(q, r), o1 = owns(r, p), o2 = owns(p, q)
+        let start = SIMD2(Double(x0) + 0.5, Double(y0) + 0.5)
+        var row0 = edge(q, r, start), row1 = edge(r, p, start), row2 = edge(p, q, start)
+        let dx0 = -(r.y - q.y), dx1 = -(p.y - r.y), dx2 = -(q.y - p.y)
+        let dy0 = r.x - q.x, dy1 = p.x - r.x, dy2 = q.x - p.x
+        // Attributes are affine: value = row-start value + x-steps · (∂/∂x).
+        let ddx = SIMD4<Float>((dx0 * ap + dx1 * aq + dx2 * ar) * inverse)
+        let ddy = (dy0 * ap + dy1 * aq + dy2 * ar) * inverse
+        var rowAttr = (row0 * ap + row1 * aq + row2 * ar) * inverse
+        let (w, h) = (width, height)
+        let maxX = Float(w - 1), maxY = Float(h - 1)
+        for y in y0...y1 {
+            // The covered span of this row, from the three edge functions (each is affine in x).
+            var from = Double(x0), to = Double(x1)
+            for (e, d, o) in [(row0, dx0, o0), (row1, dx1, o1), (row2, dx2, o2)] {
+                if d > 0 { from = max(from, ((-e / d) - 1e-9).rounded(.up) + Double(x0)) }
+                else if d < 0 { to = min(to, ((-e / d) + 1e-9).rounded(.down) + Double(x0)) }
+                else if e < 0 || (e == 0 && !o) { from = 1; to = 0 }
+            }
+            if from <= to {
+                let first = Int(from), last = Int(to)
+                let steps = Double(first - x0)
+                var e0 = row0 + steps * dx0, e1 = row1 + steps * dx1, e2 = row2 + steps * dx2
+                var attr = SIMD4<Float>(rowAttr) + Float(steps) * ddx
+                for x in first...last {
+                    if (e0 > 0 || (e0 == 0 && o0)) && (e1 > 0 || (e1 == 0 && o1)) && (e2 > 0 || (e2 == 0 && o2)) && attr.w > 0 {
+                        let px = attr.x, py = attr.y
+                        let ix = Int(px), iy = Int(py)
+                        if px >= 0, py >= 0, ix < w, iy < h, attr.z >= zbuffer[iy * w + ix] - tolerance {
+                            // Bilinear in 8-bit fixed point: weights out of 256.
+                            let fx = min(max(px - 0.5, 0), maxX), fy = min(max(py - 0.5, 0), maxY)
+                            let sx = Int(fx), sy = Int(fy)
+                            let sx1 = min(sx + 1, w - 1), sy1 = min(sy + 1, h - 1)
+                            let ax = UInt32((fx - Float(sx)) * 256), ay = UInt32((fy - Float(sy)) * 256)
+                            let i00 = (sy * w + sx) * 3, i01 = (sy * w + sx1) * 3, i10 = (sy1 * w + sx) * 3, i11 = (sy1 * w + sx1) * 3
+                            let o = (y * size + x) * 4
+                            for c in 0..<3 {
+                                let top = UInt32(src[i00 + c]) * (256 - ax) + UInt32(src[i01 + c]) * ax
+                                let bottom = UInt32(src[i10 + c]) * (256 - ax) + UInt32(src[i11 + c]) * ax
+                                dst[o + c] = UInt8((top * (256 - ay) + bottom * ay + 32768) >> 16)
+                            }
+                            dst[o + 3] = UInt8(max(1, min(255, attr.w * 255 + 0.5)))
+                        }
+                    }
+                    e0 += dx0; e1 += dx1; e2 += dx2
+                    attr += ddx
+                }
+            }
+            row0 += dy0; row1 += dy1; row2 += dy2
+            rowAttr += ddy
+        }
+    }
+}
