@@ -1,27 +1,27 @@
 import Foundation
 
 /// Runs Blender headless on Tests/Scripts/blender_import_check.py and decodes its report.
-enum Blender {
-    static let executable = ProcessInfo.processInfo.environment["FACEDETAIL_BLENDER"] ?? "/usr/bin/blender"
+public enum Blender {
+    public static let executable = ProcessInfo.processInfo.environment["FACEDETAIL_BLENDER"] ?? "/usr/bin/blender"
     /// Set FACEDETAIL_SKIP_BLENDER=1 on a machine without Blender; CI installs it and never skips.
-    static let skipped = ProcessInfo.processInfo.environment["FACEDETAIL_SKIP_BLENDER"] == "1"
+    public static let skipped = ProcessInfo.processInfo.environment["FACEDETAIL_SKIP_BLENDER"] == "1"
 
-    struct ImageReport: Decodable { let file: String; let loaded: Bool }
-    struct MaterialReport: Decodable { let name: String; let base_color: ImageReport?; let normal: ImageReport? }
-    struct FileReport: Decodable {
-        let error: String?
-        let objects, vertices, polygons, triangles, uv_layers: Int?
-        let extent: [Double]?
-        let materials: [MaterialReport]?
+    public struct ImageReport: Decodable { public let file: String; public let loaded: Bool }
+    public struct MaterialReport: Decodable { public let name: String; public let base_color: ImageReport?; public let normal: ImageReport? }
+    public struct FileReport: Decodable {
+        public let error: String?
+        public let objects, vertices, polygons, triangles, uv_layers: Int?
+        public let extent: [Double]?
+        public let materials: [MaterialReport]?
     }
 
     static var script: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Scripts/blender_import_check.py")
+            .appendingPathComponent("Scripts/blender_import_check.py")
     }
 
     /// Imports each file in a fresh factory scene and returns Blender's view of it, by path.
-    static func inspect(_ files: [URL]) throws -> [String: FileReport] {
+    public static func inspect(_ files: [URL]) throws -> [String: FileReport] {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("blender-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: out) }
         let process = Process()
@@ -40,9 +40,9 @@ enum Blender {
         return try JSONDecoder().decode([String: FileReport].self, from: data)
     }
 
-    struct BlenderFailure: Error, CustomStringConvertible {
+    public struct BlenderFailure: Error, CustomStringConvertible {
         let status: Int32
         let log: String
-        var description: String { "blender exited \(status):\n\(log)" }
+        public var description: String { "blender exited \(status):\n\(log)" }
     }
 }

@@ -1,0 +1,80 @@
+import Foundation
+import Formats
+import Testing
+import TestSupport
+
+@Suite struct ReconstructCLITests {
+    /// The astronaut through `reconstruct --proxy-only`: the contract's files, a landmark fit
+    /// within 4 % of the inter-ocular distance, a manifest whose checksums match the files, and
+    /// byte-identical folders from two runs.
+    @Test func astronautProxyIsCompleteAndDeterministic() throws {
+        let folder = try TemporaryFolder()
+        var contents: [[String: Data]] = []
+        for run in ["a", "b"] {
+            let result = try CLI.run(["reconstruct", Repository.astronaut.path, "-o", folder.file(run).path, "--proxy-only",
+                                      "--uv-size", "1024", "--formats", "fbx,obj,glb", "--debug"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let out = folder.file(run).appendingPathComponent("astronaut")
+            var files: [String: Data] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: out.path) { files[name] = try Data(contentsOf: out.appendingPathComponent(name)) }
+            contents.append(files)
+        }
+        #expect(contents[0] == contents[1])
+        #expect(Set(contents[0].keys) == ["proxy.fbx", "proxy.obj", "proxy.mtl", "proxy.glb", "texture.png", "landmarks.json", "manifest.json", "debug.png"])
+        let manifest = try #require(try JSONSerialization.jsonObject(with: contents[0]["manifest.json"]!) as? [String: Any])
+        let fit = try #require(manifest["fit"] as? [String: Any])
+        let error = try #require(fit["reprojectionErrorOfInterocular"] as? Double)
+        #expect(error <= 0.04, "landmark reprojection \(error) of IOD")
+        let files = try #require(manifest["files"] as? [[String: Any]])
+        #expect(files.count == 7)
+        for file in files {
+            let name = try #require(file["name"] as? String)
+            let bytes = try #require(contents[0][name])
+            #expect(file["bytes"] as? Int == bytes.count && file["sha256"] as? String == SHA256.hex([UInt8](bytes)), "\(name)")
+        }
+        #expect(files.first { $0["name"] as? String == "proxy.fbx" }?["unit"] as? String == "cm")
+        #expect(files.first { $0["name"] as? String == "proxy.glb" }?["unit"] as? String == "m")
+        #expect(String(decoding: contents[0]["proxy.mtl"]!, as: UTF8.self).contains("map_Kd texture.png"))
+    }
+
+    /// A batch: an unreadable photo, a faceless one, a face too small to fit, then a good one.
+    /// Each failure is one line naming its photo with nothing written; the good one is done.
+    @Test func batchGoesOnPastBadPhotos() throws {
+        let folder = try TemporaryFolder()
+        try Data("not a photo".utf8).write(to: folder.file("broken.jpg"))
+        var pixels: [UInt8] = []
+        for y in 0..<200 { for x in 0..<300 { pixels += [UInt8(x % 256), UInt8(y), 90] } }
+        try (Data("P6\n300 200\n255\n".utf8) + Data(pixels)).write(to: folder.file("wall.ppm"))
+        let tiny = folder.file("tiny.ppm")
+        try shrinkAstronaut(to: 190, writing: tiny)
+        let out = folder.file("out")
+        let inputs = [folder.file("broken.jpg"), folder.file("wall.ppm"), tiny, Repository.astronaut].map(\.path)
+        let result = try CLI.run(["reconstruct"] + inputs + ["-o", out.path, "--proxy-only", "--uv-size", "512", "--formats", "obj"])
+        #expect(result.status == 1)
+        #expect(result.stderrLines.count == 3, "\(result.stderr)")
+        #expect(result.stderrLines.count == 3 && result.stderrLines[0].hasPrefix("error: \(inputs[0]):")
+                && result.stderrLines[1].hasPrefix("error: \(inputs[1]): no face found")
+                && result.stderrLines[2].hasPrefix("error: \(inputs[2]): the face is too small to fit"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["astronaut"])
+    }
+
+    @Test func theDetailStageIsNotClaimed() throws {
+        let result = try CLI.run(["reconstruct", Repository.astronaut.path, "-o", "/tmp/unused"])
+        #expect(result.status == 64 && result.stderr.contains("--proxy-only"))
+    }
+}
+
+/// The astronaut shrunk to `side` × `side` pixels (nearest sampling), as a binary PPM.
+func shrinkAstronaut(to side: Int, writing url: URL) throws {
+    guard case .uint8(let image) = try FormatDescriptor.png.imageReader!.readImage(at: Repository.astronaut).image else {
+        throw CocoaError(.fileReadCorruptFile)
+    }
+    var pixels: [UInt8] = []
+    for y in 0..<side {
+        for x in 0..<side {
+            let sx = x * image.width / side, sy = y * image.height / side
+            for c in 0..<3 { pixels.append(image[sx, sy, c]) }
+        }
+    }
+    try (Data("P6\n\(side) \(side)\n255\n".utf8) + Data(pixels)).write(to: url)
+}
