@@ -1,3 +1,4 @@
+import Foundation
 import Formats
 
 /// Unwraps a photo into the model's face UV tile [0, 1]² (DESIGN.md §3 texel convention).
@@ -39,20 +40,30 @@ public struct TextureUnwrapper: Sendable {
         var rgba = Image<UInt8>(width: size, height: size, channels: 4)
         let tolerance = Float(depthTolerance * camera.scale)
         let (w, h) = (photo.width, photo.height)
+        // Face-tile triangles with their texel corners and (photo x, photo y, depth, facing) corners.
+        var jobs: [(SIMD2<Double>, SIMD2<Double>, SIMD2<Double>, SIMD4<Double>, SIMD4<Double>, SIMD4<Double>)] = []
+        for (k, t) in corners.enumerated() {
+            let uv = (model.uvs[Int(model.polygonUVIndices[Int(t.x)])], model.uvs[Int(model.polygonUVIndices[Int(t.y)])],
+                      model.uvs[Int(model.polygonUVIndices[Int(t.z)])])
+            guard inFaceTile(uv.0), inFaceTile(uv.1), inFaceTile(uv.2) else { continue }
+            let v = vertexTriangles[k]
+            func attributes(_ i: UInt32) -> SIMD4<Double> {
+                let p = projected[Int(i)]
+                return SIMD4(p.x, p.y, p.z, facing[Int(i)])
+            }
+            jobs.append((texel(uv.0), texel(uv.1), texel(uv.2), attributes(v.x), attributes(v.y), attributes(v.z)))
+        }
+        // Two bands of rows on the two cores; each texel belongs to one band, so the result does
+        // not depend on scheduling.
+        let bands = 2
+        let triangles = jobs
         photo.rgb.pixels.withUnsafeBufferPointer { src in
             depth.depth.withUnsafeBufferPointer { zbuffer in
                 rgba.pixels.withUnsafeMutableBufferPointer { dst in
                     let target = UnwrapTarget(src: src, width: w, height: h, zbuffer: zbuffer, dst: dst, size: size, tolerance: tolerance)
-                    for (k, t) in corners.enumerated() {
-                        let uv = (model.uvs[Int(model.polygonUVIndices[Int(t.x)])], model.uvs[Int(model.polygonUVIndices[Int(t.y)])],
-                                  model.uvs[Int(model.polygonUVIndices[Int(t.z)])])
-                        guard inFaceTile(uv.0), inFaceTile(uv.1), inFaceTile(uv.2) else { continue }
-                        let v = vertexTriangles[k]
-                        func attributes(_ i: UInt32) -> SIMD4<Double> {
-                            let p = projected[Int(i)]
-                            return SIMD4(p.x, p.y, p.z, facing[Int(i)])
-                        }
-                        target.fill(texel(uv.0), texel(uv.1), texel(uv.2), attributes(v.x), attributes(v.y), attributes(v.z))
+                    DispatchQueue.concurrentPerform(iterations: bands) { band in
+                        let rows = (band * size / bands)..<((band + 1) * size / bands)
+                        for j in triangles { target.fill(j.0, j.1, j.2, j.3, j.4, j.5, rows: rows) }
                     }
                 }
             }
@@ -78,51 +89,51 @@ public struct TextureUnwrapper: Sendable {
     private func inFaceTile(_ uv: SIMD2<Float>) -> Bool { uv.x >= 0 && uv.x <= 1 && uv.y >= 0 && uv.y <= 1 }
     private func texel(_ uv: SIMD2<Float>) -> SIMD2<Double> { SIMD2(Double(uv.x) * Double(size), (1 - Double(uv.y)) * Double(size)) }
 
-    /// Grows colour outward from texels with alpha > 0, one ring per pass, each new texel taking the
-    /// mean colour of its already coloured 8-neighbours. Work is proportional to the band.
+    /// Pads colour outward from texels with alpha > 0 by up to `padding` texels (chessboard
+    /// distance): each empty texel takes the colour of its nearest coloured texel, found by the
+    /// classic two-pass distance propagation (forward then backward raster scans), O(texels).
+    /// Ties go to the neighbour examined first, so the result is deterministic.
     func dilateColour(_ image: inout Image<UInt8>) {
         let n = image.width
-        // 0 empty, 1 coloured, 2 in the ring being coloured.
-        var state = [UInt8](repeating: 0, count: n * n)
-        var frontier: [Int32] = [], ring: [Int32] = []
+        guard padding > 0 else { return }
+        var distance = [UInt8](repeating: 255, count: n * n)
+        var source = [Int32](repeating: -1, count: n * n)
         image.pixels.withUnsafeMutableBufferPointer { px in
-            state.withUnsafeMutableBufferPointer { st in
-                for i in 0..<(n * n) where px[4 * i + 3] > 0 { st[i] = 1 }
-                for y in 0..<n {
-                    for x in 0..<n where st[y * n + x] == 1 {
-                        let i = y * n + x
-                        if (x > 0 && st[i - 1] == 0) || (x < n - 1 && st[i + 1] == 0) || (y > 0 && st[i - n] == 0) || (y < n - 1 && st[i + n] == 0) {
-                            frontier.append(Int32(i))
-                        }
+            distance.withUnsafeMutableBufferPointer { dist in
+                source.withUnsafeMutableBufferPointer { src in
+                    for i in 0..<(n * n) where px[4 * i + 3] > 0 { dist[i] = 0; src[i] = Int32(i) }
+                    @inline(__always) func relax(_ i: Int, _ j: Int) {
+                        let d = dist[j] &+ 1
+                        if dist[j] < 255, d < dist[i] { dist[i] = d; src[i] = src[j] }
                     }
-                }
-                for _ in 0..<padding where !frontier.isEmpty {
-                    ring.removeAll(keepingCapacity: true)
-                    for f in frontier {
-                        let i = Int(f), x = i % n, y = i / n
-                        for ny in max(0, y - 1)...min(n - 1, y + 1) {
-                            for nx in max(0, x - 1)...min(n - 1, x + 1) where st[ny * n + nx] == 0 {
-                                st[ny * n + nx] = 2
-                                ring.append(Int32(ny * n + nx))
+                    for y in 0..<n {
+                        for x in 0..<n {
+                            let i = y * n + x
+                            if dist[i] == 0 { continue }
+                            if x > 0 { relax(i, i - 1) }
+                            if y > 0 {
+                                if x > 0 { relax(i, i - n - 1) }
+                                relax(i, i - n)
+                                if x < n - 1 { relax(i, i - n + 1) }
                             }
                         }
                     }
-                    // No sort needed: a ring texel reads only texels coloured before this pass.
-                    for r in ring {
-                        let i = Int(r), x = i % n, y = i / n
-                        var sum = SIMD3<UInt32>(repeating: 0), count: UInt32 = 0
-                        for ny in max(0, y - 1)...min(n - 1, y + 1) {
-                            for nx in max(0, x - 1)...min(n - 1, x + 1) where st[ny * n + nx] == 1 {
-                                let j = 4 * (ny * n + nx)
-                                sum &+= SIMD3(UInt32(px[j]), UInt32(px[j + 1]), UInt32(px[j + 2]))
-                                count += 1
+                    for y in stride(from: n - 1, through: 0, by: -1) {
+                        for x in stride(from: n - 1, through: 0, by: -1) {
+                            let i = y * n + x
+                            if dist[i] == 0 { continue }
+                            if x < n - 1 { relax(i, i + 1) }
+                            if y < n - 1 {
+                                if x < n - 1 { relax(i, i + n + 1) }
+                                relax(i, i + n)
+                                if x > 0 { relax(i, i + n - 1) }
                             }
                         }
-                        let c = (sum &+ count / 2) / max(count, 1)
-                        px[4 * i] = UInt8(c.x); px[4 * i + 1] = UInt8(c.y); px[4 * i + 2] = UInt8(c.z)
                     }
-                    for r in ring { st[Int(r)] = 1 }
-                    swap(&frontier, &ring)
+                    for i in 0..<(n * n) where dist[i] > 0 && Int(dist[i]) <= padding {
+                        let j = Int(src[i])
+                        px[4 * i] = px[4 * j]; px[4 * i + 1] = px[4 * j + 1]; px[4 * i + 2] = px[4 * j + 2]
+                    }
                 }
             }
         }
@@ -132,7 +143,7 @@ public struct TextureUnwrapper: Sendable {
 /// The per-texel work of the unwrap, kept in one tight loop: inside a UV triangle the photo
 /// position, depth and facing are affine in the texel position, so they are stepped, not
 /// recomputed.
-private struct UnwrapTarget {
+private struct UnwrapTarget: @unchecked Sendable {
     let src: UnsafeBufferPointer<UInt8>
     let width: Int, height: Int
     let zbuffer: UnsafeBufferPointer<Float>
@@ -142,13 +153,15 @@ private struct UnwrapTarget {
 
     /// Rasterises texel triangle a, b, c (top-left rule, as `Rasterizer.fill`) carrying attributes
     /// (photo x, photo y, depth, facing) given at its corners.
-    func fill(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, _ fa: SIMD4<Double>, _ fb: SIMD4<Double>, _ fc: SIMD4<Double>) {
+    func fill(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, _ fa: SIMD4<Double>, _ fb: SIMD4<Double>, _ fc: SIMD4<Double>,
+              rows: Range<Int>) {
         let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)
         guard area != 0, area.isFinite else { return }
         let (p, q, r, ap, aq, ar) = area > 0 ? (a, b, c, fa, fb, fc) : (a, c, b, fa, fc, fb)
         let inverse = 1 / abs(area)
         let x0 = max(0, Int((min(p.x, q.x, r.x) - 0.5).rounded(.up))), x1 = min(size - 1, Int((max(p.x, q.x, r.x) - 0.5).rounded(.down)))
-        let y0 = max(0, Int((min(p.y, q.y, r.y) - 0.5).rounded(.up))), y1 = min(size - 1, Int((max(p.y, q.y, r.y) - 0.5).rounded(.down)))
+        let y0 = max(rows.lowerBound, Int((min(p.y, q.y, r.y) - 0.5).rounded(.up)))
+        let y1 = min(rows.upperBound - 1, Int((max(p.y, q.y, r.y) - 0.5).rounded(.down)))
         guard x0 <= x1, y0 <= y1 else { return }
         func edge(_ u: SIMD2<Double>, _ v: SIMD2<Double>, _ s: SIMD2<Double>) -> Double { (v.x - u.x) * (s.y - u.y) - (v.y - u.y) * (s.x - u.x) }
         func owns(_ u: SIMD2<Double>, _ v: SIMD2<Double>) -> Bool { let d = v - u; return (d.y == 0 && d.x < 0) || d.y > 0 }
@@ -166,11 +179,14 @@ private struct UnwrapTarget {
         for y in y0...y1 {
             // The covered span of this row, from the three edge functions (each is affine in x).
             var from = Double(x0), to = Double(x1)
-            for (e, d, o) in [(row0, dx0, o0), (row1, dx1, o1), (row2, dx2, o2)] {
+            @inline(__always) func clip(_ e: Double, _ d: Double, _ o: Bool) {
                 if d > 0 { from = max(from, ((-e / d) - 1e-9).rounded(.up) + Double(x0)) }
                 else if d < 0 { to = min(to, ((-e / d) + 1e-9).rounded(.down) + Double(x0)) }
                 else if e < 0 || (e == 0 && !o) { from = 1; to = 0 }
             }
+            clip(row0, dx0, o0)
+            clip(row1, dx1, o1)
+            clip(row2, dx2, o2)
             if from <= to {
                 let first = Int(from), last = Int(to)
                 let steps = Double(first - x0)
