@@ -34,6 +34,8 @@ test: setup
 bench: setup
 	benchmarks/convert.sh $(BIN)
 	$(BIN) bench landmarks
+	$(BIN) bench fit
+	$(BIN) bench unwrap
 
 clean:
 	rm -rf .build out models
