@@ -42,3 +42,28 @@ struct Progress {
         FileHandle.standardError.write(Data("[\(index + 1)/\(total)] \(name)\n".utf8))
     }
 }
+
+/// Runs `body` on each photo of a batch: progress on stderr, a refusal when two photos would write
+/// the same outputs (same file name without extension, `uniqueNames`), and every failure recorded
+/// without stopping the batch.
+func forEachPhoto(_ paths: [String], uniqueNames: Bool, _ body: (_ url: URL, _ name: String) throws -> Void) -> BatchOutcome {
+    var outcome = BatchOutcome()
+    var claimed: [String: String] = [:]
+    let progress = Progress(total: paths.count)
+    for (index, path) in paths.enumerated() {
+        progress.step(index, path)
+        let url = URL(fileURLWithPath: path)
+        let name = url.deletingPathExtension().lastPathComponent
+        do {
+            if uniqueNames, let other = claimed[name] {
+                throw ReconstructError(.invalidArgument, path: path, "its outputs would overwrite those of \(other)",
+                                       cause: "photos in one batch need different file names")
+            }
+            claimed[name] = path
+            try body(url, name)
+        } catch {
+            outcome.record(error)
+        }
+    }
+    return outcome
+}

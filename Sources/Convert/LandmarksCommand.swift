@@ -39,29 +39,14 @@ struct LandmarksCommand: ParsableCommand {
         } catch {
             Diagnostics.fail(error)
         }
-        var outcome = BatchOutcome()
         var results: [PhotoLandmarks] = []
-        var claimed: [String: String] = [:]
-        let progress = Progress(total: photos.count)
-        for (index, path) in photos.enumerated() {
-            progress.step(index, path)
-            let url = URL(fileURLWithPath: path)
-            let name = url.deletingPathExtension().lastPathComponent
-            do {
-                if output != nil, let other = claimed[name] {
-                    throw ReconstructError(.invalidArgument, path: path, "its outputs would overwrite those of \(other)",
-                                           cause: "photos in one batch need different file names")
-                }
-                claimed[name] = path
-                let photo = try Photo.load(from: url)
-                let faces = try finder.faces(in: photo)
-                let result = PhotoLandmarks(photo: photo, faces: faces)
-                if let output { try write(result, photo: photo, name: name, to: URL(fileURLWithPath: output)) }
-                results.append(result)
-                if !json { print(result.summary) }
-            } catch {
-                outcome.record(error)
-            }
+        let outcome = forEachPhoto(photos, uniqueNames: output != nil) { url, name in
+            let photo = try Photo.load(from: url)
+            let faces = try finder.faces(in: photo)
+            let result = PhotoLandmarks(photo: photo, faces: faces)
+            if let output { try write(result, photo: photo, name: name, to: URL(fileURLWithPath: output)) }
+            results.append(result)
+            if !json { print(result.summary) }
         }
         if json { print(try JSONOutput.encode(results)) }
         try outcome.finish()

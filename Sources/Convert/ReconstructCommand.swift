@@ -68,32 +68,19 @@ struct ReconstructCommand: ParsableCommand {
         outputOptions.debugOverlay = debug
         let record = ["formats": outputOptions.formats.joined(separator: ","), "uvSize": "\(uvSize)", "region": region.region.rawValue,
                       "units": units.unit.symbol, "detail": "proxy-only"]
-        var outcome = BatchOutcome()
         var reports: [ReconstructReport] = []
-        var claimed: Set<String> = []
-        let progress = Progress(total: photos.count)
-        for (index, path) in photos.enumerated() {
-            progress.step(index, path)
-            let url = URL(fileURLWithPath: path)
-            let name = url.deletingPathExtension().lastPathComponent
-            do {
-                guard claimed.insert(name).inserted else {
-                    throw ReconstructError(.invalidArgument, path: path, "its outputs would overwrite another photo's of the same name")
-                }
-                let result = try reconstructor.reconstruct(url)
-                let landmarks = try JSONOutput.encode(ReconstructLandmarks(result: result)) + "\n"
-                let files = try ProxyOutputs(result: result, model: loaded, options: outputOptions,
-                                             landmarkJSON: Array(landmarks.utf8), optionsRecord: record).files
-                let folder = URL(fileURLWithPath: output).appendingPathComponent(name)
-                try OutputFolder.publish(files, as: folder)
-                let report = ReconstructReport(photo: path, folder: folder.path, files: files.map(\.name),
-                                               reprojectionError: result.fit.reprojectionError, timings: result.timings)
-                reports.append(report)
-                if !json {
-                    print("\(path): \(folder.path)/ (\(files.count) files; landmark fit \(String(format: "%.1f", 100 * report.reprojectionError)) % of inter-ocular distance)")
-                }
-            } catch {
-                outcome.record(error)
+        let outcome = forEachPhoto(photos, uniqueNames: true) { url, name in
+            let result = try reconstructor.reconstruct(url)
+            let landmarks = try JSONOutput.encode(ReconstructLandmarks(result: result)) + "\n"
+            let files = try ProxyOutputs(result: result, model: loaded, options: outputOptions,
+                                         landmarkJSON: Array(landmarks.utf8), optionsRecord: record).files
+            let folder = URL(fileURLWithPath: output).appendingPathComponent(name)
+            try OutputFolder.publish(files, as: folder)
+            let report = ReconstructReport(photo: url.path, folder: folder.path, files: files.map(\.name),
+                                           reprojectionError: result.fit.reprojectionError, timings: result.timings)
+            reports.append(report)
+            if !json {
+                print("\(url.path): \(folder.path)/ (\(files.count) files; landmark fit \(String(format: "%.1f", 100 * report.reprojectionError)) % of inter-ocular distance)")
             }
         }
         if json { print(try JSONOutput.encode(reports)) }
