@@ -19,6 +19,10 @@ public struct FitBenchmark: Sendable {
         /// translation) of each shape to the truth: one view under an orthographic camera cannot tell
         /// a face's absolute size or depth offset, so this separates shape from size.
         public let alignedFittedMean: Double, alignedBaselineMean: Double
+        /// Mean per-vertex error of a diagnostic oracle: identity fitted by the same regularised least
+        /// squares to the noisy projected landmark vertices, but with the true camera and the true
+        /// expression given. It shows what the landmarks hold once the camera is not in question.
+        public let oracleMean: Double
         /// Mean |β_fit − β_true| over the 53 weights.
         public let expressionError: Double
         /// Wall time of `ProxyFitter.fit`, seconds.
@@ -58,6 +62,7 @@ public struct FitBenchmark: Sendable {
             let scale = 100 / (eyes * eyes).sum().squareRoot()
             let camera = ScaledOrthographicCamera(yaw: yaw, pitch: pitch, roll: roll, scale: scale, translation: SIMD2(320, 240))
             var points = model.landmarkVertices.map { camera.project(positions[$0]) }
+            let vertexPoints = points.map { $0 + noise * SIMD2(random.gaussian(), random.gaussian()) }
             for (sideLandmarks, candidates) in [(Array(0...7), model.contourCandidates.right), (Array(9...16), model.contourCandidates.left)] {
                 let outline = candidates.filter { abs((camera.rotation[2] * SIMD3<Double>(truth.normals[$0])).sum()) < ContourCorrespondence.silhouetteCosine }
                 let pool = outline.isEmpty ? candidates : outline
@@ -83,6 +88,12 @@ public struct FitBenchmark: Sendable {
             }
             let fittedShape: [SIMD3<Double>] = shape.prefix(faceVertices).map { SIMD3<Double>($0) }
             let fit = errors(fittedShape), base = errors(Array(meanShape))
+            let oracleAlpha = fitShape(rows: ModelRows(model: model, vertices: model.landmarkVertices), pixels: vertexPoints,
+                                       camera: camera.affine, expression: beta,
+                                       landmarkNoise: fitter.options.landmarkNoise * 100)
+            let oracleShape: [SIMD3<Double>] = model.shape(identity: oracleAlpha.map(Float.init), expression: beta.map(Float.init))
+                .prefix(faceVertices).map { SIMD3<Double>($0) }
+            let oracle = errors(oracleShape)
             let truthFace = Array(positions.prefix(faceVertices))
             func alignedMean(_ s: [SIMD3<Double>]) -> Double {
                 let cs = s.reduce(.zero, +) / Double(s.count), ct = truthFace.reduce(.zero, +) / Double(s.count)
@@ -95,6 +106,7 @@ public struct FitBenchmark: Sendable {
                               fittedMedian: fit[fit.count / 2], fittedMean: fit.reduce(0, +) / Double(fit.count),
                               baselineMedian: base[base.count / 2], baselineMean: base.reduce(0, +) / Double(base.count),
                               alignedFittedMean: alignedMean(fittedShape), alignedBaselineMean: alignedMean(Array(meanShape)),
+                              oracleMean: oracle.reduce(0, +) / Double(oracle.count),
                               expressionError: zip(fitted.expression, beta).map { abs($0 - $1) }.reduce(0, +) / Double(beta.count),
                               seconds: seconds, reprojectionError: fitted.reprojectionError))
         }
