@@ -171,9 +171,19 @@ private struct UnwrapTarget: @unchecked Sendable {
         let dx0 = -(r.y - q.y), dx1 = -(p.y - r.y), dx2 = -(q.y - p.y)
         let dy0 = r.x - q.x, dy1 = p.x - r.x, dy2 = q.x - p.x
         // Attributes are affine: value = row-start value + x-steps · (∂/∂x).
-        let ddx = SIMD4<Float>((dx0 * ap + dx1 * aq + dx2 * ar) * inverse)
         let ddy = (dy0 * ap + dy1 * aq + dy2 * ar) * inverse
         var rowAttr = (row0 * ap + row1 * aq + row2 * ar) * inverse
+        let ddx = SIMD4<Float>((dx0 * ap + dx1 * aq + dx2 * ar) * inverse)
+        // The depth buffer holds depth at pixel centres; a texel lands anywhere in its pixel, so on
+        // a slanted triangle its depth differs from the stored one by up to slope × 0.71 px. The
+        // tolerance grows with the triangle's depth slope in the photo (depth px per photo px).
+        let ddxD = (dx0 * ap + dx1 * aq + dx2 * ar) * inverse
+        let det = ddxD.x * ddy.y - ddxD.y * ddy.x
+        var slack = tolerance
+        if det != 0 {
+            let gx = (ddxD.z * ddy.y - ddy.z * ddxD.y) / det, gy = (ddy.z * ddxD.x - ddxD.z * ddy.x) / det
+            slack += Float(min(64, 0.75 * (gx * gx + gy * gy).squareRoot()))
+        }
         let (w, h) = (width, height)
         let maxX = Float(w - 1), maxY = Float(h - 1)
         for y in y0...y1 {
@@ -196,7 +206,7 @@ private struct UnwrapTarget: @unchecked Sendable {
                     if (e0 > 0 || (e0 == 0 && o0)) && (e1 > 0 || (e1 == 0 && o1)) && (e2 > 0 || (e2 == 0 && o2)) && attr.w > 0 {
                         let px = attr.x, py = attr.y
                         let ix = Int(px), iy = Int(py)
-                        if px >= 0, py >= 0, ix < w, iy < h, attr.z >= zbuffer[iy * w + ix] - tolerance {
+                        if px >= 0, py >= 0, ix < w, iy < h, attr.z >= zbuffer[iy * w + ix] - slack {
                             // Bilinear in 8-bit fixed point: weights out of 256.
                             let fx = min(max(px - 0.5, 0), maxX), fy = min(max(py - 0.5, 0), maxY)
                             let sx = Int(fx), sy = Int(fy)
