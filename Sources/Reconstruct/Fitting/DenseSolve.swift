@@ -10,15 +10,15 @@ enum DenseSolve {
         var l = a
         var x = b
         let ok = l.withUnsafeMutableBufferPointer { l -> Bool in
+            let base = l.baseAddress!
             for j in 0..<n {
-                var d = l[j * n + j]
-                for k in 0..<j { d -= l[j * n + k] * l[j * n + k] }
+                // Row dot products through BLAS: Swift does not vectorise a floating-point reduction.
+                let d = l[j * n + j] - cblas_ddot(Int32(j), base + j * n, 1, base + j * n, 1)
                 guard d > 0 else { return false }
                 let djj = d.squareRoot()
                 l[j * n + j] = djj
                 for i in (j + 1)..<max(j + 1, n) {
-                    var s = l[i * n + j]
-                    for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
+                    let s = l[i * n + j] - cblas_ddot(Int32(j), base + i * n, 1, base + j * n, 1)
                     l[i * n + j] = s / djj
                 }
             }
