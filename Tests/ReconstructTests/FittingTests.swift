@@ -156,3 +156,32 @@ import TestSupport
 
 func norm(_ v: SIMD2<Double>) -> Double { (v * v).sum().squareRoot() }
 func norm(_ v: SIMD3<Double>) -> Double { (v * v).sum().squareRoot() }
+
+@Suite struct ReconstructorGuardTests {
+    /// The guards that turn unfittable faces into errors naming the photo: a face smaller than the
+    /// inter-ocular minimum, and one turned further than the yaw limit (here the limits are set
+    /// below the astronaut's own 44 px and 0.6° to exercise them on a real photo).
+    @Test func tooSmallAndProfileFacesAreErrorsNamingThePhoto() throws {
+        let model = try loadModel("face")
+        let base = ProxyReconstructor(finder: try finder(), fitter: ProxyFitter(model: model), model: model)
+        var small = base
+        small.options.minimumInterocular = 60
+        #expect {
+            try small.reconstruct(Repository.astronaut)
+        } throws: { error in
+            (error as? ReconstructError)?.code == .unfittableFace && "\(error)".contains("astronaut.png: the face is too small to fit")
+        }
+        var frontalOnly = base
+        frontalOnly.options.maximumYaw = 0.1
+        #expect {
+            try frontalOnly.reconstruct(Repository.astronaut)
+        } throws: { error in
+            (error as? ReconstructError)?.code == .unfittableFace && "\(error)".contains("astronaut.png: the face is seen in profile")
+        }
+        #expect(base.options.uvSize == 2048)
+        var tiny = base
+        tiny.options.uvSize = 512
+        let result = try tiny.reconstruct(Repository.astronaut)
+        #expect(result.texture.width == 512 && abs(result.fit.camera.eulerDegrees.yaw) < 10)
+    }
+}
