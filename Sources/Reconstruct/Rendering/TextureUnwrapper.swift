@@ -200,30 +200,27 @@ private struct UnwrapTarget: @unchecked Sendable {
             if from <= to {
                 let first = Int(from), last = Int(to)
                 let steps = Double(first - x0)
-                var e0 = row0 + steps * dx0, e1 = row1 + steps * dx1, e2 = row2 + steps * dx2
                 var attr = SIMD4<Float>(rowAttr) + Float(steps) * ddx
+                // Every texel of the span is inside (the span was clipped by all three edges).
                 for x in first...last {
-                    if (e0 > 0 || (e0 == 0 && o0)) && (e1 > 0 || (e1 == 0 && o1)) && (e2 > 0 || (e2 == 0 && o2)) && attr.w > 0 {
-                        let px = attr.x, py = attr.y
-                        let ix = Int(px), iy = Int(py)
-                        if px >= 0, py >= 0, ix < w, iy < h, attr.z >= zbuffer[iy * w + ix] - slack {
-                            // Bilinear in 8-bit fixed point: weights out of 256.
-                            let fx = min(max(px - 0.5, 0), maxX), fy = min(max(py - 0.5, 0), maxY)
-                            let sx = Int(fx), sy = Int(fy)
-                            let sx1 = min(sx + 1, w - 1), sy1 = min(sy + 1, h - 1)
-                            let ax = UInt32((fx - Float(sx)) * 256), ay = UInt32((fy - Float(sy)) * 256)
-                            let i00 = (sy * w + sx) * 3, i01 = (sy * w + sx1) * 3, i10 = (sy1 * w + sx) * 3, i11 = (sy1 * w + sx1) * 3
-                            let o = (y * size + x) * 4
-                            for c in 0..<3 {
-                                let top = UInt32(src[i00 + c]) * (256 - ax) + UInt32(src[i01 + c]) * ax
-                                let bottom = UInt32(src[i10 + c]) * (256 - ax) + UInt32(src[i11 + c]) * ax
-                                dst[o + c] = UInt8((top * (256 - ay) + bottom * ay + 32768) >> 16)
-                            }
-                            dst[o + 3] = UInt8(max(1, min(255, attr.w * 255 + 0.5)))
-                        }
+                    defer { attr += ddx }
+                    let px = attr.x, py = attr.y
+                    guard attr.w > 0, px >= 0, py >= 0, px < Float(w), py < Float(h) else { continue }
+                    let ix = Int(px), iy = Int(py)
+                    guard attr.z >= zbuffer[iy * w + ix] - slack else { continue }
+                    // Bilinear in 8-bit fixed point: weights out of 256.
+                    let fx = min(max(px - 0.5, 0), maxX), fy = min(max(py - 0.5, 0), maxY)
+                    let sx = Int(fx), sy = Int(fy)
+                    let ax = UInt32((fx - Float(sx)) * 256), ay = UInt32((fy - Float(sy)) * 256)
+                    let i00 = (sy * w + sx) * 3
+                    let right = sx + 1 < w ? 3 : 0, down = sy + 1 < h ? 3 * w : 0
+                    let o = (y * size + x) * 4
+                    for c in 0..<3 {
+                        let top = UInt32(src[i00 + c]) * (256 - ax) + UInt32(src[i00 + right + c]) * ax
+                        let bottom = UInt32(src[i00 + down + c]) * (256 - ax) + UInt32(src[i00 + down + right + c]) * ax
+                        dst[o + c] = UInt8(truncatingIfNeeded: (top * (256 - ay) + bottom * ay + 32768) >> 16)
                     }
-                    e0 += dx0; e1 += dx1; e2 += dx2
-                    attr += ddx
+                    dst[o + 3] = UInt8(max(1, min(255, attr.w * 255 + 0.5)))
                 }
             }
             row0 += dy0; row1 += dy1; row2 += dy2
