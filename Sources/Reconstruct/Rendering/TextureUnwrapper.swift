@@ -93,50 +93,72 @@ public struct TextureUnwrapper: Sendable {
     /// distance): each empty texel takes the colour of its nearest coloured texel, found by the
     /// classic two-pass distance propagation (forward then backward raster scans), O(texels).
     /// Ties go to the neighbour examined first, so the result is deterministic.
+    ///
+    /// Two bands of rows run on the two cores. Each scans its rows plus `padding` rows either side:
+    /// every texel within `padding` of a coloured one has its nearest source, and the whole
+    /// shortest path to it, inside that window, so the band computes exactly what one full scan
+    /// would. Bands write only uncoloured texels of their own rows and read only coloured ones.
     func dilateColour(_ image: inout Image<UInt8>) {
-        let n = image.width
+        let n = image.width, padding = self.padding
         guard padding > 0 else { return }
-        var distance = [UInt8](repeating: 255, count: n * n)
-        var source = [Int32](repeating: -1, count: n * n)
-        image.pixels.withUnsafeMutableBufferPointer { px in
-            distance.withUnsafeMutableBufferPointer { dist in
-                source.withUnsafeMutableBufferPointer { src in
-                    for i in 0..<(n * n) where px[4 * i + 3] > 0 { dist[i] = 0; src[i] = Int32(i) }
-                    @inline(__always) func relax(_ i: Int, _ j: Int) {
-                        let d = dist[j] &+ 1
-                        if dist[j] < 255, d < dist[i] { dist[i] = d; src[i] = src[j] }
-                    }
-                    for y in 0..<n {
-                        for x in 0..<n {
-                            let i = y * n + x
-                            if dist[i] == 0 { continue }
-                            if x > 0 { relax(i, i - 1) }
-                            if y > 0 {
-                                if x > 0 { relax(i, i - n - 1) }
-                                relax(i, i - n)
-                                if x < n - 1 { relax(i, i - n + 1) }
+        let bands = 2
+        image.pixels.withUnsafeMutableBufferPointer { pixels in
+            let px = SharedPixels(pointer: pixels)
+            DispatchQueue.concurrentPerform(iterations: bands) { band in
+                let lo = band * n / bands, hi = (band + 1) * n / bands
+                let top = max(0, lo - padding), bottom = min(n, hi + padding)
+                let count = (bottom - top) * n, offset = top * n
+                var distance = [UInt8](repeating: 255, count: count)
+                var source = [Int32](repeating: -1, count: count)
+                distance.withUnsafeMutableBufferPointer { dist in
+                    source.withUnsafeMutableBufferPointer { src in
+                        for i in 0..<count where px[4 * (offset + i) + 3] > 0 { dist[i] = 0; src[i] = Int32(offset + i) }
+                        @inline(__always) func relax(_ i: Int, _ j: Int) {
+                            let d = dist[j] &+ 1
+                            if dist[j] < 255, d < dist[i] { dist[i] = d; src[i] = src[j] }
+                        }
+                        let rows = bottom - top
+                        for y in 0..<rows {
+                            for x in 0..<n {
+                                let i = y * n + x
+                                if dist[i] == 0 { continue }
+                                if x > 0 { relax(i, i - 1) }
+                                if y > 0 {
+                                    if x > 0 { relax(i, i - n - 1) }
+                                    relax(i, i - n)
+                                    if x < n - 1 { relax(i, i - n + 1) }
+                                }
                             }
                         }
-                    }
-                    for y in stride(from: n - 1, through: 0, by: -1) {
-                        for x in stride(from: n - 1, through: 0, by: -1) {
-                            let i = y * n + x
-                            if dist[i] == 0 { continue }
-                            if x < n - 1 { relax(i, i + 1) }
-                            if y < n - 1 {
-                                if x < n - 1 { relax(i, i + n + 1) }
-                                relax(i, i + n)
-                                if x > 0 { relax(i, i + n - 1) }
+                        for y in stride(from: rows - 1, through: 0, by: -1) {
+                            for x in stride(from: n - 1, through: 0, by: -1) {
+                                let i = y * n + x
+                                if dist[i] == 0 { continue }
+                                if x < n - 1 { relax(i, i + 1) }
+                                if y < rows - 1 {
+                                    if x < n - 1 { relax(i, i + n + 1) }
+                                    relax(i, i + n)
+                                    if x > 0 { relax(i, i + n - 1) }
+                                }
                             }
                         }
-                    }
-                    for i in 0..<(n * n) where dist[i] > 0 && Int(dist[i]) <= padding {
-                        let j = Int(src[i])
-                        px[4 * i] = px[4 * j]; px[4 * i + 1] = px[4 * j + 1]; px[4 * i + 2] = px[4 * j + 2]
+                        for i in ((lo - top) * n)..<((hi - top) * n) where dist[i] > 0 && Int(dist[i]) <= padding {
+                            let j = Int(src[i]), g = offset + i
+                            px[4 * g] = px[4 * j]; px[4 * g + 1] = px[4 * j + 1]; px[4 * g + 2] = px[4 * j + 2]
+                        }
                     }
                 }
             }
         }
+    }
+}
+
+/// The texture's bytes shared by the padding bands (see `dilateColour` for why they never race).
+private struct SharedPixels: @unchecked Sendable {
+    let pointer: UnsafeMutableBufferPointer<UInt8>
+    subscript(i: Int) -> UInt8 {
+        get { pointer[i] }
+        nonmutating set { pointer[i] = newValue }
     }
 }
 
