@@ -57,7 +57,11 @@ public struct TextureUnwrapper: Sendable {
         // not depend on scheduling.
         let bands = 2
         let triangles = jobs
-        photo.rgb.pixels.withUnsafeBufferPointer { src in
+        // The photo packed one word per pixel, so a bilinear tap is one load.
+        let packed: [UInt32] = photo.rgb.pixels.withUnsafeBufferPointer { rgb in
+            (0..<(w * h)).map { UInt32(rgb[3 * $0]) | UInt32(rgb[3 * $0 + 1]) << 8 | UInt32(rgb[3 * $0 + 2]) << 16 }
+        }
+        packed.withUnsafeBufferPointer { src in
             depth.depth.withUnsafeBufferPointer { zbuffer in
                 rgba.pixels.withUnsafeMutableBufferPointer { dst in
                     let target = UnwrapTarget(src: src, width: w, height: h, zbuffer: zbuffer, dst: dst, size: size, tolerance: tolerance)
@@ -165,8 +169,17 @@ private struct SharedPixels: @unchecked Sendable {
 /// The per-texel work of the unwrap, kept in one tight loop: inside a UV triangle the photo
 /// position, depth and facing are affine in the texel position, so they are stepped, not
 /// recomputed.
+/// Linear interpolation of two pixels packed as 0x00BBGGRR, t in 0…256, two channels per multiply
+/// (red and blue share one 32-bit lane pair, green the other); results truncate.
+@inline(__always) private func lerpPacked(_ a: UInt32, _ b: UInt32, _ t: UInt32) -> UInt32 {
+    let rb = (((a & 0x00FF00FF) &* (256 - t) &+ (b & 0x00FF00FF) &* t) >> 8) & 0x00FF00FF
+    let g = ((((a >> 8) & 0xFF) &* (256 - t) &+ ((b >> 8) & 0xFF) &* t)) & 0xFF00
+    return rb | g
+}
+
 private struct UnwrapTarget: @unchecked Sendable {
-    let src: UnsafeBufferPointer<UInt8>
+    /// The photo, one 0x00BBGGRR word per pixel.
+    let src: UnsafeBufferPointer<UInt32>
     let width: Int, height: Int
     let zbuffer: UnsafeBufferPointer<Float>
     let dst: UnsafeMutableBufferPointer<UInt8>
@@ -234,14 +247,14 @@ private struct UnwrapTarget: @unchecked Sendable {
                     let fx = min(max(px - 0.5, 0), maxX), fy = min(max(py - 0.5, 0), maxY)
                     let sx = Int(fx), sy = Int(fy)
                     let ax = UInt32((fx - Float(sx)) * 256), ay = UInt32((fy - Float(sy)) * 256)
-                    let i00 = (sy * w + sx) * 3
-                    let right = sx + 1 < w ? 3 : 0, down = sy + 1 < h ? 3 * w : 0
+                    let i00 = sy * w + sx
+                    let right = sx + 1 < w ? 1 : 0, down = sy + 1 < h ? w : 0
                     let o = (y * size + x) * 4
-                    for c in 0..<3 {
-                        let top = UInt32(src[i00 + c]) * (256 - ax) + UInt32(src[i00 + right + c]) * ax
-                        let bottom = UInt32(src[i00 + down + c]) * (256 - ax) + UInt32(src[i00 + down + right + c]) * ax
-                        dst[o + c] = UInt8(truncatingIfNeeded: (top * (256 - ay) + bottom * ay + 32768) >> 16)
-                    }
+                    let top = lerpPacked(src[i00], src[i00 + right], ax), bottom = lerpPacked(src[i00 + down], src[i00 + down + right], ax)
+                    let colour = lerpPacked(top, bottom, ay)
+                    dst[o] = UInt8(truncatingIfNeeded: colour)
+                    dst[o + 1] = UInt8(truncatingIfNeeded: colour >> 8)
+                    dst[o + 2] = UInt8(truncatingIfNeeded: colour >> 16)
                     dst[o + 3] = UInt8(max(1, min(255, attr.w * 255 + 0.5)))
                 }
             }
