@@ -8,39 +8,89 @@ public enum Rasterizer {
     @inlinable
     public static func fill(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, width: Int, height: Int,
                             _ body: (Int, Int, Double, Double, Double) -> Void) {
+        guard let triangle = RasterTriangle(a, b, c, width: width, rows: 0..<height) else { return }
+        triangle.forEachSpan { y, first, last, weights in
+            var w = weights
+            for x in first...last {
+                body(x, y, w.x, w.y, w.z)
+                w += triangle.weightStepX
+            }
+        }
+    }
+}
+
+/// A triangle set up for scan conversion: edge functions, their steps, and the top-left rule.
+/// Both `Rasterizer.fill` and the texture unwrap's inner loop walk its spans, so the two agree on
+/// which pixels a triangle covers.
+public struct RasterTriangle {
+    /// Change of the barycentric weights of a, b, c per pixel step in x and in y.
+    public let weightStepX: SIMD3<Double>
+    public let weightStepY: SIMD3<Double>
+    @usableFromInline let x0: Int, x1: Int, y0: Int, y1: Int
+    // Edge functions of the counter-clockwise edges (q→r, r→p, p→q) at the first pixel centre,
+    // their steps, whether each owns its boundary pixels, and 1 / |2·area|.
+    @usableFromInline let start: SIMD3<Double>, stepX: SIMD3<Double>, stepY: SIMD3<Double>
+    @usableFromInline let owns: (Bool, Bool, Bool)
+    @usableFromInline let inverse: Double
+    @usableFromInline let flipped: Bool
+
+    /// nil when the triangle is degenerate or covers no pixel centre of columns [0, width) and `rows`.
+    @inlinable
+    public init?(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, width: Int, rows: Range<Int>) {
         let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)
-        guard area != 0, area.isFinite else { return }
+        guard area != 0, area.isFinite else { return nil }
         // Orient counter-clockwise in these y-down coordinates so inside means all edges ≥ 0.
-        let (p, q, r) = area > 0 ? (a, b, c) : (a, c, b)
-        let flipped = area < 0
-        let inverse = 1 / abs(area)
-        let x0 = max(0, Int((min(p.x, q.x, r.x) - 0.5).rounded(.up))), x1 = min(width - 1, Int((max(p.x, q.x, r.x) - 0.5).rounded(.down)))
-        let y0 = max(0, Int((min(p.y, q.y, r.y) - 0.5).rounded(.up))), y1 = min(height - 1, Int((max(p.y, q.y, r.y) - 0.5).rounded(.down)))
-        guard x0 <= x1, y0 <= y1 else { return }
-        // Edge function of edge (u → v) at point s; top-left edges own their boundary pixels.
-        @inline(__always) func edge(_ u: SIMD2<Double>, _ v: SIMD2<Double>, _ s: SIMD2<Double>) -> Double {
+        flipped = area < 0
+        let (p, q, r) = flipped ? (a, c, b) : (a, b, c)
+        inverse = 1 / abs(area)
+        x0 = max(0, Int((min(p.x, q.x, r.x) - 0.5).rounded(.up)))
+        x1 = min(width - 1, Int((max(p.x, q.x, r.x) - 0.5).rounded(.down)))
+        y0 = max(rows.lowerBound, Int((min(p.y, q.y, r.y) - 0.5).rounded(.up)))
+        y1 = min(rows.upperBound - 1, Int((max(p.y, q.y, r.y) - 0.5).rounded(.down)))
+        guard x0 <= x1, y0 <= y1 else { return nil }
+        func edge(_ u: SIMD2<Double>, _ v: SIMD2<Double>, _ s: SIMD2<Double>) -> Double {
             (v.x - u.x) * (s.y - u.y) - (v.y - u.y) * (s.x - u.x)
         }
-        @inline(__always) func ownsBoundary(_ u: SIMD2<Double>, _ v: SIMD2<Double>) -> Bool {
+        func ownsBoundary(_ u: SIMD2<Double>, _ v: SIMD2<Double>) -> Bool {
             let d = v - u
             return (d.y == 0 && d.x < 0) || d.y > 0
         }
-        let owns = (ownsBoundary(q, r), ownsBoundary(r, p), ownsBoundary(p, q))
-        let start = SIMD2(Double(x0) + 0.5, Double(y0) + 0.5)
-        var row0 = edge(q, r, start), row1 = edge(r, p, start), row2 = edge(p, q, start)
-        let dx0 = -(r.y - q.y), dx1 = -(p.y - r.y), dx2 = -(q.y - p.y)
-        let dy0 = r.x - q.x, dy1 = p.x - r.x, dy2 = q.x - p.x
+        owns = (ownsBoundary(q, r), ownsBoundary(r, p), ownsBoundary(p, q))
+        let s = SIMD2(Double(x0) + 0.5, Double(y0) + 0.5)
+        start = SIMD3(edge(q, r, s), edge(r, p, s), edge(p, q, s))
+        stepX = SIMD3(-(r.y - q.y), -(p.y - r.y), -(q.y - p.y))
+        stepY = SIMD3(r.x - q.x, p.x - r.x, q.x - p.x)
+        // Edge k's function is the weight of the corner opposite it; put them back in a, b, c order.
+        let order: (SIMD3<Double>) -> SIMD3<Double> = { [flipped] e in flipped ? SIMD3(e.x, e.z, e.y) : e }
+        weightStepX = order(stepX * inverse)
+        weightStepY = order(stepY * inverse)
+    }
+
+    @inlinable func inside(_ e: SIMD3<Double>) -> Bool {
+        (e.x > 0 || (e.x == 0 && owns.0)) && (e.y > 0 || (e.y == 0 && owns.1)) && (e.z > 0 || (e.z == 0 && owns.2))
+    }
+
+    /// Calls `body(y, first, last, weights)` for each row's run of covered pixels, with the
+    /// barycentric weights of a, b, c at pixel (first, y). The run comes from solving each edge
+    /// function (affine in x) for its zero, widened by round-off, then trimmed by the exact test.
+    @inlinable
+    public func forEachSpan(_ body: (Int, Int, Int, SIMD3<Double>) -> Void) {
+        var row = start
         for y in y0...y1 {
-            var e0 = row0, e1 = row1, e2 = row2
-            for x in x0...x1 {
-                if (e0 > 0 || (e0 == 0 && owns.0)) && (e1 > 0 || (e1 == 0 && owns.1)) && (e2 > 0 || (e2 == 0 && owns.2)) {
-                    let w0 = e0 * inverse, w1 = e1 * inverse, w2 = e2 * inverse
-                    // w0 belongs to p, w1 to q, w2 to r; undo the reorientation for the caller.
-                    if flipped { body(x, y, w0, w2, w1) } else { body(x, y, w0, w1, w2) }
-                }
-                e0 += dx0; e1 += dx1; e2 += dx2
+            defer { row += stepY }
+            var from = x0, to = x1
+            for k in 0..<3 {
+                let e = row[k], d = stepX[k]
+                if d > 0 { from = max(from, x0 + Int((-e / d - 1e-7).rounded(.up))) }
+                else if d < 0 { to = min(to, x0 + Int((-e / d + 1e-7).rounded(.down))) }
+                else if !(e > 0 || (e == 0 && (k == 0 ? owns.0 : k == 1 ? owns.1 : owns.2))) { from = 1; to = 0 }
             }
-            row0 += dy0; row1 += dy1; row2 += dy2
+            func edges(at x: Int) -> SIMD3<Double> { row + Double(x - x0) * stepX }
+            while from <= to && !inside(edges(at: from)) { from += 1 }
+            while to >= from && !inside(edges(at: to)) { to -= 1 }
+            guard from <= to else { continue }
+            let e = edges(at: from) * inverse
+            body(y, from, to, flipped ? SIMD3(e.x, e.z, e.y) : e)
         }
     }
 }

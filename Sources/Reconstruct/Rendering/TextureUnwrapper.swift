@@ -186,33 +186,18 @@ private struct UnwrapTarget: @unchecked Sendable {
     let size: Int
     let tolerance: Float
 
-    /// Rasterises texel triangle a, b, c (top-left rule, as `Rasterizer.fill`) carrying attributes
-    /// (photo x, photo y, depth, facing) given at its corners.
+    /// Rasterises texel triangle a, b, c (its `RasterTriangle` spans, as `Rasterizer.fill`) carrying
+    /// attributes (photo x, photo y, depth, facing) given at its corners.
     func fill(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, _ fa: SIMD4<Double>, _ fb: SIMD4<Double>, _ fc: SIMD4<Double>,
               rows: Range<Int>) {
-        let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)
-        guard area != 0, area.isFinite else { return }
-        let (p, q, r, ap, aq, ar) = area > 0 ? (a, b, c, fa, fb, fc) : (a, c, b, fa, fc, fb)
-        let inverse = 1 / abs(area)
-        let x0 = max(0, Int((min(p.x, q.x, r.x) - 0.5).rounded(.up))), x1 = min(size - 1, Int((max(p.x, q.x, r.x) - 0.5).rounded(.down)))
-        let y0 = max(rows.lowerBound, Int((min(p.y, q.y, r.y) - 0.5).rounded(.up)))
-        let y1 = min(rows.upperBound - 1, Int((max(p.y, q.y, r.y) - 0.5).rounded(.down)))
-        guard x0 <= x1, y0 <= y1 else { return }
-        func edge(_ u: SIMD2<Double>, _ v: SIMD2<Double>, _ s: SIMD2<Double>) -> Double { (v.x - u.x) * (s.y - u.y) - (v.y - u.y) * (s.x - u.x) }
-        func owns(_ u: SIMD2<Double>, _ v: SIMD2<Double>) -> Bool { let d = v - u; return (d.y == 0 && d.x < 0) || d.y > 0 }
-        let o0 = owns(q, r), o1 = owns(r, p), o2 = owns(p, q)
-        let start = SIMD2(Double(x0) + 0.5, Double(y0) + 0.5)
-        var row0 = edge(q, r, start), row1 = edge(r, p, start), row2 = edge(p, q, start)
-        let dx0 = -(r.y - q.y), dx1 = -(p.y - r.y), dx2 = -(q.y - p.y)
-        let dy0 = r.x - q.x, dy1 = p.x - r.x, dy2 = q.x - p.x
-        // Attributes are affine: value = row-start value + x-steps · (∂/∂x).
-        let ddy = (dy0 * ap + dy1 * aq + dy2 * ar) * inverse
-        var rowAttr = (row0 * ap + row1 * aq + row2 * ar) * inverse
-        let ddx = SIMD4<Float>((dx0 * ap + dx1 * aq + dx2 * ar) * inverse)
+        guard let triangle = RasterTriangle(a, b, c, width: size, rows: rows) else { return }
+        // Attributes are affine in the texel position: stepped along each span.
+        func attributes(_ w: SIMD3<Double>) -> SIMD4<Double> { w.x * fa + w.y * fb + w.z * fc }
+        let ddxD = attributes(triangle.weightStepX), ddy = attributes(triangle.weightStepY)
+        let ddx = SIMD4<Float>(ddxD)
         // The depth buffer holds depth at pixel centres; a texel lands anywhere in its pixel, so on
         // a slanted triangle its depth differs from the stored one by up to slope × 0.71 px. The
         // tolerance grows with the triangle's depth slope in the photo (depth px per photo px).
-        let ddxD = (dx0 * ap + dx1 * aq + dx2 * ar) * inverse
         let det = ddxD.x * ddy.y - ddxD.y * ddy.x
         var slack = tolerance
         if det != 0 {
@@ -221,45 +206,28 @@ private struct UnwrapTarget: @unchecked Sendable {
         }
         let (w, h) = (width, height)
         let maxX = Float(w - 1), maxY = Float(h - 1)
-        for y in y0...y1 {
-            // The covered span of this row, from the three edge functions (each is affine in x).
-            var from = Double(x0), to = Double(x1)
-            @inline(__always) func clip(_ e: Double, _ d: Double, _ o: Bool) {
-                if d > 0 { from = max(from, ((-e / d) - 1e-9).rounded(.up) + Double(x0)) }
-                else if d < 0 { to = min(to, ((-e / d) + 1e-9).rounded(.down) + Double(x0)) }
-                else if e < 0 || (e == 0 && !o) { from = 1; to = 0 }
+        triangle.forEachSpan { y, first, last, weights in
+            var attr = SIMD4<Float>(attributes(weights))
+            for x in first...last {
+                defer { attr += ddx }
+                let px = attr.x, py = attr.y
+                guard attr.w > 0, px >= 0, py >= 0, px < Float(w), py < Float(h) else { continue }
+                let ix = Int(px), iy = Int(py)
+                guard attr.z >= zbuffer[iy * w + ix] - slack else { continue }
+                // Bilinear in 8-bit fixed point: weights out of 256.
+                let fx = min(max(px - 0.5, 0), maxX), fy = min(max(py - 0.5, 0), maxY)
+                let sx = Int(fx), sy = Int(fy)
+                let ax = UInt32((fx - Float(sx)) * 256), ay = UInt32((fy - Float(sy)) * 256)
+                let i00 = sy * w + sx
+                let right = sx + 1 < w ? 1 : 0, down = sy + 1 < h ? w : 0
+                let o = (y * size + x) * 4
+                let top = lerpPacked(src[i00], src[i00 + right], ax), bottom = lerpPacked(src[i00 + down], src[i00 + down + right], ax)
+                let colour = lerpPacked(top, bottom, ay)
+                dst[o] = UInt8(truncatingIfNeeded: colour)
+                dst[o + 1] = UInt8(truncatingIfNeeded: colour >> 8)
+                dst[o + 2] = UInt8(truncatingIfNeeded: colour >> 16)
+                dst[o + 3] = UInt8(max(1, min(255, attr.w * 255 + 0.5)))
             }
-            clip(row0, dx0, o0)
-            clip(row1, dx1, o1)
-            clip(row2, dx2, o2)
-            if from <= to {
-                let first = Int(from), last = Int(to)
-                let steps = Double(first - x0)
-                var attr = SIMD4<Float>(rowAttr) + Float(steps) * ddx
-                // Every texel of the span is inside (the span was clipped by all three edges).
-                for x in first...last {
-                    defer { attr += ddx }
-                    let px = attr.x, py = attr.y
-                    guard attr.w > 0, px >= 0, py >= 0, px < Float(w), py < Float(h) else { continue }
-                    let ix = Int(px), iy = Int(py)
-                    guard attr.z >= zbuffer[iy * w + ix] - slack else { continue }
-                    // Bilinear in 8-bit fixed point: weights out of 256.
-                    let fx = min(max(px - 0.5, 0), maxX), fy = min(max(py - 0.5, 0), maxY)
-                    let sx = Int(fx), sy = Int(fy)
-                    let ax = UInt32((fx - Float(sx)) * 256), ay = UInt32((fy - Float(sy)) * 256)
-                    let i00 = sy * w + sx
-                    let right = sx + 1 < w ? 1 : 0, down = sy + 1 < h ? w : 0
-                    let o = (y * size + x) * 4
-                    let top = lerpPacked(src[i00], src[i00 + right], ax), bottom = lerpPacked(src[i00 + down], src[i00 + down + right], ax)
-                    let colour = lerpPacked(top, bottom, ay)
-                    dst[o] = UInt8(truncatingIfNeeded: colour)
-                    dst[o + 1] = UInt8(truncatingIfNeeded: colour >> 8)
-                    dst[o + 2] = UInt8(truncatingIfNeeded: colour >> 16)
-                    dst[o + 3] = UInt8(max(1, min(255, attr.w * 255 + 0.5)))
-                }
-            }
-            row0 += dy0; row1 += dy1; row2 += dy2
-            rowAttr += ddy
         }
     }
 }
