@@ -60,20 +60,15 @@ struct ModelRows {
                          identityCount: identityCount, expressionCount: expressionCount)
     }
 
-    /// Positions (mm) of the gathered vertices for coefficients α and weights β.
-    func positions(identity alpha: [Double], expression beta: [Double]) -> [SIMD3<Double>] {
-        allPositions(identity: alpha, expression: beta)
-    }
-
     /// Positions (mm) of the gathered vertices at `indices` (into `vertices`).
     func positions(of indices: [Int], identity alpha: [Double], expression beta: [Double]) -> [SIMD3<Double>] {
-        let all = allPositions(identity: alpha, expression: beta)
+        let all = positions(identity: alpha, expression: beta)
         return indices.map { all[$0] }
     }
 
     /// Every gathered vertex's position: mean + identity · α + expression · β, as two
     /// matrix–vector products (OpenBLAS sgemv).
-    func allPositions(identity alpha: [Double], expression beta: [Double]) -> [SIMD3<Double>] {
+    func positions(identity alpha: [Double], expression beta: [Double]) -> [SIMD3<Double>] {
         var flat = mean
         let rows = Int32(3 * vertices.count)
         let a: [Float] = alpha.map { Float($0) }, b: [Float] = beta.map { Float($0) }

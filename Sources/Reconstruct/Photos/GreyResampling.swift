@@ -60,7 +60,7 @@ extension Image where Pixel == UInt8 {
 
 /// An in-plane rotation about an image's centre, in degrees, positive counter-clockwise on screen
 /// (y grows downward). Coordinates are pixel-corner based (DESIGN.md §3).
-public struct ImageRotation: Sendable, Equatable {
+public struct ImageRotation: Sendable {
     public let degrees: Double
     let centre: (x: Double, y: Double)
     private let cosA: Double, sinA: Double
@@ -78,10 +78,6 @@ public struct ImageRotation: Sendable, Equatable {
         let dx = x - centre.x, dy = y - centre.y
         // Counter-clockwise on screen with y down is a clockwise turn in maths axes; invert it here.
         return (centre.x + cosA * dx - sinA * dy, centre.y + sinA * dx + cosA * dy)
-    }
-
-    public static func == (a: ImageRotation, b: ImageRotation) -> Bool {
-        a.degrees == b.degrees && a.centre == b.centre
     }
 }
 
