@@ -22,7 +22,6 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
         .target(
             name: "CAssimpBridge",
             path: "Sources/CAssimpBridge",
@@ -39,7 +38,7 @@ let package = Package(
             name: "Formats",
             dependencies: ["CAssimpBridge", "COpenEXR", "CPNG", "CTurboJPEG", "CZlib"]
         ),
-        .target(name: "Reconstruct", dependencies: ["Formats", "CDlibBridge", "CZlib", "CBLAS"]),
+        .target(name: "Reconstruct", dependencies: ["Formats", "CDlibBridge", "CZlib"]),
         .executableTarget(
             name: "Convert",
             dependencies: [

@@ -23,6 +23,10 @@ public struct FitBenchmark: Sendable {
         /// squares to the noisy projected landmark vertices, but with the true camera and the true
         /// expression given. It shows what the landmarks hold once the camera is not in question.
         public let oracleMean: Double
+        /// The same oracle told everything but the face's size: the camera's scale is the one that
+        /// gives the *mean* face's inter-ocular distance 100 px, all a photo can say about scale.
+        /// It bounds what any fit from one orthographic view can reach on the unaligned error.
+        public let sizeBlindOracleMean: Double
         /// Mean |β_fit − β_true| over the 53 weights.
         public let expressionError: Double
         /// Wall time of `ProxyFitter.fit`, seconds.
@@ -38,6 +42,8 @@ public struct FitBenchmark: Sendable {
     public var yawRange = 40.0, pitchRange = 20.0, rollRange = 10.0
     /// Random blendshapes per face (weights up to 0.7).
     public var expressions = 5
+    /// Diagnostic: the fitter holds β at the truth, so only the camera and identity are fitted.
+    public var givenExpression = false
 
     public init(model: MorphableModel, fitter: ProxyFitter) {
         self.model = model
@@ -48,6 +54,7 @@ public struct FitBenchmark: Sendable {
         var random = SeededRandom(seed: seed)
         let faceVertices = model.info.regions.first?.vertexCount ?? model.vertexCount
         let meanShape: [SIMD3<Double>] = model.shape().prefix(faceVertices).map { SIMD3<Double>($0) }
+        let meanInterocular = interocularDistance(meanShape)
         var cases: [Case] = []
         for _ in 0..<count {
             let alpha = (0..<model.identityCount).map { _ in random.gaussian() }
@@ -56,10 +63,7 @@ public struct FitBenchmark: Sendable {
             let yaw = yawRange * (2 * random.unit() - 1), pitch = pitchRange * (2 * random.unit() - 1), roll = rollRange * (2 * random.unit() - 1)
             let truth = model.mesh(identity: alpha.map(Float.init), expression: beta.map(Float.init))
             let positions = truth.positions.map { SIMD3<Double>($0) }
-            let rightEye: SIMD3<Double> = (36...41).map { positions[model.landmarkVertices[$0]] }.reduce(.zero, +) / 6
-            let leftEye: SIMD3<Double> = (42...47).map { positions[model.landmarkVertices[$0]] }.reduce(.zero, +) / 6
-            let eyes = rightEye - leftEye
-            let scale = 100 / (eyes * eyes).sum().squareRoot()
+            let scale = 100 / interocularDistance(positions)
             let camera = ScaledOrthographicCamera(yaw: yaw, pitch: pitch, roll: roll, scale: scale, translation: SIMD2(320, 240))
             var points = model.landmarkVertices.map { camera.project(positions[$0]) }
             let vertexPoints = points.map { $0 + noise * SIMD2(random.gaussian(), random.gaussian()) }
@@ -80,6 +84,8 @@ public struct FitBenchmark: Sendable {
             points = points.map { $0 + noise * SIMD2(random.gaussian(), random.gaussian()) }
             let clock = ContinuousClock()
             let start = clock.now
+            var fitter = fitter
+            if givenExpression { fitter.options.fixedExpression = beta }
             let fitted = try fitter.fit(Landmarks68(points: points))
             let seconds = (clock.now - start).seconds
             let shape = model.shape(identity: fitted.identity.map(Float.init), expression: fitted.expression.map(Float.init))
@@ -88,28 +94,39 @@ public struct FitBenchmark: Sendable {
             }
             let fittedShape: [SIMD3<Double>] = shape.prefix(faceVertices).map { SIMD3<Double>($0) }
             let fit = errors(fittedShape), base = errors(Array(meanShape))
-            let oracleAlpha = fitShape(rows: ModelRows(model: model, vertices: model.landmarkVertices), pixels: vertexPoints,
-                                       camera: camera.affine, expression: beta,
-                                       landmarkNoise: fitter.options.landmarkNoise * 100)
-            let oracleShape: [SIMD3<Double>] = model.shape(identity: oracleAlpha.map(Float.init), expression: beta.map(Float.init))
-                .prefix(faceVertices).map { SIMD3<Double>($0) }
-            let oracle = errors(oracleShape)
+            /// Identity alone, by the fitter's least squares on the landmark vertices, under a given camera.
+            func oracleErrors(_ given: ScaledOrthographicCamera) -> [Double] {
+                let alpha = fitShape(rows: ModelRows(model: model, vertices: model.landmarkVertices), pixels: vertexPoints,
+                                     camera: given.affine, expression: beta, landmarkNoise: fitter.options.landmarkNoise * 100)
+                return errors(model.shape(identity: alpha.map(Float.init), expression: beta.map(Float.init))
+                    .prefix(faceVertices).map { SIMD3<Double>($0) })
+            }
+            let oracle = oracleErrors(camera)
+            var sizeBlind = camera
+            sizeBlind.scale = 100 / meanInterocular
+            let blind = oracleErrors(sizeBlind)
             let truthFace = Array(positions.prefix(faceVertices))
             func alignedMean(_ s: [SIMD3<Double>]) -> Double {
-                let cs = s.reduce(.zero, +) / Double(s.count), ct = truthFace.reduce(.zero, +) / Double(s.count)
-                var num = 0.0, den = 0.0
-                for i in s.indices { num += ((s[i] - cs) * (truthFace[i] - ct)).sum(); den += ((s[i] - cs) * (s[i] - cs)).sum() }
-                let k = num / den
-                return s.indices.map { let d = k * (s[$0] - cs) + ct - truthFace[$0]; return (d * d).sum().squareRoot() }.reduce(0, +) / Double(s.count)
+                let t = SimilarityTransform(aligning: s, to: truthFace)
+                return s.indices.map { let d = t.apply(s[$0]) - truthFace[$0]; return (d * d).sum().squareRoot() }.reduce(0, +) / Double(s.count)
             }
             cases.append(Case(yaw: yaw, pitch: pitch, roll: roll,
                               fittedMedian: fit[fit.count / 2], fittedMean: fit.reduce(0, +) / Double(fit.count),
                               baselineMedian: base[base.count / 2], baselineMean: base.reduce(0, +) / Double(base.count),
                               alignedFittedMean: alignedMean(fittedShape), alignedBaselineMean: alignedMean(Array(meanShape)),
                               oracleMean: oracle.reduce(0, +) / Double(oracle.count),
+                              sizeBlindOracleMean: blind.reduce(0, +) / Double(blind.count),
                               expressionError: zip(fitted.expression, beta).map { abs($0 - $1) }.reduce(0, +) / Double(beta.count),
                               seconds: seconds, reprojectionError: fitted.reprojectionError))
         }
         return cases
+    }
+
+    /// Distance (mm) between the centres of the two eyes' six landmark vertices.
+    func interocularDistance(_ positions: [SIMD3<Double>]) -> Double {
+        let right: SIMD3<Double> = (36...41).map { positions[model.landmarkVertices[$0]] }.reduce(.zero, +) / 6
+        let left: SIMD3<Double> = (42...47).map { positions[model.landmarkVertices[$0]] }.reduce(.zero, +) / 6
+        let d = right - left
+        return (d * d).sum().squareRoot()
     }
 }

@@ -1,5 +1,3 @@
-import CBLAS
-
 /// The model's rows at a set of vertices, gathered once per fitting step: mean positions and the
 /// identity and expression bases (mm), laid out for the linear solves.
 struct ModelRows {
@@ -62,32 +60,43 @@ struct ModelRows {
 
     /// Positions (mm) of the gathered vertices at `indices` (into `vertices`).
     func positions(of indices: [Int], identity alpha: [Double], expression beta: [Double]) -> [SIMD3<Double>] {
-        let all = positions(identity: alpha, expression: beta)
-        return indices.map { all[$0] }
+        let a: [Float] = alpha.map { Float($0) }, b: [Float] = beta.map { Float($0) }
+        let (k, e) = (identityCount, expressionCount)
+        return identity.withUnsafeBufferPointer { id in
+            expression.withUnsafeBufferPointer { ex in
+                indices.map { i -> SIMD3<Double> in
+                    var p = SIMD3<Double>.zero
+                    for c in 0..<3 {
+                        let r = 3 * i + c
+                        p[c] = Double(mean[r] + DenseSolve.dot(id.baseAddress! + r * k, a, k) + DenseSolve.dot(ex.baseAddress! + r * e, b, e))
+                    }
+                    return p
+                }
+            }
+        }
     }
 
-    /// Every gathered vertex's position: mean + identity · α + expression · β, as two
-    /// matrix–vector products (OpenBLAS sgemv).
+    /// Every gathered vertex's position: mean + identity · α + expression · β.
     func positions(identity alpha: [Double], expression beta: [Double]) -> [SIMD3<Double>] {
-        var flat = mean
-        let rows = Int32(3 * vertices.count)
-        let a: [Float] = alpha.map { Float($0) }, b: [Float] = beta.map { Float($0) }
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, Int32(identityCount), 1, identity, Int32(identityCount), a, 1, 1, &flat, 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, Int32(expressionCount), 1, expression, Int32(expressionCount), b, 1, 1, &flat, 1)
-        return (0..<vertices.count).map { i -> SIMD3<Double> in
-            SIMD3<Double>(Double(flat[3 * i]), Double(flat[3 * i + 1]), Double(flat[3 * i + 2]))
-        }
+        positions(of: Array(vertices.indices), identity: alpha, expression: beta)
     }
 
     /// The projected basis: (2 · vertices) × n rows of the camera's 2 × 3 part times `basis`.
     func projected(_ basis: [Float], columns n: Int, camera: AffineCamera) -> [Double] {
-        let m0 = SIMD3(camera.row0.x, camera.row0.y, camera.row0.z), m1 = SIMD3(camera.row1.x, camera.row1.y, camera.row1.z)
+        let m0 = camera.row0, m1 = camera.row1
         var out = [Double](repeating: 0, count: 2 * vertices.count * n)
-        for i in 0..<vertices.count {
-            for j in 0..<n {
-                let b = SIMD3(Double(basis[(3 * i) * n + j]), Double(basis[(3 * i + 1) * n + j]), Double(basis[(3 * i + 2) * n + j]))
-                out[(2 * i) * n + j] = (m0 * b).sum()
-                out[(2 * i + 1) * n + j] = (m1 * b).sum()
+        basis.withUnsafeBufferPointer { b in
+            out.withUnsafeMutableBufferPointer { o in
+                // Row-wise over the columns, so the inner loops run contiguous and vectorise.
+                for i in 0..<vertices.count {
+                    let bx = b.baseAddress! + 3 * i * n, by = bx + n, bz = by + n
+                    let ox = o.baseAddress! + 2 * i * n, oy = ox + n
+                    for j in 0..<n {
+                        let x = Double(bx[j]), y = Double(by[j]), z = Double(bz[j])
+                        ox[j] = m0.x * x + m0.y * y + m0.z * z
+                        oy[j] = m1.x * x + m1.y * y + m1.z * z
+                    }
+                }
             }
         }
         return out
@@ -138,18 +147,26 @@ func fitExpression(rows: ModelRows, pixels: [SIMD2<Double>], camera: AffineCamer
         g[i] += w * prior[i]
     }
     var beta = prior.map { min(max($0, 0), 1) }
+    // The gradient g − H β is kept up to date as coordinates move (an axpy per moved weight), so a
+    // sweep costs O(e) per weight that stays at a bound instead of a dot product each.
+    var gradient = g
+    for j in 0..<e { for k in 0..<e { gradient[k] -= h[k * e + j] * beta[j] } }
     h.withUnsafeBufferPointer { h in
         beta.withUnsafeMutableBufferPointer { beta in
-            for _ in 0..<sweeps {
-                var change = 0.0
-                for j in 0..<e where h[j * e + j] > 0 {
-                    var s = g[j] + h[j * e + j] * beta[j]
-                    for k in 0..<e { s -= h[j * e + k] * beta[k] }
-                    let next = min(max(s / h[j * e + j], 0), 1)
-                    change = max(change, abs(next - beta[j]))
-                    beta[j] = next
+            gradient.withUnsafeMutableBufferPointer { gradient in
+                for _ in 0..<sweeps {
+                    var change = 0.0
+                    for j in 0..<e where h[j * e + j] > 0 {
+                        let next = min(max(beta[j] + gradient[j] / h[j * e + j], 0), 1)
+                        let step = next - beta[j]
+                        guard step != 0 else { continue }
+                        change = max(change, abs(step))
+                        beta[j] = next
+                        let row = h.baseAddress! + j * e
+                        for k in 0..<e { gradient[k] -= row[k] * step }
+                    }
+                    if change < 1e-6 { break }
                 }
-                if change < 1e-6 { break }
             }
         }
     }

@@ -63,7 +63,8 @@ public struct TextureUnwrapper: Sendable {
         }
         packed.withUnsafeBufferPointer { src in
             depth.depth.withUnsafeBufferPointer { zbuffer in
-                rgba.pixels.withUnsafeMutableBufferPointer { dst in
+                rgba.pixels.withUnsafeMutableBytes { bytes in
+                    let dst = bytes.bindMemory(to: UInt32.self)
                     let target = UnwrapTarget(src: src, width: w, height: h, zbuffer: zbuffer, dst: dst, size: size, tolerance: tolerance)
                     DispatchQueue.concurrentPerform(iterations: bands) { band in
                         let rows = (band * size / bands)..<((band + 1) * size / bands)
@@ -163,71 +164,5 @@ private struct SharedPixels: @unchecked Sendable {
     subscript(i: Int) -> UInt8 {
         get { pointer[i] }
         nonmutating set { pointer[i] = newValue }
-    }
-}
-
-/// The per-texel work of the unwrap, kept in one tight loop: inside a UV triangle the photo
-/// position, depth and facing are affine in the texel position, so they are stepped, not
-/// recomputed.
-/// Linear interpolation of two pixels packed as 0x00BBGGRR, t in 0…256, two channels per multiply
-/// (red and blue share one 32-bit lane pair, green the other); results truncate.
-@inline(__always) private func lerpPacked(_ a: UInt32, _ b: UInt32, _ t: UInt32) -> UInt32 {
-    let rb = (((a & 0x00FF00FF) &* (256 - t) &+ (b & 0x00FF00FF) &* t) >> 8) & 0x00FF00FF
-    let g = ((((a >> 8) & 0xFF) &* (256 - t) &+ ((b >> 8) & 0xFF) &* t)) & 0xFF00
-    return rb | g
-}
-
-private struct UnwrapTarget: @unchecked Sendable {
-    /// The photo, one 0x00BBGGRR word per pixel.
-    let src: UnsafeBufferPointer<UInt32>
-    let width: Int, height: Int
-    let zbuffer: UnsafeBufferPointer<Float>
-    let dst: UnsafeMutableBufferPointer<UInt8>
-    let size: Int
-    let tolerance: Float
-
-    /// Rasterises texel triangle a, b, c (its `RasterTriangle` spans, as `Rasterizer.fill`) carrying
-    /// attributes (photo x, photo y, depth, facing) given at its corners.
-    func fill(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, _ fa: SIMD4<Double>, _ fb: SIMD4<Double>, _ fc: SIMD4<Double>,
-              rows: Range<Int>) {
-        guard let triangle = RasterTriangle(a, b, c, width: size, rows: rows) else { return }
-        // Attributes are affine in the texel position: stepped along each span.
-        func attributes(_ w: SIMD3<Double>) -> SIMD4<Double> { w.x * fa + w.y * fb + w.z * fc }
-        let ddxD = attributes(triangle.weightStepX), ddy = attributes(triangle.weightStepY)
-        let ddx = SIMD4<Float>(ddxD)
-        // The depth buffer holds depth at pixel centres; a texel lands anywhere in its pixel, so on
-        // a slanted triangle its depth differs from the stored one by up to slope × 0.71 px. The
-        // tolerance grows with the triangle's depth slope in the photo (depth px per photo px).
-        let det = ddxD.x * ddy.y - ddxD.y * ddy.x
-        var slack = tolerance
-        if det != 0 {
-            let gx = (ddxD.z * ddy.y - ddy.z * ddxD.y) / det, gy = (ddy.z * ddxD.x - ddxD.z * ddy.x) / det
-            slack += Float(min(64, 0.75 * (gx * gx + gy * gy).squareRoot()))
-        }
-        let (w, h) = (width, height)
-        let maxX = Float(w - 1), maxY = Float(h - 1)
-        triangle.forEachSpan { y, first, last, weights in
-            var attr = SIMD4<Float>(attributes(weights))
-            for x in first...last {
-                defer { attr += ddx }
-                let px = attr.x, py = attr.y
-                guard attr.w > 0, px >= 0, py >= 0, px < Float(w), py < Float(h) else { continue }
-                let ix = Int(px), iy = Int(py)
-                guard attr.z >= zbuffer[iy * w + ix] - slack else { continue }
-                // Bilinear in 8-bit fixed point: weights out of 256.
-                let fx = min(max(px - 0.5, 0), maxX), fy = min(max(py - 0.5, 0), maxY)
-                let sx = Int(fx), sy = Int(fy)
-                let ax = UInt32((fx - Float(sx)) * 256), ay = UInt32((fy - Float(sy)) * 256)
-                let i00 = sy * w + sx
-                let right = sx + 1 < w ? 1 : 0, down = sy + 1 < h ? w : 0
-                let o = (y * size + x) * 4
-                let top = lerpPacked(src[i00], src[i00 + right], ax), bottom = lerpPacked(src[i00 + down], src[i00 + down + right], ax)
-                let colour = lerpPacked(top, bottom, ay)
-                dst[o] = UInt8(truncatingIfNeeded: colour)
-                dst[o + 1] = UInt8(truncatingIfNeeded: colour >> 8)
-                dst[o + 2] = UInt8(truncatingIfNeeded: colour >> 16)
-                dst[o + 3] = UInt8(max(1, min(255, attr.w * 255 + 0.5)))
-            }
-        }
     }
 }
