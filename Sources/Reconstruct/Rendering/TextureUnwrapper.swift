@@ -97,7 +97,8 @@ public struct TextureUnwrapper: Sendable {
     /// Pads colour outward from texels with alpha > 0 by up to `padding` texels (chessboard
     /// distance): each empty texel takes the colour of its nearest coloured texel, found by the
     /// classic two-pass distance propagation (forward then backward raster scans), O(texels).
-    /// Ties go to the neighbour examined first, so the result is deterministic.
+    /// Ties go to the neighbour examined first, so the result is deterministic. The scans visit
+    /// only the empty texels (listed per row first): the face tile is mostly coloured.
     ///
     /// Two bands of rows run on the two cores. Each scans its rows plus `padding` rows either side:
     /// every texel within `padding` of a coloured one has its nearest source, and the whole
@@ -107,61 +108,77 @@ public struct TextureUnwrapper: Sendable {
         let n = image.width, padding = self.padding
         guard padding > 0 else { return }
         let bands = 2
-        image.pixels.withUnsafeMutableBufferPointer { pixels in
-            let px = SharedPixels(pointer: pixels)
+        image.pixels.withUnsafeMutableBytes { bytes in
+            let texels = SharedTexels(pointer: bytes.bindMemory(to: UInt32.self))
             DispatchQueue.concurrentPerform(iterations: bands) { band in
-                let lo = band * n / bands, hi = (band + 1) * n / bands
-                let top = max(0, lo - padding), bottom = min(n, hi + padding)
-                let count = (bottom - top) * n, offset = top * n
-                var distance = [UInt8](repeating: 255, count: count)
-                var source = [Int32](repeating: -1, count: count)
-                distance.withUnsafeMutableBufferPointer { dist in
-                    source.withUnsafeMutableBufferPointer { src in
-                        for i in 0..<count where px[4 * (offset + i) + 3] > 0 { dist[i] = 0; src[i] = Int32(offset + i) }
-                        @inline(__always) func relax(_ i: Int, _ j: Int) {
-                            let d = dist[j] &+ 1
-                            if dist[j] < 255, d < dist[i] { dist[i] = d; src[i] = src[j] }
-                        }
-                        let rows = bottom - top
-                        for y in 0..<rows {
-                            for x in 0..<n {
-                                let i = y * n + x
-                                if dist[i] == 0 { continue }
-                                if x > 0 { relax(i, i - 1) }
-                                if y > 0 {
-                                    if x > 0 { relax(i, i - n - 1) }
-                                    relax(i, i - n)
-                                    if x < n - 1 { relax(i, i - n + 1) }
-                                }
-                            }
-                        }
-                        for y in stride(from: rows - 1, through: 0, by: -1) {
-                            for x in stride(from: n - 1, through: 0, by: -1) {
-                                let i = y * n + x
-                                if dist[i] == 0 { continue }
-                                if x < n - 1 { relax(i, i + 1) }
-                                if y < rows - 1 {
-                                    if x < n - 1 { relax(i, i + n + 1) }
-                                    relax(i, i + n)
-                                    if x > 0 { relax(i, i + n - 1) }
-                                }
-                            }
-                        }
-                        for i in ((lo - top) * n)..<((hi - top) * n) where dist[i] > 0 && Int(dist[i]) <= padding {
-                            let j = Int(src[i]), g = offset + i
-                            px[4 * g] = px[4 * j]; px[4 * g + 1] = px[4 * j + 1]; px[4 * g + 2] = px[4 * j + 2]
+                padBand(texels, width: n, rows: (band * n / bands)..<((band + 1) * n / bands), padding: padding)
+            }
+        }
+    }
+
+    private func padBand(_ texels: SharedTexels, width n: Int, rows: Range<Int>, padding: Int) {
+        let top = max(0, rows.lowerBound - padding), bottom = min(n, rows.upperBound + padding)
+        let count = (bottom - top) * n, offset = top * n
+        // Distance 0 marks a coloured texel; `source` is only read for empty ones.
+        var distance = [UInt8](repeating: 0, count: count)
+        var source = [Int32](repeating: -1, count: count)
+        var empty: [Int32] = []
+        var rowEnds = [Int](repeating: 0, count: bottom - top)
+        for y in 0..<(bottom - top) {
+            for x in 0..<n where texels[offset + y * n + x] >> 24 == 0 {
+                distance[y * n + x] = 255
+                empty.append(Int32(y * n + x))
+            }
+            rowEnds[y] = empty.count
+        }
+        distance.withUnsafeMutableBufferPointer { dist in
+            source.withUnsafeMutableBufferPointer { src in
+                @inline(__always) func relax(_ i: Int, _ j: Int) {
+                    let d = dist[j]
+                    guard d < 255, d &+ 1 < dist[i] else { return }
+                    dist[i] = d &+ 1
+                    src[i] = d == 0 ? Int32(offset + j) : src[j]
+                }
+                let rowCount = bottom - top
+                for y in 0..<rowCount {
+                    for k in (y == 0 ? 0 : rowEnds[y - 1])..<rowEnds[y] {
+                        let i = Int(empty[k]), x = i - y * n
+                        if x > 0 { relax(i, i - 1) }
+                        if y > 0 {
+                            if x > 0 { relax(i, i - n - 1) }
+                            relax(i, i - n)
+                            if x < n - 1 { relax(i, i - n + 1) }
                         }
                     }
+                }
+                for y in stride(from: rowCount - 1, through: 0, by: -1) {
+                    for k in stride(from: rowEnds[y] - 1, through: y == 0 ? 0 : rowEnds[y - 1], by: -1) {
+                        let i = Int(empty[k]), x = i - y * n
+                        if x < n - 1 { relax(i, i + 1) }
+                        if y < rowCount - 1 {
+                            if x < n - 1 { relax(i, i + n + 1) }
+                            relax(i, i + n)
+                            if x > 0 { relax(i, i + n - 1) }
+                        }
+                    }
+                }
+                // Colour only; alpha stays 0.
+                let first = rows.lowerBound - top, last = rows.upperBound - top
+                for k in (first == 0 ? 0 : rowEnds[first - 1])..<rowEnds[last - 1] {
+                    let i = Int(empty[k])
+                    guard Int(dist[i]) <= padding else { continue }
+                    texels[offset + i] = texels[Int(src[i])] & 0x00FF_FFFF
                 }
             }
         }
     }
 }
 
-/// The texture's bytes shared by the padding bands (see `dilateColour` for why they never race).
-private struct SharedPixels: @unchecked Sendable {
-    let pointer: UnsafeMutableBufferPointer<UInt8>
-    subscript(i: Int) -> UInt8 {
+/// The texture's texels (RGBA words) shared by the padding bands (see `dilateColour` for why they
+/// never race).
+private struct SharedTexels: @unchecked Sendable {
+    let pointer: UnsafeMutableBufferPointer<UInt32>
+    subscript(i: Int) -> UInt32 {
         get { pointer[i] }
         nonmutating set { pointer[i] = newValue }
     }
