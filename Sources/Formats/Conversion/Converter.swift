@@ -13,6 +13,10 @@ public struct Converter: Sendable {
         /// Half-width r in value units of the float range [−r, +r] mapped linearly onto 16-bit
         /// integers [0, 65535] (and back), as DESIGN.md does for displacement maps.
         public var range: Float?
+        /// Applied to a mesh asset after it is read (and its unit settled), before the writer
+        /// sees it: how commands such as `displace` reuse the conversion path (textures, losses,
+        /// atomic output). Errors it throws abort the conversion with nothing written.
+        public var transform: (@Sendable (Asset) throws -> Asset)?
         public init() {}
     }
 
@@ -70,6 +74,7 @@ public struct Converter: Sendable {
                              _ options: Options, _ sink: DirectorySink) throws -> Report {
         var asset = try source.meshReader!.readMesh(at: input)
         if asset.unit == nil { asset.unit = options.units }
+        if let transform = options.transform { asset = try transform(asset) }
         if options.triangulate { asset.meshes = asset.meshes.map { $0.triangulated() } }
         if options.generateNormals { asset.meshes = asset.meshes.map { $0.withGeneratedNormals() } }
         var warnings = LossReport.mesh(asset, into: target)

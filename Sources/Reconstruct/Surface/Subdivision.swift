@@ -1,0 +1,216 @@
+import Foundation
+import Formats
+
+/// Subdivision surfaces for the detailed mesh (DESIGN.md §1, "Subdivider"): Catmull–Clark for
+/// meshes with quads (triangles in them are handled as Catmull–Clark handles any polygon; every
+/// child face is a quad) and Loop for all-triangle meshes, one level at a time.
+///
+/// - Boundaries (an edge with one face) follow the cubic B-spline curve rules, so open meshes
+///   like the face keep their outline: boundary edge points are midpoints, boundary vertices
+///   1/8 · (a + b) + 3/4 · v. Corners (the outline turning by more than 45°) and vertices with
+///   other than two boundary edges stay where they are. Non-manifold edges (three faces or more)
+///   count as boundaries.
+/// - UVs are face-varying and interpolated linearly (OpenSubdiv's "linear all" rule): an edge's
+///   new UV is the midpoint of its two corner UVs and a face's the centroid, keyed by UV indices,
+///   so seams stay seams and the texture does not swim.
+/// - Materials pass to every child face; normals are recomputed (area-weighted); tangents and
+///   vertex colours are dropped (they no longer match the new vertices).
+///
+/// New vertices are ordered: moved old vertices, then edge points (edges numbered in order of
+/// first appearance), then face points — so the output is deterministic.
+public enum Subdivision {
+    /// `mesh` subdivided `levels` times.
+    public static func subdivided(_ mesh: Mesh, levels: Int) -> Mesh {
+        var out = mesh
+        for _ in 0..<levels { out = out.faceSizes.allSatisfy { $0 == 3 } ? loop(out) : catmullClark(out) }
+        return levels > 0 ? out.withGeneratedNormals() : out
+    }
+
+    /// One Catmull–Clark step.
+    public static func catmullClark(_ mesh: Mesh) -> Mesh {
+        let topology = EdgeTopology(mesh)
+        let offsets = mesh.faceOffsets
+        let p = mesh.positions.map(SIMD3<Double>.init)
+        let facePoints: [SIMD3<Double>] = mesh.faceSizes.indices.map { f in
+            (offsets[f]..<offsets[f + 1]).map { p[Int(mesh.faceVertexIndices[$0])] }.reduce(.zero, +) / Double(mesh.faceSizes[f])
+        }
+        let edgePoints: [SIMD3<Double>] = topology.edges.indices.map { e in
+            let (a, b) = topology.edges[e]
+            let faces = topology.edgeFaces[e]
+            guard faces.count == 2 else { return (p[a] + p[b]) / 2 }
+            return (p[a] + p[b] + facePoints[faces[0]] + facePoints[faces[1]]) / 4
+        }
+        let vertexPoints: [SIMD3<Double>] = p.indices.map { v in
+            if let rule = topology.boundaryRule(v, positions: p) { return rule(p) }
+            let n = Double(topology.vertexEdges[v].count)
+            guard n >= 3 else { return p[v] }
+            let q = topology.vertexFaces[v].map { facePoints[$0] }.reduce(.zero, +) / Double(topology.vertexFaces[v].count)
+            let r = topology.vertexEdges[v].map { e in (p[topology.edges[e].0] + p[topology.edges[e].1]) / 2 }.reduce(.zero, +) / n
+            return (q + 2 * r + (n - 3) * p[v]) / n
+        }
+        let positions = (vertexPoints + edgePoints + facePoints).map(SIMD3<Float>.init)
+        let (v, e) = (UInt32(p.count), UInt32(topology.edges.count))
+        var sizes: [UInt8] = [], corners: [UInt32] = [], materials: [UInt32] = []
+        let uv = UVRefinement(mesh)
+        var uvCorners: [UInt32] = []
+        for f in mesh.faceSizes.indices {
+            let n = Int(mesh.faceSizes[f])
+            for i in 0..<n {
+                let previous = (i + n - 1) % n
+                sizes.append(4)
+                corners += [mesh.faceVertexIndices[offsets[f] + i], v + UInt32(topology.faceEdges[offsets[f] + i]),
+                            v + e + UInt32(f), v + UInt32(topology.faceEdges[offsets[f] + previous])]
+                if mesh.hasUVs {
+                    uvCorners += [mesh.faceUVIndices[offsets[f] + i], uv.edge(face: f, corner: i), uv.face(f), uv.edge(face: f, corner: previous)]
+                }
+                if !mesh.faceMaterials.isEmpty { materials.append(mesh.faceMaterials[f]) }
+            }
+        }
+        return Mesh(name: mesh.name, positions: positions, uvs: uv.uvs, faceSizes: sizes, faceVertexIndices: corners,
+                    faceUVIndices: uvCorners, faceMaterials: materials)
+    }
+
+    /// One Loop step (all faces triangles).
+    public static func loop(_ mesh: Mesh) -> Mesh {
+        precondition(mesh.faceSizes.allSatisfy { $0 == 3 }, "Loop subdivision needs triangles")
+        let topology = EdgeTopology(mesh)
+        let p = mesh.positions.map(SIMD3<Double>.init)
+        let edgePoints: [SIMD3<Double>] = topology.edges.indices.map { e in
+            let (a, b) = topology.edges[e]
+            let faces = topology.edgeFaces[e]
+            guard faces.count == 2 else { return (p[a] + p[b]) / 2 }
+            let opposite = faces.map { f -> SIMD3<Double> in
+                let c = (3 * f)..<(3 * f + 3)
+                let o = c.map { Int(mesh.faceVertexIndices[$0]) }.first { $0 != a && $0 != b }!
+                return p[o]
+            }
+            return 3.0 / 8 * (p[a] + p[b]) + 1.0 / 8 * (opposite[0] + opposite[1])
+        }
+        let vertexPoints: [SIMD3<Double>] = p.indices.map { v in
+            if let rule = topology.boundaryRule(v, positions: p) { return rule(p) }
+            let edges = topology.vertexEdges[v]
+            let n = Double(edges.count)
+            guard n >= 3 else { return p[v] }
+            // Loop's weight: β = (5/8 − (3/8 + cos(2π/n)/4)²) / n.
+            let c = 3.0 / 8 + cos(2 * Double.pi / n) / 4
+            let beta = (5.0 / 8 - c * c) / n
+            let ring = edges.map { e in topology.edges[e].0 == v ? p[topology.edges[e].1] : p[topology.edges[e].0] }.reduce(.zero, +)
+            return (1 - n * beta) * p[v] + beta * ring
+        }
+        let positions = (vertexPoints + edgePoints).map(SIMD3<Float>.init)
+        let v = UInt32(p.count)
+        let uv = UVRefinement(mesh)
+        var corners: [UInt32] = [], uvCorners: [UInt32] = [], materials: [UInt32] = []
+        for f in mesh.faceSizes.indices {
+            let c = (0..<3).map { mesh.faceVertexIndices[3 * f + $0] }
+            let m = (0..<3).map { v + UInt32(topology.faceEdges[3 * f + $0]) }   // m[i] is on edge i → i+1
+            corners += [c[0], m[0], m[2], c[1], m[1], m[0], c[2], m[2], m[1], m[0], m[1], m[2]]
+            if mesh.hasUVs {
+                let t = (0..<3).map { mesh.faceUVIndices[3 * f + $0] }
+                let s = (0..<3).map { uv.edge(face: f, corner: $0) }
+                uvCorners += [t[0], s[0], s[2], t[1], s[1], s[0], t[2], s[2], s[1], s[0], s[1], s[2]]
+            }
+            if !mesh.faceMaterials.isEmpty { materials += Array(repeating: mesh.faceMaterials[f], count: 4) }
+        }
+        return Mesh(name: mesh.name, positions: positions, uvs: uv.uvs,
+                    faceSizes: Array(repeating: 3, count: 4 * mesh.faceCount), faceVertexIndices: corners,
+                    faceUVIndices: uvCorners, faceMaterials: materials)
+    }
+}
+
+/// Edges of a polygon mesh and what touches them, in order of first appearance.
+struct EdgeTopology {
+    /// Vertex pairs (smaller index first).
+    var edges: [(Int, Int)] = []
+    /// Faces on each edge.
+    var edgeFaces: [[Int]] = []
+    /// For each corner, the edge from it to the next corner of its face.
+    var faceEdges: [Int] = []
+    var vertexEdges: [[Int]]
+    var vertexFaces: [[Int]]
+
+    init(_ mesh: Mesh) {
+        vertexEdges = Array(repeating: [], count: mesh.positions.count)
+        vertexFaces = Array(repeating: [], count: mesh.positions.count)
+        var index: [UInt64: Int] = [:]
+        let offsets = mesh.faceOffsets
+        faceEdges.reserveCapacity(mesh.cornerCount)
+        for f in mesh.faceSizes.indices {
+            let n = Int(mesh.faceSizes[f])
+            for i in 0..<n {
+                let a = Int(mesh.faceVertexIndices[offsets[f] + i]), b = Int(mesh.faceVertexIndices[offsets[f] + (i + 1) % n])
+                let key = UInt64(min(a, b)) << 32 | UInt64(max(a, b))
+                let e: Int
+                if let known = index[key] {
+                    e = known
+                } else {
+                    e = edges.count
+                    index[key] = e
+                    edges.append((min(a, b), max(a, b)))
+                    edgeFaces.append([])
+                    vertexEdges[a].append(e)
+                    vertexEdges[b].append(e)
+                }
+                edgeFaces[e].append(f)
+                faceEdges.append(e)
+                vertexFaces[a].append(f)
+            }
+        }
+    }
+
+    /// The boundary rule for vertex v, or nil when v is interior: the cubic B-spline curve rule
+    /// along its two boundary edges; "stay" for corners — where the outline turns by more than 45°,
+    /// so a mask's corners stay sharp — and for non-manifold vertices.
+    func boundaryRule(_ v: Int, positions p: [SIMD3<Double>]) -> (([SIMD3<Double>]) -> SIMD3<Double>)? {
+        let boundary = vertexEdges[v].filter { edgeFaces[$0].count != 2 }
+        guard !boundary.isEmpty else { return nil }
+        guard boundary.count == 2 else { return { $0[v] } }
+        let ends = boundary.map { edges[$0].0 == v ? edges[$0].1 : edges[$0].0 }
+        let incoming = p[v] - p[ends[0]], outgoing = p[ends[1]] - p[v]
+        let lengths = ((incoming * incoming).sum() * (outgoing * outgoing).sum()).squareRoot()
+        guard lengths > 0, (incoming * outgoing).sum() >= 0.7071 * lengths else { return { $0[v] } }
+        return { p in 0.125 * (p[ends[0]] + p[ends[1]]) + 0.75 * p[v] }
+    }
+}
+
+/// New face-varying UVs of one subdivision step: old UVs first, then one per distinct UV edge
+/// (pair of UV indices), then one per face centroid.
+struct UVRefinement {
+    private(set) var uvs: [SIMD2<Float>]
+    private var edgeIndex: [UInt64: UInt32] = [:]
+    private var cornerEdges: [UInt32] = []
+    private var faceIndex: [UInt32] = []
+
+    init(_ mesh: Mesh) {
+        uvs = mesh.uvs
+        guard mesh.hasUVs else { return }
+        let offsets = mesh.faceOffsets
+        for f in mesh.faceSizes.indices {
+            let n = Int(mesh.faceSizes[f])
+            for i in 0..<n {
+                let a = mesh.faceUVIndices[offsets[f] + i], b = mesh.faceUVIndices[offsets[f] + (i + 1) % n]
+                let key = UInt64(min(a, b)) << 32 | UInt64(max(a, b))
+                if let known = edgeIndex[key] {
+                    cornerEdges.append(known)
+                } else {
+                    let new = UInt32(uvs.count)
+                    edgeIndex[key] = new
+                    uvs.append((mesh.uvs[Int(a)] + mesh.uvs[Int(b)]) / 2)
+                    cornerEdges.append(new)
+                }
+            }
+        }
+        for f in mesh.faceSizes.indices {
+            let corners = offsets[f]..<offsets[f + 1]
+            faceIndex.append(UInt32(uvs.count))
+            uvs.append(corners.map { mesh.uvs[Int(mesh.faceUVIndices[$0])] }.reduce(.zero, +) / Float(corners.count))
+        }
+        offsetsCache = offsets
+    }
+
+    private var offsetsCache: [Int] = []
+
+    /// The UV index of the edge from corner `corner` of face `f` to the next corner.
+    func edge(face f: Int, corner: Int) -> UInt32 { cornerEdges[offsetsCache[f] + corner] }
+    func face(_ f: Int) -> UInt32 { faceIndex[f] }
+}
