@@ -11,6 +11,6 @@ struct Facedetail: ParsableCommand {
             line on stderr naming the file); 2 (landmarks, reconstruct) the only failures were \
             photos without a face; 64 the command line itself is wrong.
             """,
-        subcommands: [FormatsCommand.self, ConvertCommand.self, DisplaceCommand.self, LandmarksCommand.self, ModelCommand.self, ReconstructCommand.self, BenchCommand.self]
+        subcommands: [FormatsCommand.self, ConvertCommand.self, DisplaceCommand.self, NormalMapCommand.self, LandmarksCommand.self, ModelCommand.self, ReconstructCommand.self, BenchCommand.self]
     )
 }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `facedetail displace` from files, as an asset build would call it.
+/// `facedetail displace` and `normalmap` from files, as an asset build would call them.
 @Suite struct DisplaceCLITests {
     /// A 2 × 2-quad plane (mm) with a constant 0.5 mm map: one Catmull–Clark level gives
     /// 9 + 12 + 4 vertices and 16 quads, every vertex 0.5 mm above the plane (normals +z), read
@@ -36,6 +36,16 @@ import TestSupport
         #expect(bad.status == 1)
         #expect(bad.stderrLines.count == 1 && bad.stderr.contains("rgb.png") && bad.stderr.contains("one-channel"), "\(bad.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.file("bad.obj").path))
+        // The same plane and map through `normalmap`: a constant map is flat, (0, 0, 1) everywhere.
+        let png = try CLI.run(["normalmap", folder.file("d.exr").path, "--mesh", folder.file("plane.obj").path, "-o", folder.file("n.png").path, "--units", "mm"])
+        #expect(png.status == 0, "\(png.stderr)")
+        guard case .uint16(let normals) = try PNGCodec().readImage(at: folder.file("n.png")).image else { Issue.record("not 16-bit"); return }
+        #expect(normals.width == 4 && normals.channels == 3 && normals.pixels == Array(repeating: [32768, 32768, 65535], count: 16).flatMap { $0 })
+        let exr = try CLI.run(["normalmap", folder.file("d.exr").path, "--mesh", folder.file("plane.obj").path, "-o", folder.file("n.exr").path])
+        #expect(exr.status == 0, "\(exr.stderr)")
+        guard case .float16 = try OpenEXRCodec().readImage(at: folder.file("n.exr")).image else { Issue.record("not half"); return }
+        let noMap = try CLI.run(["normalmap", folder.file("missing.exr").path, "--mesh", folder.file("plane.obj").path, "-o", folder.file("m.png").path])
+        #expect(noMap.status == 1 && noMap.stderr.contains("missing.exr") && !FileManager.default.fileExists(atPath: folder.file("m.png").path))
         let usage = try CLI.run(["displace", folder.file("plane.obj").path, folder.file("d.exr").path, "-o", folder.file("u.obj").path, "--subdiv", "5"])
         #expect(usage.status == 64)
     }

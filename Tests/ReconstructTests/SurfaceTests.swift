@@ -121,3 +121,39 @@ func gridUV(_ p: SIMD3<Float>, columns: Int, rows: Int) -> SIMD2<Float> {
 
 func length(_ v: SIMD3<Float>) -> Float { (v * v).sum().squareRoot() }
 func length(_ v: SIMD2<Float>) -> Float { (v * v).sum().squareRoot() }
+
+@Suite struct NormalMapTests {
+    /// A flat 10 × 10 mm square (UV = position / 10 mm) under a linear ramp d = a·x (mm): the
+    /// displaced surface's normal is (−a, 0, 1)/√(1 + a²) exactly, in every covered texel, and
+    /// DirectX flips only green. A ramp along y gives (0, −b, 1)/√(1 + b²).
+    @Test func linearRampGivesTheExactTangentSpaceNormal() throws {
+        let n = 32
+        let plane = Mesh(positions: [[0, 0, 0], [10, 0, 0], [10, 10, 0], [0, 10, 0]], uvs: [[0, 0], [1, 0], [1, 1], [0, 1]],
+                         faceSizes: [4], faceVertexIndices: [0, 1, 2, 3], faceUVIndices: [0, 1, 2, 3])
+        for (a, b) in [(Float(0.3), Float(0)), (0, -0.5)] {
+            var values = [Float](repeating: 0, count: n * n)
+            for y in 0..<n {
+                for x in 0..<n {
+                    // Texel centre position in mm: x = 10 (x + 0.5)/n, y = 10 (1 − (y + 0.5)/n).
+                    values[y * n + x] = a * 10 * (Float(x) + 0.5) / Float(n) + b * 10 * (1 - (Float(y) + 0.5) / Float(n))
+                }
+            }
+            let map = DisplacementMap(values: try Image(width: n, height: n, channels: 1, pixels: values))
+            let expected = SIMD3<Float>(-a, -b, 1) / (1 + a * a + b * b).squareRoot()
+            let gl = NormalMapBaker().bake(map, on: [plane], meshUnit: .millimetre)
+            let dx = NormalMapBaker(convention: .directx).bake(map, on: [plane], meshUnit: .millimetre)
+            for i in 0..<(n * n) {
+                let got = SIMD3(gl.pixels[3 * i], gl.pixels[3 * i + 1], gl.pixels[3 * i + 2])
+                #expect(length(got - expected) < 1e-5, "texel \(i): \(got) vs \(expected)")
+                #expect(dx.pixels[3 * i + 1] == -gl.pixels[3 * i + 1] && dx.pixels[3 * i] == gl.pixels[3 * i])
+            }
+        }
+    }
+
+    /// PNG storage is n · 0.5 + 0.5 in 16 bits: the flat normal is (32768, 32768, 65535).
+    @Test func flatNormalEncodesAsDesignSays() throws {
+        let flat = try Image<Float>(width: 1, height: 1, channels: 3, pixels: [0, 0, 1])
+        guard case .uint16(let png) = try NormalMapBaker.encoded(flat, as: .uint16).image else { Issue.record("not 16-bit"); return }
+        #expect(png.pixels == [32768, 32768, 65535])
+    }
+}

@@ -1,0 +1,105 @@
+import Formats
+
+/// Bakes a tangent-space normal map (DESIGN.md §3: OpenGL convention, +Y green toward +v) of a
+/// surface displaced by a `DisplacementMap`, over the face UV tile, at the map's resolution.
+///
+/// For each texel the surface point under it is found by rasterising the mesh's UV triangles.
+/// There the displaced surface P + d·N, shaded with the interpolated normal N, has the normal
+/// N − ∇d: ∇d is the surface gradient of the displacement, from the map's central differences
+/// (d_u, d_v in mm per UV unit) through the triangle's metric (P_u, P_v), with the change of N
+/// across a texel neglected (exact on flat regions). It is expressed in the texel's interpolated
+/// tangent frame (`TangentFrames`), so a zero map gives (0, 0, 1) everywhere, whatever the mesh's
+/// facets. Texels no face-tile triangle covers hold the flat normal too.
+public struct NormalMapBaker: Sendable {
+    public enum Convention: String, Sendable, CaseIterable {
+        /// +Y (green) points toward +v: Blender, Maya, Unity, glTF.
+        case opengl
+        /// +Y points toward −v: Unreal, 3ds Max, DirectX engines.
+        case directx
+    }
+
+    public var convention: Convention = .opengl
+    public init(convention: Convention = .opengl) { self.convention = convention }
+
+    /// RGB float image of unit normals (x, y, z) in tangent space, same size as the map, over the
+    /// face-tile triangles of `meshes` (later meshes drawn over earlier ones where they overlap in
+    /// UV). Positions are in `meshUnit`; the map's distances are converted to match.
+    public func bake(_ map: DisplacementMap, on meshes: [Mesh], meshUnit: LengthUnit) -> Image<Float> {
+        var out = Image<Float>(width: map.values.width, height: map.values.height, channels: 3)
+        for i in 0..<(out.width * out.height) { out.pixels[3 * i + 2] = 1 }
+        for mesh in meshes where mesh.hasUVs { bake(map, on: mesh, meshUnit: meshUnit, into: &out) }
+        return out
+    }
+
+    private func bake(_ map: DisplacementMap, on mesh: Mesh, meshUnit: LengthUnit, into out: inout Image<Float>) {
+        let (w, h) = (map.values.width, map.values.height)
+        // Everything in millimetres, the map's working unit.
+        let toMm = Float(meshUnit.factor(to: .millimetre))
+        let positions = mesh.positions.map { $0 * toMm }
+        let frames = TangentFrames(mesh)
+        let gain = Float(map.unit.factor(to: .millimetre))
+        let distance: (Int, Int) -> Float = { x, y in
+            let cx = min(max(x, 0), w - 1), cy = min(max(y, 0), h - 1)
+            return (map.values.pixels[cy * w + cx] - map.midlevel) * map.scale * gain
+        }
+        let flipY: Float = convention == .directx ? -1 : 1
+        for t in triangulatedCorners(polygonSizes: mesh.faceSizes) {
+            let c = [Int(t.x), Int(t.y), Int(t.z)]
+            let uv = c.map { mesh.uvs[Int(mesh.faceUVIndices[$0])] }
+            guard uv.allSatisfy({ $0.x >= 0 && $0.x <= 1 && $0.y >= 0 && $0.y <= 1 }) else { continue }
+            let p = c.map { positions[Int(mesh.faceVertexIndices[$0])] }
+            // The triangle's P_u, P_v (mm per UV unit) from its edges in position and UV.
+            let (e1, e2) = (p[1] - p[0], p[2] - p[0])
+            let (d1, d2) = (uv[1] - uv[0], uv[2] - uv[0])
+            let det = d1.x * d2.y - d2.x * d1.y
+            guard det != 0 else { continue }
+            let pu = (e1 * d2.y - e2 * d1.y) / det, pv = (e2 * d1.x - e1 * d2.x) / det
+            let guu = dot(pu, pu), guv = dot(pu, pv), gvv = dot(pv, pv), metric = guu * gvv - guv * guv
+            guard metric > 0 else { continue }
+            let f = c.map { frames.frame(ofCorner: $0) }
+            let texel = uv.map { SIMD2(Double($0.x) * Double(w), (1 - Double($0.y)) * Double(h)) }
+            Rasterizer.fill(texel[0], texel[1], texel[2], width: w, height: h) { x, y, b0, b1, b2 in
+                let (w0, w1, w2) = (Float(b0), Float(b1), Float(b2))
+                let n = normalized(w0 * f[0].normal + w1 * f[1].normal + w2 * f[2].normal)
+                var tangent = w0 * f[0].tangent + w1 * f[1].tangent + w2 * f[2].tangent
+                tangent = normalized(tangent - dot(tangent, n) * n)
+                let sign: Float = (w0 * f[0].sign + w1 * f[1].sign + w2 * f[2].sign) < 0 ? -1 : 1
+                let bitangent = sign * cross(n, tangent)
+                // Central differences in texels, turned into mm per UV unit (v runs up, rows down).
+                let du = (distance(x + 1, y) - distance(x - 1, y)) / (x > 0 && x < w - 1 ? 2 : 1) * Float(w)
+                let dv = -(distance(x, y + 1) - distance(x, y - 1)) / (y > 0 && y < h - 1 ? 2 : 1) * Float(h)
+                // The surface gradient of d through the triangle's metric, taken off the smooth normal.
+                let alpha = (gvv * du - guv * dv) / metric, beta = (guu * dv - guv * du) / metric
+                var gradient = alpha * pu + beta * pv
+                gradient -= dot(gradient, n) * n
+                let displacedNormal = normalized(n - gradient)
+                let o = 3 * (y * w + x)
+                out.pixels[o] = dot(displacedNormal, tangent)
+                out.pixels[o + 1] = flipY * dot(displacedNormal, bitangent)
+                out.pixels[o + 2] = dot(displacedNormal, n)
+            }
+        }
+    }
+
+    /// The baked normals as DESIGN.md stores them: a half-float RGB EXR of raw vectors, or a
+    /// 16-bit RGB PNG of n · 0.5 + 0.5.
+    public static func encoded(_ normals: Image<Float>, as kind: PixelComponentKind) throws -> ImageAsset {
+        switch kind {
+        case .float16:
+            return ImageAsset(image: .float16(try Image(width: normals.width, height: normals.height, channels: 3,
+                                                        pixels: normals.pixels.map { Float16($0) })))
+        default:
+            let words = normals.pixels.map { UInt16((min(max($0 * 0.5 + 0.5, 0), 1) * 65535).rounded()) }
+            return ImageAsset(image: .uint16(try Image(width: normals.width, height: normals.height, channels: 3, pixels: words)))
+        }
+    }
+}
+
+@inline(__always) func dot(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { (a * b).sum() }
+@inline(__always) func cross(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> SIMD3<Float> {
+    SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
+}
+@inline(__always) func normalized(_ v: SIMD3<Float>) -> SIMD3<Float> {
+    let l = dot(v, v).squareRoot()
+    return l > 0 ? v / l : SIMD3(0, 0, 1)
+}
