@@ -1,0 +1,68 @@
+/// Second-order spherical-harmonics lighting (Ramamoorthi & Hanrahan 2001), the light model of
+/// the detail stage (docs/details.md):
+///
+///     I(p) = a(p) · Σₖ lₖ · Yₖ(n(p))          per colour channel
+///
+/// with a(p) the albedo, n(p) the unit surface normal and Y₀…Y₈ the real SH basis of orders 0–2.
+/// The coefficients lₖ absorb the Lambertian kernel (the clamped cosine's convolution), so they
+/// describe irradiance, not radiance; nine per channel capture over 99 % of the irradiance of
+/// distant light on a convex Lambertian surface. Assumed: distant light, no cast shadows or
+/// inter-reflection, Lambertian skin (specular highlights are outliers, see `estimate`).
+public struct SphericalHarmonicsLighting: Sendable, Equatable {
+    /// Nine coefficients per channel (R, G, B), in `basis` order.
+    public var coefficients: [SIMD3<Float>]
+
+    public init(coefficients: [SIMD3<Float>]) {
+        precondition(coefficients.count == 9)
+        self.coefficients = coefficients
+    }
+
+    /// Y₀…Y₈ at unit normal n (x right, y up, z toward the viewer): 1; y, z, x; xy, yz, 3z² − 1,
+    /// xz, x² − y², with their normalisation constants.
+    @inlinable
+    public static func basis(_ n: SIMD3<Float>) -> [Float] {
+        let (x, y, z) = (n.x, n.y, n.z)
+        return [0.282095,
+                0.488603 * y, 0.488603 * z, 0.488603 * x,
+                1.092548 * x * y, 1.092548 * y * z, 0.315392 * (3 * z * z - 1), 1.092548 * x * z, 0.546274 * (x * x - y * y)]
+    }
+
+    /// The shading Σ lₖ Yₖ(n) per channel (irradiance over π, unitless like the image).
+    public func shading(_ n: SIMD3<Float>) -> SIMD3<Float> {
+        let y = Self.basis(n)
+        var s = SIMD3<Float>(repeating: 0)
+        for k in 0..<9 { s += y[k] * coefficients[k] }
+        return s
+    }
+
+    /// The lighting that best explains `colours` (linear RGB) at `normals` with the given
+    /// per-sample `albedo`, by weighted linear least squares per channel (weights: visibility ×
+    /// confidence; zero drops a sample). Solved in double precision on the 9 × 9 normal equations
+    /// with a tiny ridge (1e-9 of the trace) so a one-sided set of normals — a face seen from the
+    /// front never shows its back — stays solvable; the unseen directions then get no light.
+    /// nil when fewer than nine samples carry weight.
+    public static func estimate(normals: [SIMD3<Float>], colours: [SIMD3<Float>], albedo: [SIMD3<Float>],
+                                weights: [Float]) -> SphericalHarmonicsLighting? {
+        precondition(normals.count == colours.count && colours.count == albedo.count && albedo.count == weights.count)
+        guard weights.filter({ $0 > 0 }).count >= 9 else { return nil }
+        var coefficients = [SIMD3<Float>](repeating: .zero, count: 9)
+        for channel in 0..<3 {
+            var ata = [Double](repeating: 0, count: 81), atb = [Double](repeating: 0, count: 9)
+            for i in normals.indices where weights[i] > 0 {
+                let a = Double(albedo[i][channel])
+                let row = basis(normals[i]).map { Double($0) * a }
+                let w = Double(weights[i]), target = Double(colours[i][channel])
+                for r in 0..<9 {
+                    atb[r] += w * row[r] * target
+                    for c in r..<9 { ata[r * 9 + c] += w * row[r] * row[c] }
+                }
+            }
+            for r in 0..<9 { for c in 0..<r { ata[r * 9 + c] = ata[c * 9 + r] } }
+            let trace = (0..<9).map { ata[$0 * 10] }.reduce(0, +)
+            for r in 0..<9 { ata[r * 10] += 1e-9 * trace + 1e-300 }
+            guard let l = DenseSolve.choleskySolve(ata, atb, n: 9) else { return nil }
+            for k in 0..<9 { coefficients[k][channel] = Float(l[k]) }
+        }
+        return SphericalHarmonicsLighting(coefficients: coefficients)
+    }
+}
