@@ -182,7 +182,9 @@ struct UVRefinement {
     private var faceIndex: [UInt32] = []
 
     init(_ mesh: Mesh) {
-        uvs = mesh.uvs
+        // UVs without per-corner indices mean nothing to subdivide; drop them rather than keep a
+        // list no corner refers to.
+        uvs = mesh.hasUVs ? mesh.uvs : []
         guard mesh.hasUVs else { return }
         let offsets = mesh.faceOffsets
         for f in mesh.faceSizes.indices {
