@@ -2,7 +2,9 @@
 # The main job on the bundled samples: the astronaut's proxy face (FBX, OBJ, GLB with the photo
 # unwrapped as its texture, landmarks, manifest), her 68 landmarks (JSON, .pts, overlay),
 # the imported face model sampled as FBX and OBJ, the textured sphere into every mesh format
-# facedetail writes, and the astronaut photo through EXR and back to 16-bit PNG.
+# facedetail writes, the astronaut photo through EXR and back to 16-bit PNG, and her proxy
+# subdivided and displaced by a test map of 0.8 mm grooves, with its normal map (the detail
+# stage's own maps come later).
 # Prints where files are. Needs models/ict-face.fdmodel (make setup).
 set -euo pipefail
 bin=${1:-.build/release/facedetail}
@@ -22,4 +24,16 @@ for id in fbx obj gltf2 glb2 collada plyb stlb 3mf; do
 done
 "$bin" convert "$here/astronaut.png" "$out/images/astronaut.exr"
 "$bin" convert "$out/images/astronaut.exr" "$out/images/astronaut16.png"
+# A test displacement map: vertical grooves 0.8 mm deep every 64 texels, as a 16-bit PGM whose
+# [0, 65535] spans [-1, 1] mm, turned into a float EXR by `convert --range 1`.
+mkdir -p "$out/detail"
+python3 - "$out/detail/grooves.pgm" <<'PY'
+import struct, sys
+size = 512
+row = b"".join(struct.pack(">H", round(((-0.8 if (x // 16) % 4 == 0 else 0.0) + 1) / 2 * 65535)) for x in range(size))
+open(sys.argv[1], "wb").write(b"P5\n%d %d\n65535\n" % (size, size) + row * size)
+PY
+"$bin" convert "$out/detail/grooves.pgm" "$out/detail/grooves.exr" --range 1
+"$bin" displace "$out/reconstruct/astronaut/proxy.obj" "$out/detail/grooves.exr" -o "$out/detail/detailed.fbx" --subdiv 2
+"$bin" normalmap "$out/detail/grooves.exr" --mesh "$out/reconstruct/astronaut/proxy.obj" -o "$out/detail/normal.png"
 echo "demo outputs are in $out" >&2
