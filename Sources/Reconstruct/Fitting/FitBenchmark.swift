@@ -55,6 +55,7 @@ public struct FitBenchmark: Sendable {
         let faceVertices = model.info.regions.first?.vertexCount ?? model.vertexCount
         let meanShape: [SIMD3<Double>] = model.shape().prefix(faceVertices).map { SIMD3<Double>($0) }
         let meanInterocular = interocularDistance(meanShape)
+        let landmarkRows = ModelRows(model: model, vertices: model.landmarkVertices)
         var cases: [Case] = []
         for _ in 0..<count {
             let alpha = (0..<model.identityCount).map { _ in random.gaussian() }
@@ -96,7 +97,7 @@ public struct FitBenchmark: Sendable {
             let fit = errors(fittedShape), base = errors(Array(meanShape))
             /// Identity alone, by the fitter's least squares on the landmark vertices, under a given camera.
             func oracleErrors(_ given: ScaledOrthographicCamera) -> [Double] {
-                let alpha = fitShape(rows: ModelRows(model: model, vertices: model.landmarkVertices), pixels: vertexPoints,
+                let alpha = fitShape(rows: landmarkRows, pixels: vertexPoints,
                                      camera: given.affine, expression: beta, landmarkNoise: fitter.options.landmarkNoise * 100)
                 return errors(model.shape(identity: alpha.map(Float.init), expression: beta.map(Float.init))
                     .prefix(faceVertices).map { SIMD3<Double>($0) })

@@ -48,12 +48,8 @@ public struct NormalMapBaker: Sendable {
             let uv = c.map { mesh.uvs[Int(mesh.faceUVIndices[$0])] }
             guard uv.allSatisfy({ $0.x >= 0 && $0.x <= 1 && $0.y >= 0 && $0.y <= 1 }) else { continue }
             let p = c.map { positions[Int(mesh.faceVertexIndices[$0])] }
-            // The triangle's P_u, P_v (mm per UV unit) from its edges in position and UV.
-            let (e1, e2) = (p[1] - p[0], p[2] - p[0])
-            let (d1, d2) = (uv[1] - uv[0], uv[2] - uv[0])
-            let det = d1.x * d2.y - d2.x * d1.y
-            guard det != 0 else { continue }
-            let pu = (e1 * d2.y - e2 * d1.y) / det, pv = (e2 * d1.x - e1 * d2.x) / det
+            // The triangle's P_u, P_v (mm per UV unit).
+            guard let (pu, pv) = uvDerivatives(positions: p, uvs: uv) else { continue }
             let guu = dot(pu, pu), guv = dot(pu, pv), gvv = dot(pv, pv), metric = guu * gvv - guv * guv
             guard metric > 0 else { continue }
             let f = c.map { frames.frame(ofCorner: $0) }

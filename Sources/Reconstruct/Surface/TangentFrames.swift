@@ -27,11 +27,7 @@ struct TangentFrames {
             let c = [Int(t.x), Int(t.y), Int(t.z)]
             let p = c.map { mesh.positions[Int(mesh.faceVertexIndices[$0])] }
             let uv = c.map { mesh.uvs[Int(mesh.faceUVIndices[$0])] }
-            let (e1, e2) = (p[1] - p[0], p[2] - p[0])
-            let (d1, d2) = (uv[1] - uv[0], uv[2] - uv[0])
-            let det = d1.x * d2.y - d2.x * d1.y
-            guard det != 0 else { continue }
-            let tu = (e1 * d2.y - e2 * d1.y) / det, tv = (e2 * d1.x - e1 * d2.x) / det
+            guard let (tu, tv) = uvDerivatives(positions: p, uvs: uv) else { continue }
             for k in 0..<3 {
                 let index = Int(mesh.faceUVIndices[c[k]])
                 let n = normals[Int(mesh.faceVertexIndices[c[k]])]
@@ -52,4 +48,14 @@ struct TangentFrames {
     }
 
     func frame(ofCorner corner: Int) -> Frame { frames[Int(cornerUV[corner])] }
+}
+
+/// ∂P/∂u and ∂P/∂v of a triangle (position units per UV unit): its position edges solved against
+/// its UV edges. nil when the triangle's UVs are degenerate.
+func uvDerivatives(positions p: [SIMD3<Float>], uvs uv: [SIMD2<Float>]) -> (u: SIMD3<Float>, v: SIMD3<Float>)? {
+    let (e1, e2) = (p[1] - p[0], p[2] - p[0])
+    let (d1, d2) = (uv[1] - uv[0], uv[2] - uv[0])
+    let det = d1.x * d2.y - d2.x * d1.y
+    guard det != 0 else { return nil }
+    return ((e1 * d2.y - e2 * d1.y) / det, (e2 * d1.x - e1 * d2.x) / det)
 }
