@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The main job on the bundled samples: the astronaut's proxy face (FBX, OBJ, GLB with the photo
-# unwrapped as its texture, landmarks, manifest), her 68 landmarks (JSON, .pts, overlay),
+# The main job on the bundled samples: the astronaut's face reconstructed with its fine detail
+# (proxy and detailed meshes as FBX, OBJ, GLB with the photo unwrapped as texture and normal maps
+# wired; displacement.exr in mm; normal maps; landmarks; manifest), her 68 landmarks (JSON, .pts, overlay),
 # the imported face model sampled as FBX and OBJ, the textured sphere into every mesh format
 # facedetail writes, the astronaut photo through EXR and back to 16-bit PNG, and her proxy
-# subdivided and displaced by a test map of 0.8 mm grooves, with its normal map (the detail
-# stage's own maps come later).
+# subdivided and displaced by a test map of 0.8 mm grooves, with its normal map.
 # Prints where files are. Needs models/ict-face.fdmodel (make setup).
 set -euo pipefail
 bin=${1:-.build/release/facedetail}
@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 model=${FACEDETAIL_MODEL:-$here/../models/ict-face.fdmodel}
 mkdir -p "$out"
 "$bin" landmarks "$here/astronaut.png" -o "$out/landmarks" --pts --debug
-"$bin" reconstruct "$here/astronaut.png" -o "$out/reconstruct" --proxy-only --formats fbx,obj,glb --debug --model "$model"
+"$bin" reconstruct "$here/astronaut.png" -o "$out/reconstruct" --formats fbx,obj,glb --debug --model "$model"
 "$bin" model sample "$model" -o "$out/model/face.fbx" --identity random --seed 1 --expression mouthSmile_L=0.6,mouthSmile_R=0.6
 "$bin" model sample "$model" -o "$out/model/face.obj" --units mm --identity random --seed 1 --expression mouthSmile_L=0.6,mouthSmile_R=0.6
 for id in fbx obj gltf2 glb2 collada plyb stlb 3mf; do
@@ -36,4 +36,4 @@ PY
 "$bin" convert "$out/detail/grooves.pgm" "$out/detail/grooves.exr" --range 1
 "$bin" displace "$out/reconstruct/astronaut/proxy.obj" "$out/detail/grooves.exr" -o "$out/detail/detailed.fbx" --subdiv 2
 "$bin" normalmap "$out/detail/grooves.exr" --mesh "$out/reconstruct/astronaut/proxy.obj" -o "$out/detail/normal.png"
-echo "demo outputs are in $out" >&2
+echo "demo outputs are in $out; the reconstruction is in $out/reconstruct/astronaut/" >&2

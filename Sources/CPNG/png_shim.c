@@ -109,6 +109,9 @@ int fd_png_encode(const unsigned char *pixels, unsigned width, unsigned height, 
     png_set_write_fn(png, &s, write_memory, flush_memory);
     png_set_IHDR(png, info, width, height, (int)bit_depth, types[channels], PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    /* zlib level 3: within a few per cent of level 6's size on textures and maps, at under
+       half its time (the writer's whole cost on 2048^2 16-bit maps). */
+    png_set_compression_level(png, 3);
     png_write_info(png, info);
     if (bit_depth == 16) png_set_swap(png);
     size_t row_bytes = (size_t)width * channels * (bit_depth / 8);

@@ -3,17 +3,19 @@ import Formats
 import Foundation
 import Reconstruct
 
-/// `facedetail reconstruct PHOTO... -o OUT --proxy-only`: the proxy face, its texture and records.
+/// `facedetail reconstruct PHOTO... -o OUT`: the proxy face, its texture, the detail maps, the
+/// detailed mesh and the records (docs/reconstruct.md).
 struct ReconstructCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconstruct",
-        abstract: "Reconstruct a 3D face from each photo (today: --proxy-only).",
+        abstract: "Reconstruct a 3D face with fine detail from each photo.",
         discussion: """
-            For PHOTO named NAME, writes OUT/NAME/: proxy.<ext> per format, texture.png (RGBA, alpha \
-            = visibility × facing), landmarks.json, manifest.json (docs/reconstruct.md). A folder \
-            appears complete or not at all, replacing the previous one. A batch goes on past \
-            failures. Exit codes: 0 all photos done; 1 a photo failed; 2 only faceless photos \
-            failed; 64 bad command line.
+            For PHOTO named NAME, writes OUT/NAME/: proxy.<ext> and detailed.<ext> per format, \
+            texture.png (RGBA, alpha = visibility × facing), displacement.exr (float mm, outward +), \
+            normal and detailed_normal maps (--maps), landmarks.json, manifest.json \
+            (docs/reconstruct.md, docs/details.md). A folder appears complete or not at all, \
+            replacing the previous one. A batch goes on past failures. Exit codes: 0 all photos \
+            done; 1 a photo failed; 2 only faceless photos failed; 64 bad command line.
             """)
 
     @Argument(help: "Photos: JPEG, PNG, PPM/PGM, EXR.") var photos: [String]
@@ -24,16 +26,22 @@ struct ReconstructCommand: ParsableCommand {
     @Option(help: "Model part: face, head or full.") var region: RegionArgument = RegionArgument(region: .face)
     @Option(help: "Model file (default: $FACEDETAIL_MODEL_DIR or ./models, ict-REGION.fdmodel).") var model: String?
     @Option(help: "Length unit of unitless formats (OBJ, PLY, STL): mm, cm or m.") var units = UnitArgument(unit: .centimetre)
-    @Flag(help: "Stop after the proxy: fitted mesh and texture, no details.") var proxyOnly = false
+    @Flag(help: "Stop after the proxy: fitted mesh and texture, no detail maps or detailed mesh.") var proxyOnly = false
+    @Option(help: "Detail synthesizer: sfs (shape from shading) or none (flat maps).") var detail = "sfs"
+    @Option(help: "Map files, comma-separated: exr (normal.exr), png (normal.png, displacement.png); displacement.exr always.")
+    var maps = "exr,png"
+    @Option(help: "Subdivision levels of the detailed mesh, 0–3 (each ×4 faces).") var subdiv = 2
     @Flag(help: "Also write debug.png: detected (red) and fitted (green) landmarks over the wireframe.") var debug = false
     @Flag(help: "Record per-stage wall-clock times in manifest.json (outputs then differ between runs).") var timings = false
     @Flag(help: "Print a JSON report on stdout.") var json = false
     @Option(help: "dlib 68-point shape predictor.") var landmarkModel: String?
 
     func validate() throws {
-        guard proxyOnly else {
-            throw ValidationError("the detail stage is not built yet: pass --proxy-only")
+        guard DetailSynthesizers.named(detail) != nil else {
+            throw ValidationError("--detail must be one of \(DetailSynthesizers.all.map(\.id).joined(separator: ", ")) (got \(detail))")
         }
+        guard (0...3).contains(subdiv) else { throw ValidationError("--subdiv must be within 0…3") }
+        _ = try mapKinds()
         guard (512...4096).contains(uvSize) else { throw ValidationError("--uv-size must be within 512…4096") }
         _ = try formatIDs()
     }
@@ -46,6 +54,14 @@ struct ReconstructCommand: ParsableCommand {
             if let f = registry.formats.first(where: { $0.kind == .mesh && $0.canWrite && $0.extensions.contains(name) }) { return f.id }
             throw ValidationError("--formats: '\(name)' is not a mesh format facedetail writes (see `facedetail formats`)")
         }
+    }
+
+    func mapKinds() throws -> Set<String> {
+        let kinds = Set(maps.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        guard !kinds.isEmpty, kinds.isSubset(of: ["exr", "png"]) else {
+            throw ValidationError("--maps takes exr, png or exr,png (got \(maps))")
+        }
+        return kinds
     }
 
     func run() throws {
@@ -61,23 +77,29 @@ struct ReconstructCommand: ParsableCommand {
         } catch {
             Diagnostics.fail(error)
         }
-        var outputOptions = ProxyOutputs.Options()
+        var outputOptions = ReconstructionOutputs.Options()
         outputOptions.formats = try formatIDs()
+        outputOptions.maps = try mapKinds()
         outputOptions.units = units.unit
         outputOptions.timingsInManifest = timings
         outputOptions.debugOverlay = debug
         let record = ["formats": outputOptions.formats.joined(separator: ","), "uvSize": "\(uvSize)", "region": region.region.rawValue,
-                      "units": units.unit.symbol, "detail": "proxy-only"]
+                      "units": units.unit.symbol, "detail": proxyOnly ? "proxy-only" : detail,
+                      "maps": outputOptions.maps.sorted().joined(separator: ","), "subdiv": "\(subdiv)"]
+        let stage = proxyOnly ? nil : DetailStage(synthesizer: DetailSynthesizers.named(detail)!, subdivision: subdiv)
         var reports: [ReconstructReport] = []
         let outcome = forEachPhoto(photos, uniqueNames: true) { url, name in
             let result = try reconstructor.reconstruct(url)
             let landmarks = try JSONOutput.encode(ReconstructLandmarks(result: result)) + "\n"
-            let files = try ProxyOutputs(result: result, model: loaded, options: outputOptions,
+            let products = try stage?.run(result, model: loaded)
+            let files = try ReconstructionOutputs(result: result, detail: products, model: loaded, options: outputOptions,
                                          landmarkJSON: Array(landmarks.utf8), optionsRecord: record).files
             let folder = URL(fileURLWithPath: output).appendingPathComponent(name)
             try OutputFolder.publish(files, as: folder)
             let report = ReconstructReport(photo: url.path, folder: folder.path, files: files.map(\.name),
-                                           reprojectionError: result.fit.reprojectionError, timings: result.timings)
+                                           reprojectionError: result.fit.reprojectionError, timings: result.timings,
+                                           detailTimings: products?.timings,
+                                           photometricError: products?.detail.photometricError.map { ["proxy": $0.proxy, "detailed": $0.detailed] })
             reports.append(report)
             if !json {
                 print("\(url.path): \(folder.path)/ (\(files.count) files; landmark fit \(String(format: "%.1f", 100 * report.reprojectionError)) % of inter-ocular distance)")
@@ -119,6 +141,9 @@ struct ReconstructReport: Encodable {
     let files: [String]
     let reprojectionError: Double
     let timings: ProxyReconstructor.Timings
+    let detailTimings: DetailStage.Timings?
+    /// RMS linear-RGB error of the re-rendered proxy and detailed surface (docs/details.md).
+    let photometricError: [String: Double]?
 }
 
 /// Publishes a whole folder at once: the files are written into a hidden sibling, then the

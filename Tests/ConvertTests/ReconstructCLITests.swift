@@ -58,9 +58,12 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["astronaut"])
     }
 
-    @Test func theDetailStageIsNotClaimed() throws {
-        let result = try CLI.run(["reconstruct", Repository.astronaut.path, "-o", "/tmp/unused"])
-        #expect(result.status == 64 && result.stderr.contains("--proxy-only"))
+    @Test func badDetailOptionsAreRefused() throws {
+        for arguments in [["--detail", "magic"], ["--maps", "tiff"], ["--subdiv", "4"]] {
+            let result = try CLI.run(["reconstruct", Repository.astronaut.path, "-o", "/tmp/unused"] + arguments)
+            #expect(result.status == 64 && result.stderr.contains(arguments[0]), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/unused"))
     }
 }
 

@@ -202,7 +202,7 @@ final class EXRStream {
         var i = exr_context_initializer_t()
         // EXR_DEFAULT_CONTEXT_INITIALIZER does not import (PLATFORM.md): fill it by hand.
         i.size = MemoryLayout<exr_context_initializer_t>.size
-        i.zip_level = -2
+        i.zip_level = 1
         i.dwa_quality = -1
         i.user_data = Unmanaged.passUnretained(self).toOpaque()
         i.error_handler_fn = { context, _, message in

@@ -48,7 +48,8 @@ enum FBXBinaryEncoder {
     private static let footerID: [UInt8] = [0xfa, 0xbc, 0xab, 0x09, 0xd0, 0xc8, 0xd4, 0x66, 0xb1, 0x76, 0xfb, 0x83, 0x1c, 0xf7, 0x26, 0x7e]
     private static let footerMagic: [UInt8] = [0xf8, 0x5a, 0x8c, 0x6a, 0xde, 0xf5, 0xd9, 0x7e, 0xec, 0xe9, 0x0c, 0xe3, 0x75, 0x8f, 0x29, 0x0b]
     private static let nullRecord = [UInt8](repeating: 0, count: 13)
-    /// Arrays of at least this many bytes are zlib-compressed (encoding 1), as the FBX SDK does.
+    /// Arrays of at least this many bytes are zlib-compressed (encoding 1), as the FBX SDK does;
+    /// level 1: a detailed mesh's arrays compress 3× faster than at 6 for a few per cent more bytes.
     private static let compressionThreshold = 128
 
     static func encode(_ topLevel: [FBXNode]) throws -> [UInt8] {
@@ -135,7 +136,7 @@ enum FBXBinaryEncoder {
         var length = compressBound(uLong(input.count))
         var output = [UInt8](repeating: 0, count: Int(length))
         let status = output.withUnsafeMutableBufferPointer { out in
-            input.withUnsafeBufferPointer { compress2(out.baseAddress, &length, $0.baseAddress, uLong(input.count), 6) }
+            input.withUnsafeBufferPointer { compress2(out.baseAddress, &length, $0.baseAddress, uLong(input.count), 1) }
         }
         guard status == Z_OK else { throw FormatError(.writeFailed, "zlib compression failed (status \(status))") }
         return Array(output.prefix(Int(length)))

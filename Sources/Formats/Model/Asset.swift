@@ -74,6 +74,8 @@ public struct Asset: Sendable, Equatable {
         guard let unit, unit != target else { return copy }
         let k = Float(unit.factor(to: target))
         for m in copy.meshes.indices { copy.meshes[m].positions = copy.meshes[m].positions.map { $0 * k } }
+        // A displacement texel unit is a length in the asset's unit: its scale follows.
+        for m in copy.materials.indices { copy.materials[m].displacementScale *= k }
         return copy
     }
 

@@ -28,11 +28,30 @@ public struct SphericalHarmonicsLighting: Sendable, Equatable {
     }
 
     /// The shading Σ lₖ Yₖ(n) per channel (irradiance over π, unitless like the image).
+    @inline(__always)
     public func shading(_ n: SIMD3<Float>) -> SIMD3<Float> {
-        let y = Self.basis(n)
-        var s = SIMD3<Float>(repeating: 0)
-        for k in 0..<9 { s += y[k] * coefficients[k] }
-        return s
+        let l = coefficients
+        let (x, y, z) = (n.x, n.y, n.z)
+        let b1: Float = 0.488603, b2: Float = 1.092548
+        let order1: SIMD3<Float> = b1 * y * l[1] + b1 * z * l[2] + b1 * x * l[3]
+        let cross: SIMD3<Float> = b2 * x * y * l[4] + b2 * y * z * l[5] + b2 * x * z * l[7]
+        let zonal: SIMD3<Float> = 0.315392 * (3 * z * z - 1) * l[6]
+        let sectoral: SIMD3<Float> = 0.546274 * (x * x - y * y) * l[8]
+        let constant: SIMD3<Float> = 0.282095 * l[0]
+        return constant + order1 + cross + zonal + sectoral
+    }
+
+    /// ∂shading/∂n: the change of each channel's shading per unit change of the normal's x, y
+    /// and z (the derivative of the polynomial, before the normal is renormalised).
+    @inline(__always)
+    public func shadingGradient(_ n: SIMD3<Float>) -> (x: SIMD3<Float>, y: SIMD3<Float>, z: SIMD3<Float>) {
+        let l = coefficients
+        let (x, y, z) = (n.x, n.y, n.z)
+        let (c1, c2, c3, c4): (Float, Float, Float, Float) = (0.488603, 1.092548, 0.315392, 0.546274)
+        let gx = c1 * l[3] + c2 * (y * l[4] + z * l[7]) + 2 * c4 * x * l[8]
+        let gy = c1 * l[1] + c2 * (x * l[4] + z * l[5]) - 2 * c4 * y * l[8]
+        let gz = c1 * l[2] + c2 * (y * l[5] + x * l[7]) + 6 * c3 * z * l[6]
+        return (gx, gy, gz)
     }
 
     /// The lighting that best explains `colours` (linear RGB) at `normals` with the given

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Formats
+import Foundation
+import Reconstruct
+
+/// `facedetail bench reconstruct`: the whole pipeline per stage at several texture sizes.
+struct ReconstructBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconstruct",
+        abstract: "Per-stage and total reconstruct times at 1024², 2048² and 4096², and peak memory.",
+        discussion: """
+            Each size runs the photo through the full pipeline (--detail sfs, --subdiv 2, formats \
+            fbx,obj,glb, maps exr,png) into memory, without the final folder write. `maps+mesh` is \
+            the normal maps and the subdivided, displaced mesh (side by side on two cores); \
+            `outputs` is encoding every file (two at a time). Baseline: the proxy stages alone (load → unwrap) of the same run, \
+            so `total / proxy` is the price of the detail. Peak memory is the process's maximum \
+            resident set so far (getrusage), so the largest size's figure is its own peak.
+            """)
+
+    @Option(help: "Photo with one face.") var photo = "samples/astronaut.png"
+    @Option(help: "Texture sizes, comma-separated.") var sizes = "1024,2048,4096"
+    @Option(help: "Runs per size; the median of each stage is reported.") var runs = 3
+    @Option(help: "Model file.") var model = "models/ict-face.fdmodel"
+    @Option(help: "dlib 68-point shape predictor.") var landmarkModel: String?
+    @Flag(help: "Print JSON on stdout.") var json = false
+
+    struct Row: Encodable {
+        let size: Int
+        let stages: [String: Double]
+        let proxySeconds: Double
+        let totalSeconds: Double
+        let peakResidentMegabytes: Double
+    }
+
+    func run() throws {
+        do {
+            let loaded = try ModelFile.load(URL(fileURLWithPath: model))
+            let predictor = try LandmarkPredictor(contentsOf: LandmarkPredictor.resolvedURL(explicit: landmarkModel))
+            let finder = try FaceFinder(detector: HOGFaceDetector(), predictor: predictor)
+            var rows: [Row] = []
+            for size in sizes.split(separator: ",").compactMap({ Int($0) }) {
+                var samples: [[String: Double]] = []
+                for _ in 0..<max(1, runs) { samples.append(try measure(size: size, model: loaded, finder: finder)) }
+                let stages = Dictionary(uniqueKeysWithValues: samples[0].keys.map { key in
+                    (key, median(samples.map { $0[key]! }))
+                })
+                let proxy = ["load", "detection", "landmarks", "fit", "unwrap"].reduce(0) { $0 + stages[$1]! }
+                rows.append(Row(size: size, stages: stages, proxySeconds: proxy, totalSeconds: stages.values.reduce(0, +),
+                                peakResidentMegabytes: peakResidentMegabytes()))
+                if !json { FileHandle.standardError.write(Data("bench reconstruct: \(size)² done\n".utf8)) }
+            }
+            if json { print(try JSONOutput.encode(rows)) } else { printTable(rows) }
+        } catch {
+            Diagnostics.fail(error)
+        }
+    }
+
+    private func measure(size: Int, model: MorphableModel, finder: FaceFinder) throws -> [String: Double] {
+        var options = ProxyReconstructor.Options()
+        options.uvSize = size
+        let reconstructor = ProxyReconstructor(finder: finder, fitter: ProxyFitter(model: model), model: model, options: options)
+        let result = try reconstructor.reconstruct(URL(fileURLWithPath: photo))
+        let products = try DetailStage(synthesizer: ShadingDetail(), subdivision: 2).run(result, model: model)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var outputOptions = ReconstructionOutputs.Options()
+        outputOptions.formats = ["fbx", "obj", "glb2"]
+        _ = try ReconstructionOutputs(result: result, detail: products, model: model, options: outputOptions,
+                                      landmarkJSON: [], optionsRecord: [:])
+        let t = result.timings, d = products.timings
+        return ["load": t.load, "detection": t.detection, "landmarks": t.landmarks, "fit": t.fit, "unwrap": t.unwrap,
+                "detail": d.detail, "maps+mesh": d.wall - d.detail, "outputs": (clock.now - start).seconds]
+    }
+
+    private func printTable(_ rows: [Row]) {
+        let order = ["load", "detection", "landmarks", "fit", "unwrap", "detail", "maps+mesh", "outputs"]
+        print("photo \(photo), \(runs) runs per size, median seconds per stage (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        print(([String(repeating: " ", count: 6)] + order.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) } + ["total", "total/proxy", "peak MB"]).joined(separator: " "))
+        for row in rows {
+            let cells = order.map { String(format: "%-12.3f", row.stages[$0]!) }
+            print((["\(row.size)".padding(toLength: 6, withPad: " ", startingAt: 0)] + cells
+                   + [String(format: "%.2f", row.totalSeconds), String(format: "%10.1f×", row.totalSeconds / row.proxySeconds),
+                      String(format: "%.0f", row.peakResidentMegabytes)]).joined(separator: " "))
+        }
+    }
+
+    private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+    private func peakResidentMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}

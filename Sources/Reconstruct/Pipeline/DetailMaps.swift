@@ -1,0 +1,92 @@
+import Foundation
+import Formats
+
+/// One image file of a reconstruction, encoded on demand (the encodings run in parallel).
+struct ImageJob: Sendable {
+    let name: String
+    let format: FormatDescriptor
+    let make: @Sendable () throws -> ImageAsset
+
+    /// The file's bytes.
+    func encoded() throws -> [UInt8] {
+        let sink = MemorySink()
+        try format.imageWriter!.write(make(), fileName: name, to: sink)
+        return sink.files[name]!
+    }
+}
+
+/// The map files of a reconstruction (DESIGN.md §3) and the material slots that name them.
+struct DetailMaps {
+    /// displacement.exr first, then the normal maps and displacement.png as `kinds` asks.
+    var images: [ImageJob] = []
+    /// Slots of the proxy's face material (normal map, displacement), nil without detail.
+    var proxyMaterial: Material?
+    /// Slots of the detailed mesh's face material (its residual normal map).
+    var detailedMaterial: Material?
+    /// The 16-bit displacement.png spans [−r, +r] mm over [0, 65535]; r here (nil: no PNG).
+    var pngRange: Float?
+
+    init() {}
+
+    init(_ products: DetailStage.Products, kinds: Set<String>) {
+        let values = products.detail.displacement.values
+        // displacement.exr: one float channel "Y", mm, with units / midlevel / scale attributes.
+        images.append(ImageJob(name: "displacement.exr", format: .openEXR) {
+            ImageAsset(image: .float32(values), channelNames: ["Y"], attributes: ["units": .string("mm"), "midlevel": .float(0), "scale": .float(1)])
+        })
+        let png = kinds.contains("png"), exr = kinds.contains("exr")
+        for (stem, normals) in [("normal", products.normalMap), ("detailed_normal", products.detailedNormalMap)] {
+            if exr { images.append(ImageJob(name: "\(stem).exr", format: .openEXR) { try NormalMapBaker.encoded(normals, as: .float16) }) }
+            if png { images.append(ImageJob(name: "\(stem).png", format: .png) { try NormalMapBaker.encoded(normals, as: .uint16) }) }
+        }
+        if png {
+            let largest = values.pixels.reduce(Float(0)) { max($0, abs($1)) }
+            let r = max(0.1, (largest * 10).rounded(.up) / 10)
+            pngRange = r
+            images.append(ImageJob(name: "displacement.png", format: .png) {
+                ImageAsset(image: .uint16(values.map { UInt16(((min(max($0 / r, -1), 1) + 1) / 2 * 65535).rounded()) }))
+            })
+        }
+        let normalExtension = png ? "png" : "exr"
+        proxyMaterial = Material(name: "", normalTexture: "normal.\(normalExtension)", displacementTexture: "displacement.exr",
+                                 displacementScale: 1, displacementMidlevel: 0)
+        detailedMaterial = Material(name: "", normalTexture: "detailed_normal.\(normalExtension)")
+    }
+}
+
+/// manifest.json's `detail` object (docs/reconstruct.md).
+struct DetailRecord: Encodable {
+    struct Displacement: Encodable {
+        let file = "displacement.exr"
+        let unit = "mm"
+        let midlevel = 0.0
+        let scale = 1.0
+        let minimum: Double
+        let maximum: Double
+        let pngRangeMillimetres: Double?
+    }
+    struct PhotometricError: Encodable { let proxy: Double; let detailed: Double }
+
+    let synthesizer: String
+    let gridTexels: Int
+    let displacement: Displacement
+    let photometricErrorRMS: PhotometricError?
+    /// Nine SH coefficients per channel [[r, g, b], …] (docs/details.md), linear light.
+    let lighting: [[Double]]?
+    let subdivisionLevels: Int?
+    let detailedMesh: [String: Int]
+
+    init(_ products: DetailStage.Products, maps: DetailMaps, subdivision: String?) {
+        let d = products.detail
+        synthesizer = d.synthesizerID
+        gridTexels = d.workingSize
+        let values = d.displacement.values.pixels
+        func rounded(_ v: Double) -> Double { (v * 1e6).rounded() / 1e6 }
+        displacement = Displacement(minimum: rounded(Double(values.min() ?? 0)), maximum: rounded(Double(values.max() ?? 0)),
+                                    pngRangeMillimetres: maps.pngRange.map(Double.init))
+        photometricErrorRMS = d.photometricError.map { PhotometricError(proxy: rounded($0.proxy), detailed: rounded($0.detailed)) }
+        lighting = d.appearance?.lighting.coefficients.map { c in [c.x, c.y, c.z].map { rounded(Double($0)) } }
+        subdivisionLevels = subdivision.flatMap { Int($0) }
+        detailedMesh = ["vertices": products.detailedMesh.positions.count, "polygons": products.detailedMesh.faceCount]
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Formats
+
+/// The second half of the pipeline for one photo: the displacement map from a `DetailSynthesizer`,
+/// the proxy's tangent-space normal map, and the detailed mesh (the proxy subdivided and
+/// displaced) with a normal map of what its vertices cannot hold.
+public struct DetailStage: Sendable {
+    public var synthesizer: any DetailSynthesizer
+    /// Subdivision levels of the detailed mesh (each ×4 faces).
+    public var subdivision = 2
+
+    public init(synthesizer: any DetailSynthesizer, subdivision: Int = 2) {
+        self.synthesizer = synthesizer
+        self.subdivision = subdivision
+    }
+
+    public struct Timings: Sendable, Codable {
+        public var detail = 0.0, normalMaps = 0.0, detailedMesh = 0.0
+        /// Wall time of the whole stage (normal maps and the detailed mesh run side by side).
+        public var wall = 0.0
+    }
+
+    public struct Products: Sendable {
+        public let detail: DetailResult
+        /// Tangent-space normals (RGB float, OpenGL convention) of the displaced proxy.
+        public let normalMap: Image<Float>
+        /// The proxy subdivided and displaced, mm.
+        public let detailedMesh: Mesh
+        /// Tangent-space normals of the displacement the detailed mesh's vertices do not hold.
+        public let detailedNormalMap: Image<Float>
+        public let timings: Timings
+    }
+
+    public func run(_ proxy: ProxyReconstructor.Result, model: MorphableModel) throws -> Products {
+        let clock = ContinuousClock()
+        var timings = Timings()
+        var mark = clock.now
+        func lap() -> Double { let now = clock.now; defer { mark = now }; return (now - mark).seconds }
+        let mesh = ReconstructionOutputs.proxyMesh(result: proxy, model: model)
+        let size = proxy.texture.width
+        let working = DetailInput.workingSize(textureSize: size, pixelsAcross: Self.pixelsAcrossTile(mesh, camera: proxy.fit.camera))
+        let detail = try synthesizer.synthesize(DetailInput(texture: proxy.texture, proxy: mesh, rotation: proxy.fit.camera.rotation,
+                                                            workingSize: working))
+        timings.detail = lap()
+        // The proxy's normal map and the detailed mesh (with its own normal map) are independent:
+        // one core each.
+        let baker = NormalMapBaker(), levels = subdivision, displacement = detail.displacement
+        let proxyNormals = Box<(Image<Float>, Double)>(), detailedBranch = Box<(Mesh, Image<Float>, Double, Double)>()
+        DispatchQueue.concurrentPerform(iterations: 2) { branch in
+            let start = ContinuousClock.now
+            if branch == 0 {
+                proxyNormals.value = (baker.bake(displacement, on: [mesh], meshUnit: .millimetre), (ContinuousClock.now - start).seconds)
+            } else {
+                let refined = Subdivision.subdivided(mesh, levels: levels)
+                let detailed = refined.displaced(by: displacement, meshUnit: .millimetre)
+                let residual = displacement.residual(after: refined)
+                let meshTime = (ContinuousClock.now - start).seconds
+                let normals = baker.bake(residual, on: [detailed], meshUnit: .millimetre)
+                detailedBranch.value = (detailed, normals, meshTime, (ContinuousClock.now - start).seconds - meshTime)
+            }
+        }
+        let (normalMap, proxyBake) = proxyNormals.value!
+        let (detailed, detailedNormals, meshTime, detailedBake) = detailedBranch.value!
+        // Per-task times (they overlap: the stage's wall time is about the larger branch).
+        timings.normalMaps = proxyBake + detailedBake
+        timings.detailedMesh = meshTime
+        timings.wall = lap() + timings.detail
+        return Products(detail: detail, normalMap: normalMap, detailedMesh: detailed, detailedNormalMap: detailedNormals, timings: timings)
+    }
+
+    /// Photo pixels across the face tile: √(projected area / UV area) over the tile's
+    /// front-facing triangles (a tile side of S texels then samples the photo about once per pixel).
+    static func pixelsAcrossTile(_ mesh: Mesh, camera: ScaledOrthographicCamera) -> Double {
+        var projected = 0.0, parametric = 0.0
+        for t in triangulatedCorners(polygonSizes: mesh.faceSizes) {
+            let c = [Int(t.x), Int(t.y), Int(t.z)]
+            let uv = c.map { SIMD2<Double>(mesh.uvs[Int(mesh.faceUVIndices[$0])]) }
+            guard uv.allSatisfy({ $0.x >= 0 && $0.x <= 1 && $0.y >= 0 && $0.y <= 1 }) else { continue }
+            let p = c.map { camera.project(SIMD3<Double>(mesh.positions[Int(mesh.faceVertexIndices[$0])])) }
+            // Image y runs down: a front-facing triangle is clockwise there.
+            let area = -((p[1].x - p[0].x) * (p[2].y - p[0].y) - (p[1].y - p[0].y) * (p[2].x - p[0].x)) / 2
+            let uvArea = abs((uv[1].x - uv[0].x) * (uv[2].y - uv[0].y) - (uv[1].y - uv[0].y) * (uv[2].x - uv[0].x)) / 2
+            guard area > 0 else { continue }
+            projected += area
+            parametric += uvArea
+        }
+        return parametric > 0 ? (projected / parametric).squareRoot() : 0
+    }
+}
+
+extension DisplacementMap {
+    /// The part of the map a mesh's vertices cannot hold: at each texel a face-tile triangle of
+    /// `mesh` covers, the map minus the linear interpolation of its values at the triangle's
+    /// corner UVs (what `Mesh.displaced` moves those vertices by). Elsewhere zero.
+    public func residual(after mesh: Mesh) -> DisplacementMap {
+        let (w, h) = (values.width, values.height)
+        var out = Image<Float>(width: w, height: h, channels: 1)
+        let atUV = mesh.uvs.map { distance(atU: $0.x, v: $0.y) ?? 0 }
+        for t in triangulatedCorners(polygonSizes: mesh.faceSizes) {
+            let uvIndex = [Int(t.x), Int(t.y), Int(t.z)].map { Int(mesh.faceUVIndices[$0]) }
+            let uv = uvIndex.map { mesh.uvs[$0] }
+            guard uv.allSatisfy({ $0.x >= 0 && $0.x <= 1 && $0.y >= 0 && $0.y <= 1 }) else { continue }
+            let corner = uvIndex.map { atUV[$0] }
+            let texel = uv.map { SIMD2(Double($0.x) * Double(w), (1 - Double($0.y)) * Double(h)) }
+            Rasterizer.fill(texel[0], texel[1], texel[2], width: w, height: h) { x, y, b0, b1, b2 in
+                let i = y * w + x
+                let linear = Float(b0) * corner[0] + Float(b1) * corner[1] + Float(b2) * corner[2]
+                out.pixels[i] = (values.pixels[i] - midlevel) * scale - linear
+            }
+        }
+        return DisplacementMap(values: out, unit: unit)
+    }
+}
+
+/// A value handed back from one branch of a `concurrentPerform` (each box written by one branch).
+private final class Box<Value>: @unchecked Sendable {
+    var value: Value?
+}
