@@ -109,9 +109,11 @@ int fd_png_encode(const unsigned char *pixels, unsigned width, unsigned height, 
     png_set_write_fn(png, &s, write_memory, flush_memory);
     png_set_IHDR(png, info, width, height, (int)bit_depth, types[channels], PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    /* zlib level 3: within a few per cent of level 6's size on textures and maps, at under
-       half its time (the writer's whole cost on 2048^2 16-bit maps). */
-    png_set_compression_level(png, 3);
+    /* zlib level 2 and the Up filter alone: on 2048^2 16-bit normal maps 30 % faster than level 3
+       with libpng's adaptive filter choice, for 2 % more bytes (7 % on photo textures); these
+       encodings are most of a reconstruction's time. */
+    png_set_compression_level(png, 2);
+    png_set_filter(png, 0, PNG_FILTER_UP);
     png_write_info(png, info);
     if (bit_depth == 16) png_set_swap(png);
     size_t row_bytes = (size_t)width * channels * (bit_depth / 8);

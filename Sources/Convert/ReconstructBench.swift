@@ -10,7 +10,7 @@ struct ReconstructBench: ParsableCommand {
         abstract: "Per-stage and total reconstruct times at 1024², 2048² and 4096², and peak memory.",
         discussion: """
             Each size runs the photo through the full pipeline (--detail sfs, --subdiv 2, formats \
-            fbx,obj,glb, maps exr,png) into memory, without the final folder write. `maps+mesh` is \
+            fbx,obj,glb, maps png: the defaults) into memory, without the final folder write. `maps+mesh` is \
             the normal maps and the subdivided, displaced mesh (side by side on two cores); \
             `outputs` is encoding every file (two at a time). Baseline: the proxy stages alone (load → unwrap) of the same run, \
             so `total / proxy` is the price of the detail. Peak memory is the process's maximum \

@@ -28,8 +28,8 @@ struct ReconstructCommand: ParsableCommand {
     @Option(help: "Length unit of unitless formats (OBJ, PLY, STL): mm, cm or m.") var units = UnitArgument(unit: .centimetre)
     @Flag(help: "Stop after the proxy: fitted mesh and texture, no detail maps or detailed mesh.") var proxyOnly = false
     @Option(help: "Detail synthesizer: sfs (shape from shading) or none (flat maps).") var detail = "sfs"
-    @Option(help: "Map files, comma-separated: exr (normal.exr), png (normal.png, displacement.png); displacement.exr always.")
-    var maps = "exr,png"
+    @Option(help: "Map files, comma-separated: png (16-bit normal.png, displacement.png; the default), exr (half-float normal.exr); displacement.exr always.")
+    var maps = "png"
     @Option(help: "Subdivision levels of the detailed mesh, 0–3 (each ×4 faces).") var subdiv = 2
     @Flag(help: "Also write debug.png: detected (red) and fitted (green) landmarks over the wireframe.") var debug = false
     @Flag(help: "Record per-stage wall-clock times in manifest.json (outputs then differ between runs).") var timings = false

@@ -64,21 +64,20 @@ import TestSupport
                 #expect(worst < 2e-3, "\(name): |n| off by \(worst)")
             }
         }
+        // Nor any mesh: OBJ spells every number out.
+        for name in ["proxy.obj", "detailed.obj"] {
+            let lines = String(decoding: contents[0][name] ?? Data(), as: UTF8.self).split(separator: "\n")
+            let numbers = lines.filter { $0.hasPrefix("v") }.flatMap { $0.split(separator: " ").dropFirst() }
+            #expect(!numbers.isEmpty && numbers.allSatisfy { Double($0)?.isFinite == true }, "\(name) holds a non-finite number")
+        }
         let range = try #require((detail["displacement"] as? [String: Any])?["pngRangeMillimetres"] as? Double)
         let extremes = try #require(detail["displacement"] as? [String: Any])
         #expect((extremes["maximum"] as? Double ?? 99) <= range && (extremes["minimum"] as? Double ?? -99) >= -range)
     }
 
     func exrheader(_ url: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/exrheader")
-        process.arguments = [url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return text
+        let run = try Subprocess.run("/usr/bin/exrheader", [url.path], mergeErrors: false)
+        #expect(run.status == 0)
+        return run.text
     }
 }

@@ -32,15 +32,7 @@ import TestSupport
     }
 
     func make(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/make")
-        process.arguments = ["-C", Repository.root.appendingPathComponent("samples").path] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let run = try Subprocess.run("/usr/bin/make", ["-C", Repository.root.appendingPathComponent("samples").path] + arguments)
+        return (run.status, run.text)
     }
 }

@@ -24,18 +24,10 @@ public enum Blender {
     public static func inspect(_ files: [URL]) throws -> [String: FileReport] {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("blender-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: out) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-b", "--factory-startup", "--python-exit-code", "3", "--python", script.path, "--", out.path]
-            + files.map(\.path)
-        let log = Pipe()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: out.path) else {
-            throw BlenderFailure(status: process.terminationStatus, log: String(text.suffix(3000)))
+        let run = try Subprocess.run(executable, ["-b", "--factory-startup", "--python-exit-code", "3", "--python", script.path, "--", out.path]
+                                     + files.map(\.path))
+        guard run.status == 0, let data = FileManager.default.contents(atPath: out.path) else {
+            throw BlenderFailure(status: run.status, log: String(run.text.suffix(3000)))
         }
         return try JSONDecoder().decode([String: FileReport].self, from: data)
     }

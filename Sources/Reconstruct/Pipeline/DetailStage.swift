@@ -15,9 +15,9 @@ public struct DetailStage: Sendable {
     }
 
     public struct Timings: Sendable, Codable {
-        public var detail = 0.0, normalMaps = 0.0, detailedMesh = 0.0
-        /// Wall time of the whole stage (normal maps and the detailed mesh run side by side).
-        public var wall = 0.0
+        /// Seconds: the synthesizer; the subdivided, displaced mesh (with the proxy's normal map
+        /// baked beside it); the detailed mesh's normal map; the whole stage.
+        public var detail = 0.0, detailedMesh = 0.0, normalMaps = 0.0, wall = 0.0
     }
 
     public struct Products: Sendable {
@@ -42,29 +42,24 @@ public struct DetailStage: Sendable {
         let detail = try synthesizer.synthesize(DetailInput(texture: proxy.texture, proxy: mesh, rotation: proxy.fit.camera.rotation,
                                                             workingSize: working))
         timings.detail = lap()
-        // The proxy's normal map and the detailed mesh (with its own normal map) are independent:
-        // one core each.
+        // The proxy's normal map beside the subdivision (one core each), then the detailed mesh's
+        // normal map (the baker splits its rows over both cores).
         let baker = NormalMapBaker(), levels = subdivision, displacement = detail.displacement
-        let proxyNormals = Box<(Image<Float>, Double)>(), detailedBranch = Box<(Mesh, Image<Float>, Double, Double)>()
+        let proxyNormals = Box<Image<Float>>(), refinedBranch = Box<(Mesh, DisplacementMap)>()
         DispatchQueue.concurrentPerform(iterations: 2) { branch in
-            let start = ContinuousClock.now
             if branch == 0 {
-                proxyNormals.value = (baker.bake(displacement, on: [mesh], meshUnit: .millimetre), (ContinuousClock.now - start).seconds)
+                proxyNormals.value = baker.bake(displacement, on: [mesh], meshUnit: .millimetre)
             } else {
                 let refined = Subdivision.subdivided(mesh, levels: levels)
-                let detailed = refined.displaced(by: displacement, meshUnit: .millimetre)
-                let residual = displacement.residual(after: refined)
-                let meshTime = (ContinuousClock.now - start).seconds
-                let normals = baker.bake(residual, on: [detailed], meshUnit: .millimetre)
-                detailedBranch.value = (detailed, normals, meshTime, (ContinuousClock.now - start).seconds - meshTime)
+                refinedBranch.value = (refined.displaced(by: displacement, meshUnit: .millimetre), displacement.residual(after: refined))
             }
         }
-        let (normalMap, proxyBake) = proxyNormals.value!
-        let (detailed, detailedNormals, meshTime, detailedBake) = detailedBranch.value!
-        // Per-task times (they overlap: the stage's wall time is about the larger branch).
-        timings.normalMaps = proxyBake + detailedBake
-        timings.detailedMesh = meshTime
-        timings.wall = lap() + timings.detail
+        let (detailed, residual) = refinedBranch.value!
+        timings.detailedMesh = lap()
+        let detailedNormals = baker.bake(residual, on: [detailed], meshUnit: .millimetre)
+        timings.normalMaps = lap()
+        timings.wall = timings.detail + timings.detailedMesh + timings.normalMaps
+        let normalMap = proxyNormals.value!
         return Products(detail: detail, normalMap: normalMap, detailedMesh: detailed, detailedNormalMap: detailedNormals, timings: timings)
     }
 

@@ -11,7 +11,7 @@ public struct ReconstructionOutputs {
         public var units: LengthUnit = .centimetre
         /// Map file types: "exr" adds normal.exr (and detailed_normal.exr), "png" the 16-bit
         /// normal.png, detailed_normal.png and displacement.png. displacement.exr is always written.
-        public var maps: Set<String> = ["exr", "png"]
+        public var maps: Set<String> = ["png"]
         /// Put per-stage wall-clock times into the manifest (off by default: they differ between
         /// runs, and the same input must give byte-identical files).
         public var timingsInManifest = false

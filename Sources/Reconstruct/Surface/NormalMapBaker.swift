@@ -1,3 +1,4 @@
+import Foundation
 import Formats
 
 /// Bakes a tangent-space normal map (DESIGN.md §3: OpenGL convention, +Y green toward +v) of a
@@ -38,11 +39,13 @@ public struct NormalMapBaker: Sendable {
         let positions = mesh.positions.map { $0 * toMm }
         let frames = TangentFrames(mesh)
         let gain = Float(map.unit.factor(to: .millimetre))
-        let distance: (Int, Int) -> Float = { x, y in
-            let cx = min(max(x, 0), w - 1), cy = min(max(y, 0), h - 1)
-            return (map.values.pixels[cy * w + cx] - map.midlevel) * map.scale * gain
-        }
+        // The map in mm, read through a raw buffer: the texel loop is the baker's whole cost.
+        let millimetres = map.values.pixels.map { ($0 - map.midlevel) * map.scale * gain }
         let flipY: Float = convention == .directx ? -1 : 1
+        // Triangles set up once; then two bands of rows, one per core, each writing only its rows.
+        struct Job { let texel: [SIMD2<Double>]; let f: (TangentFrames.Frame, TangentFrames.Frame, TangentFrames.Frame)
+                     let pu: SIMD3<Float>; let pv: SIMD3<Float>; let guu: Float; let guv: Float; let gvv: Float; let metric: Float }
+        var jobs: [Job] = []
         for t in triangulatedCorners(polygonSizes: mesh.faceSizes) {
             let c = [Int(t.x), Int(t.y), Int(t.z)]
             let uv = c.map { mesh.uvs[Int(mesh.faceUVIndices[$0])] }
@@ -52,27 +55,47 @@ public struct NormalMapBaker: Sendable {
             guard let (pu, pv) = uvDerivatives(positions: p, uvs: uv) else { continue }
             let guu = dot(pu, pu), guv = dot(pu, pv), gvv = dot(pv, pv), metric = guu * gvv - guv * guv
             guard metric > 0 else { continue }
-            let f = c.map { frames.frame(ofCorner: $0) }
-            let texel = uv.map { SIMD2(Double($0.x) * Double(w), (1 - Double($0.y)) * Double(h)) }
-            Rasterizer.fill(texel[0], texel[1], texel[2], width: w, height: h) { x, y, b0, b1, b2 in
-                let (w0, w1, w2) = (Float(b0), Float(b1), Float(b2))
-                let n = normalized(w0 * f[0].normal + w1 * f[1].normal + w2 * f[2].normal)
-                var tangent = w0 * f[0].tangent + w1 * f[1].tangent + w2 * f[2].tangent
-                tangent = normalized(tangent - dot(tangent, n) * n)
-                let sign: Float = (w0 * f[0].sign + w1 * f[1].sign + w2 * f[2].sign) < 0 ? -1 : 1
-                let bitangent = sign * cross(n, tangent)
-                // Central differences in texels, turned into mm per UV unit (v runs up, rows down).
-                let du = (distance(x + 1, y) - distance(x - 1, y)) / (x > 0 && x < w - 1 ? 2 : 1) * Float(w)
-                let dv = -(distance(x, y + 1) - distance(x, y - 1)) / (y > 0 && y < h - 1 ? 2 : 1) * Float(h)
-                // The surface gradient of d through the triangle's metric, taken off the smooth normal.
-                let alpha = (gvv * du - guv * dv) / metric, beta = (guu * dv - guv * du) / metric
-                var gradient = alpha * pu + beta * pv
-                gradient -= dot(gradient, n) * n
-                let displacedNormal = normalized(n - gradient)
-                let o = 3 * (y * w + x)
-                out.pixels[o] = dot(displacedNormal, tangent)
-                out.pixels[o + 1] = flipY * dot(displacedNormal, bitangent)
-                out.pixels[o + 2] = dot(displacedNormal, n)
+            jobs.append(Job(texel: uv.map { SIMD2(Double($0.x) * Double(w), (1 - Double($0.y)) * Double(h)) },
+                            f: (frames.frame(ofCorner: c[0]), frames.frame(ofCorner: c[1]), frames.frame(ofCorner: c[2])),
+                            pu: pu, pv: pv, guu: guu, guv: guv, gvv: gvv, metric: metric))
+        }
+        let triangles = jobs
+        millimetres.withUnsafeBufferPointer { d in
+            out.pixels.withUnsafeMutableBufferPointer { buffer in
+                let pixels = BandTexels(base: buffer.baseAddress!)
+                let map = BandTexels(base: UnsafeMutablePointer(mutating: d.baseAddress!))
+                DispatchQueue.concurrentPerform(iterations: 2) { band in
+                    @inline(__always) func distance(_ x: Int, _ y: Int) -> Float { map[min(max(y, 0), h - 1) * w + min(max(x, 0), w - 1)] }
+                    let rows = (band * h / 2)..<((band + 1) * h / 2)
+                    for j in triangles {
+                        guard let triangle = RasterTriangle(j.texel[0], j.texel[1], j.texel[2], width: w, rows: rows) else { continue }
+                        let (f0, f1, f2) = j.f
+                        triangle.forEachSpan { y, first, last, weights in
+                            var b = weights
+                            for x in first...last {
+                                defer { b += triangle.weightStepX }
+                                let (w0, w1, w2) = (Float(b.x), Float(b.y), Float(b.z))
+                                let n = normalized(w0 * f0.normal + w1 * f1.normal + w2 * f2.normal)
+                                var tangent = w0 * f0.tangent + w1 * f1.tangent + w2 * f2.tangent
+                                tangent = normalized(tangent - dot(tangent, n) * n)
+                                let sign: Float = (w0 * f0.sign + w1 * f1.sign + w2 * f2.sign) < 0 ? -1 : 1
+                                let bitangent = sign * cross(n, tangent)
+                                // Central differences in texels, turned into mm per UV unit (v runs up, rows down).
+                                let du = (distance(x + 1, y) - distance(x - 1, y)) / (x > 0 && x < w - 1 ? 2 : 1) * Float(w)
+                                let dv = -(distance(x, y + 1) - distance(x, y - 1)) / (y > 0 && y < h - 1 ? 2 : 1) * Float(h)
+                                // The surface gradient of d through the triangle's metric, taken off the smooth normal.
+                                let alpha = (j.gvv * du - j.guv * dv) / j.metric, beta = (j.guu * dv - j.guv * du) / j.metric
+                                var gradient = alpha * j.pu + beta * j.pv
+                                gradient -= dot(gradient, n) * n
+                                let displacedNormal = normalized(n - gradient)
+                                let o = 3 * (y * w + x)
+                                pixels[o] = dot(displacedNormal, tangent)
+                                pixels[o + 1] = flipY * dot(displacedNormal, bitangent)
+                                pixels[o + 2] = dot(displacedNormal, n)
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -98,4 +121,14 @@ public struct NormalMapBaker: Sendable {
 @inline(__always) func normalized(_ v: SIMD3<Float>) -> SIMD3<Float> {
     let l = dot(v, v).squareRoot()
     return l > 0 ? v / l : SIMD3(0, 0, 1)
+}
+
+/// Texels shared by the baker's two bands of rows: the map (read only) and the output (each texel
+/// written by one band).
+private struct BandTexels: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
+    subscript(i: Int) -> Float {
+        get { base[i] }
+        nonmutating set { base[i] = newValue }
+    }
 }

@@ -32,7 +32,9 @@ public enum Subdivision {
         let offsets = mesh.faceOffsets
         let p = mesh.positions.map(SIMD3<Double>.init)
         let facePoints: [SIMD3<Double>] = mesh.faceSizes.indices.map { f in
-            (offsets[f]..<offsets[f + 1]).map { p[Int(mesh.faceVertexIndices[$0])] }.reduce(.zero, +) / Double(mesh.faceSizes[f])
+            var sum = SIMD3<Double>.zero
+            for c in offsets[f]..<offsets[f + 1] { sum += p[Int(mesh.faceVertexIndices[c])] }
+            return sum / Double(mesh.faceSizes[f])
         }
         let edgePoints: [SIMD3<Double>] = topology.edges.indices.map { e in
             let (a, b) = topology.edges[e]
@@ -44,8 +46,11 @@ public enum Subdivision {
             if let rule = topology.boundaryRule(v, positions: p) { return rule(p) }
             let n = Double(topology.vertexEdges[v].count)
             guard n >= 3 else { return p[v] }
-            let q = topology.vertexFaces[v].map { facePoints[$0] }.reduce(.zero, +) / Double(topology.vertexFaces[v].count)
-            let r = topology.vertexEdges[v].map { e in (p[topology.edges[e].0] + p[topology.edges[e].1]) / 2 }.reduce(.zero, +) / n
+            var q = SIMD3<Double>.zero, r = SIMD3<Double>.zero
+            for f in topology.vertexFaces[v] { q += facePoints[f] }
+            for e in topology.vertexEdges[v] { r += (p[topology.edges[e].0] + p[topology.edges[e].1]) / 2 }
+            q /= Double(topology.vertexFaces[v].count)
+            r /= n
             return (q + 2 * r + (n - 3) * p[v]) / n
         }
         let positions = (vertexPoints + edgePoints + facePoints).map(SIMD3<Float>.init)
@@ -53,15 +58,23 @@ public enum Subdivision {
         var sizes: [UInt8] = [], corners: [UInt32] = [], materials: [UInt32] = []
         let uv = UVRefinement(mesh)
         var uvCorners: [UInt32] = []
+        sizes.reserveCapacity(mesh.cornerCount)
+        corners.reserveCapacity(4 * mesh.cornerCount)
+        if mesh.hasUVs { uvCorners.reserveCapacity(4 * mesh.cornerCount) }
         for f in mesh.faceSizes.indices {
             let n = Int(mesh.faceSizes[f])
             for i in 0..<n {
                 let previous = (i + n - 1) % n
                 sizes.append(4)
-                corners += [mesh.faceVertexIndices[offsets[f] + i], v + UInt32(topology.faceEdges[offsets[f] + i]),
-                            v + e + UInt32(f), v + UInt32(topology.faceEdges[offsets[f] + previous])]
+                corners.append(mesh.faceVertexIndices[offsets[f] + i])
+                corners.append(v + UInt32(topology.faceEdges[offsets[f] + i]))
+                corners.append(v + e + UInt32(f))
+                corners.append(v + UInt32(topology.faceEdges[offsets[f] + previous]))
                 if mesh.hasUVs {
-                    uvCorners += [mesh.faceUVIndices[offsets[f] + i], uv.edge(face: f, corner: i), uv.face(f), uv.edge(face: f, corner: previous)]
+                    uvCorners.append(mesh.faceUVIndices[offsets[f] + i])
+                    uvCorners.append(uv.edge(face: f, corner: i))
+                    uvCorners.append(uv.face(f))
+                    uvCorners.append(uv.edge(face: f, corner: previous))
                 }
                 if !mesh.faceMaterials.isEmpty { materials.append(mesh.faceMaterials[f]) }
             }
@@ -133,6 +146,7 @@ struct EdgeTopology {
         vertexEdges = Array(repeating: [], count: mesh.positions.count)
         vertexFaces = Array(repeating: [], count: mesh.positions.count)
         var index: [UInt64: Int] = [:]
+        index.reserveCapacity(mesh.cornerCount)
         let offsets = mesh.faceOffsets
         faceEdges.reserveCapacity(mesh.cornerCount)
         for f in mesh.faceSizes.indices {
