@@ -3,7 +3,7 @@ import PackageDescription
 
 /// facedetail: one face photo in, production 3D assets out; and a converter between asset formats.
 ///
-/// Module direction (DESIGN.md §2): Convert → Reconstruct → Formats → C targets.
+/// Module direction (DESIGN.md §2): Convert → Reconstruct → Formats → C targets; Neural → CBLAS.
 let package = Package(
     name: "facedetail",
     platforms: [.macOS(.v13)],
@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "facedetail", targets: ["Convert"]),
         .library(name: "Formats", targets: ["Formats"]),
         .library(name: "Reconstruct", targets: ["Reconstruct"]),
+        .library(name: "Neural", targets: ["Neural"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,6 +19,7 @@ let package = Package(
     targets: [
         // Thin C/C++ targets: a module map and the smallest shim each library needs.
         .systemLibrary(name: "COpenEXR", path: "Sources/COpenEXR"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
         .target(name: "CPNG", path: "Sources/CPNG", cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
@@ -44,6 +46,8 @@ let package = Package(
         ),
         .target(name: "Reconstruct", dependencies: ["Formats", "CDlibBridge", "CZlib"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
+        // The neural engine: tensors, layers, weights files, on OpenBLAS. No face knowledge.
+        .target(name: "Neural", dependencies: ["CBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
         .executableTarget(
             name: "Convert",
             dependencies: [
@@ -55,6 +59,7 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "CTurboJPEG", "TestSupport"]),
         .testTarget(name: "ReconstructTests", dependencies: ["Reconstruct", "Formats", "TestSupport"]),
         .testTarget(name: "ConvertTests", dependencies: ["Formats", "Convert", "TestSupport"]),
+        .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -10,6 +10,7 @@ packages=(
   libopenblas-dev liblapacke-dev                  # BLAS for dlib and the fitting/neural code
   xz-utils git                                    # unpacking or cloning ICT-FaceKit
   blender python3-numpy                           # import checks in a real DCC tool
+  python3-pip                                     # PyPI packages the tests check against (below)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -20,4 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "system packages ready: ${packages[*]}" >&2
+# Python's safetensors (PyPI): the neural engine's weights files are checked against it.
+if ! /usr/bin/python3 -c "import safetensors" 2>/dev/null; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo /usr/bin/python3 -m pip install -q --root-user-action=ignore --break-system-packages "safetensors==0.8.0" >/dev/null
+fi
+echo "system packages ready: ${packages[*]} + PyPI safetensors" >&2
