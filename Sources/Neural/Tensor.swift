@@ -36,3 +36,31 @@ public struct Tensor: Sendable, Equatable {
         set { values[((n * shape[1] + c) * shape[2] + y) * shape[3] + x] = newValue }
     }
 }
+
+extension Tensor {
+    /// Adds bias[c] to every value of channel c of this [N, C, H, W] tensor.
+    mutating func addChannelBias(_ bias: Tensor) {
+        let (n, c) = (shape[0], shape[1]), plane = shape[2] * shape[3]
+        for b in 0..<n {
+            for k in 0..<c {
+                let base = (b * c + k) * plane
+                for i in 0..<plane { values[base + i] += bias.values[k] }
+            }
+        }
+    }
+
+    /// Per channel, the sum over batch and space of this [N, C, H, W] tensor (a bias's gradient).
+    func channelSums() -> Tensor {
+        let (n, c) = (shape[0], shape[1]), plane = shape[2] * shape[3]
+        var sums = Tensor(shape: [c])
+        for b in 0..<n {
+            for k in 0..<c {
+                let base = (b * c + k) * plane
+                var sum: Float = 0
+                for i in 0..<plane { sum += values[base + i] }
+                sums.values[k] += sum
+            }
+        }
+        return sums
+    }
+}
