@@ -36,6 +36,7 @@ bench: setup
 	$(BIN) bench landmarks
 	$(BIN) bench fit
 	$(BIN) bench unwrap
+	$(BIN) bench reconstruct
 
 clean:
 	rm -rf .build out models
