@@ -2,10 +2,14 @@ import Testing
 @testable import Neural
 
 @Suite struct Pix2PixTests {
-    /// The sizes pix2pix prints for its default networks ("Total number of parameters: 54.414 M"
-    /// for unet_256, "2.769 M" for the basic discriminator on 6 channels), exact to the value our
-    /// layer-by-layer count gives, and names as its state_dict spells them.
+    /// Sizes as pix2pix prints them: for one-channel images unet_256 and the basic discriminator
+    /// report "54.408 M" and "2.765 M" (junyanz/pytorch-CycleGAN-and-pix2pix issue #1152); for RGB
+    /// the same layers give 54,413,955 and 2,768,705. Names as its state_dict spells them.
     @Test func defaultNetworksHavePix2pixSizesAndNames() {
+        let grey = Pix2Pix.unet(inputChannels: 1, outputChannels: 1, downs: 8, filters: 64, dropout: true, seed: 1).parameterCount
+        #expect((Double(grey) / 1e6 * 1000).rounded() / 1000 == 54.408, "\(grey)")
+        let greyDiscriminator = Pix2Pix.patchGAN(inputChannels: 2, filters: 64, layers: 3, seed: 2).parameterCount
+        #expect((Double(greyDiscriminator) / 1e6 * 1000).rounded() / 1000 == 2.765, "\(greyDiscriminator)")
         let generator = Pix2Pix.unet(inputChannels: 3, outputChannels: 3, downs: 8, filters: 64, dropout: true, seed: 1)
         #expect(generator.parameterCount == 54_413_955)
         let state = generator.state
