@@ -61,7 +61,9 @@ public struct AppearanceEstimate: Sendable {
             for k in 0..<9 { coefficients[k][channel] = Float(x[grid.controls * grid.controls + k]) }
         }
         let albedo = (0..<(n * n)).map { i in
-            SIMD3(Float(grid.value(controls[0], at: i)), Float(grid.value(controls[1], at: i)), Float(grid.value(controls[2], at: i)))
+            var rgb = SIMD3<Double>.zero
+            for (j, w) in grid.basis(at: i) { rgb += w * SIMD3(controls[0][j], controls[1][j], controls[2][j]) }
+            return SIMD3<Float>(rgb)
         }
         var estimate = AppearanceEstimate(lighting: SphericalHarmonicsLighting(coefficients: coefficients), albedo: albedo)
         estimate.parameters = (0..<3).map { c in controls[c] + coefficients.map { Double($0[c]) } }
@@ -97,7 +99,6 @@ struct AlbedoGrid {
         return out
     }
 
-    func value(_ beta: [Double], at i: Int) -> Double { basis(at: i).reduce(0) { $0 + beta[$1.0] * $1.1 } }
 }
 
 /// min Σ w (I − a·s)² over albedo controls β and light l of one channel, a = Σ βⱼBⱼ, s = Σ lₖYₖ(N).

@@ -17,7 +17,7 @@ public struct ShadingDetail: DetailSynthesizer {
         public var smoothness: Float = 0.01
         /// Magnitude penalty λm, relative likewise: only pins the otherwise free constant offset.
         public var magnitude: Float = 1e-4
-        /// The residual shading is high-passed at this scale (fraction of the tile's side, ≈ 3 mm)
+        /// The residual shading is high-passed at this scale (fraction of the tile's side, ≈ 8 mm)
         /// before it is explained: what varies more slowly is albedo (hair, brows, lips, make-up)
         /// or light the model misses, and explaining it by geometry integrates it into bulges
         /// millimetres high. Wrinkles and folds are narrower.
