@@ -66,10 +66,13 @@ public struct Conv2d: Module {
 }
 
 /// `nn.BatchNorm2d` / `nn.InstanceNorm2d(affine=True)`: "weight", "bias", and for batch
-/// statistics the buffers "running_mean", "running_var" (and PyTorch's "num_batches_tracked",
-/// which the engine does not use and so does not keep).
+/// statistics the buffers "running_mean", "running_var" and "num_batches_tracked" (training
+/// steps taken, a scalar; PyTorch keeps it, fixed momentum does not use it).
 public struct Norm2d: Module {
     public var layer: Normalization
+    /// Forward passes in training mode with batch statistics.
+    public var batchesTracked: Float = 0
+    static let counterName = "num_batches_tracked"
     public private(set) var gradients: [String: Tensor] = [:]
     public var training = true
     private var cache: Normalization.Cache?
@@ -79,7 +82,11 @@ public struct Norm2d: Module {
     public var state: [String: Tensor] {
         get {
             var s = ["weight": layer.scale, "bias": layer.shift]
-            if layer.statistics == .batch { s["running_mean"] = layer.runningMean; s["running_var"] = layer.runningVariance }
+            if layer.statistics == .batch {
+                s["running_mean"] = layer.runningMean
+                s["running_var"] = layer.runningVariance
+                s[Self.counterName] = try! Tensor(shape: [], values: [batchesTracked])
+            }
             return s
         }
         set {
@@ -87,6 +94,7 @@ public struct Norm2d: Module {
             if let b = newValue["bias"] { layer.shift = b }
             if let m = newValue["running_mean"] { layer.runningMean = m }
             if let v = newValue["running_var"] { layer.runningVariance = v }
+            if let t = newValue[Self.counterName]?.values.first { batchesTracked = t }
         }
     }
 
@@ -95,6 +103,7 @@ public struct Norm2d: Module {
     public mutating func forward(_ x: Tensor) throws -> Tensor {
         let (y, cache) = try layer.forward(x, training: training)
         self.cache = cache
+        if training && layer.statistics == .batch { batchesTracked += 1 }
         return y
     }
 

@@ -26,7 +26,13 @@ extension Module {
         state = try file.parameters(matching: state.mapValues(\.shape), path: path)
     }
 
-    public var weights: WeightsFile { WeightsFile(tensors: state) }
+    /// The state as a weights file; step counters (PyTorch's `num_batches_tracked`) stored as
+    /// int64, as PyTorch stores them, so the file loads there under `strict=True`.
+    public var weights: WeightsFile {
+        let s = state
+        let counters = s.keys.filter { $0 == Norm2d.counterName || $0.hasSuffix(".\(Norm2d.counterName)") }
+        return WeightsFile(tensors: s, storage: Dictionary(uniqueKeysWithValues: counters.map { ($0, .i64) }))
+    }
 }
 
 /// Modules in order; child k's names get the prefix "k." (PyTorch's `nn.Sequential`).
@@ -64,15 +70,21 @@ public struct Sequential: Module {
         set { for k in layers.indices { layers[k].training = newValue } }
     }
 
-    public mutating func forward(_ x: Tensor) throws -> Tensor {
+    public mutating func forward(_ x: Tensor) throws -> Tensor { try forward(x, layers: layers.indices) }
+
+    public mutating func backward(_ outputGradient: Tensor) throws -> Tensor { try backward(outputGradient, layers: layers.indices) }
+
+    /// Runs only the layers in `range`, in order.
+    public mutating func forward(_ x: Tensor, layers range: Range<Int>) throws -> Tensor {
         var y = x
-        for k in layers.indices { y = try layers[k].forward(y) }
+        for k in range { y = try layers[k].forward(y) }
         return y
     }
 
-    public mutating func backward(_ outputGradient: Tensor) throws -> Tensor {
+    /// The backward pass of `forward(_:layers:)` over the same range.
+    public mutating func backward(_ outputGradient: Tensor, layers range: Range<Int>) throws -> Tensor {
         var g = outputGradient
-        for k in layers.indices.reversed() { g = try layers[k].backward(g) }
+        for k in range.reversed() { g = try layers[k].backward(g) }
         return g
     }
 

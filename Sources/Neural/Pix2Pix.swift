@@ -32,38 +32,48 @@ public struct Named: Module {
 }
 
 /// `UnetSkipConnectionBlock`: its layers as `model` (a Sequential); every block but the outermost
-/// returns [x, model(x)] concatenated on channels, and its backward splits the gradient again.
+/// returns [a, rest(a)] concatenated on channels, where a is the output of its first layer and
+/// rest the remaining layers.
+///
+/// Why a and not the block's input x: pix2pix builds the first layer as `LeakyReLU(0.2, True)`,
+/// in place, so by the time `torch.cat([x, self.model(x)], 1)` reads x it holds LeakyReLU(x).
+/// The parent's ReLU, which always comes next, makes the two equal in value and gradient
+/// (LeakyReLU keeps signs), but the block's own output, which a feature probe would read, is
+/// PyTorch's only this way.
 public struct SkipBlock: Module {
-    public var body: Named
+    public var body: Sequential
     public let outermost: Bool
-    private var inputChannels = 0
+    private var skipChannels = 0
 
     public init(_ layers: [any Module], outermost: Bool) {
-        body = Named("model", Sequential(layers))
+        body = Sequential(layers)
         self.outermost = outermost
     }
 
     public var state: [String: Tensor] {
-        get { body.state }
-        set { body.state = newValue }
+        get { Dictionary(uniqueKeysWithValues: body.state.map { ("model.\($0.key)", $0.value) }) }
+        set { body.state = Dictionary(uniqueKeysWithValues: newValue.filter { $0.key.hasPrefix("model.") }.map { (String($0.key.dropFirst(6)), $0.value) }) }
     }
-    public var trainableNames: [String] { body.trainableNames }
-    public var gradients: [String: Tensor] { body.gradients }
+    public var trainableNames: [String] { body.trainableNames.map { "model.\($0)" } }
+    public var gradients: [String: Tensor] { Dictionary(uniqueKeysWithValues: body.gradients.map { ("model.\($0.key)", $0.value) }) }
     public var training: Bool {
         get { body.training }
         set { body.training = newValue }
     }
 
     public mutating func forward(_ x: Tensor) throws -> Tensor {
-        let y = try body.forward(x)
-        inputChannels = x.shape[1]
-        return outermost ? y : try TensorOperations.concatenateChannels([x, y])
+        guard !outermost else { return try body.forward(x) }
+        let a = try body.forward(x, layers: 0..<1)
+        let y = try body.forward(a, layers: 1..<body.layers.count)
+        skipChannels = a.shape[1]
+        return try TensorOperations.concatenateChannels([a, y])
     }
 
     public mutating func backward(_ outputGradient: Tensor) throws -> Tensor {
         guard !outermost else { return try body.backward(outputGradient) }
-        let parts = try TensorOperations.splitChannels(outputGradient, counts: [inputChannels, outputGradient.shape[1] - inputChannels])
-        return try TensorOperations.add(parts[0], try body.backward(parts[1]))
+        let parts = try TensorOperations.splitChannels(outputGradient, counts: [skipChannels, outputGradient.shape[1] - skipChannels])
+        let throughRest = try body.backward(parts[1], layers: 1..<body.layers.count)
+        return try body.backward(try TensorOperations.add(parts[0], throughRest), layers: 0..<1)
     }
 
     public mutating func zeroGradients() { body.zeroGradients() }

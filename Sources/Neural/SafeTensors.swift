@@ -3,7 +3,9 @@ import Foundation
 /// Weights in the safetensors format (huggingface/safetensors): an 8-byte little-endian header
 /// length N, N bytes of JSON mapping each tensor name to {"dtype", "shape", "data_offsets":
 /// [begin, end]} (offsets into the data that follows; an optional "__metadata__" maps strings to
-/// strings), then the raw little-endian tensor data. The engine keeps float32 ("F32") only.
+/// strings), then the raw little-endian tensor data. Tensors of every numeric type are read into
+/// float32 (`StorageType` says how); the type each was stored as is kept in `storage`, so that
+/// writing the file again stores them the same way.
 ///
 /// Reading checks everything the format promises — header inside the file, valid JSON, each entry
 /// well formed, byte counts matching shapes, offsets inside the data, no overlaps, no holes — so
@@ -12,10 +14,14 @@ import Foundation
 public struct WeightsFile: Sendable, Equatable {
     public var tensors: [String: Tensor]
     public var metadata: [String: String]
+    /// Each tensor's type in the file when not float32 (an int64 step counter, half-precision
+    /// weights from elsewhere); writing uses it, so a file read and written again keeps its types.
+    public var storage: [String: StorageType]
 
-    public init(tensors: [String: Tensor], metadata: [String: String] = [:]) {
+    public init(tensors: [String: Tensor], metadata: [String: String] = [:], storage: [String: StorageType] = [:]) {
         self.tensors = tensors
         self.metadata = metadata
+        self.storage = storage.filter { $0.value != .f32 }
     }
 
     /// Headers above this are refused before parsing (the reference implementation's limit).
@@ -45,7 +51,7 @@ public struct WeightsFile: Sendable, Equatable {
             throw fail("has a header that is not a JSON object")
         }
         let dataSize = bytes.count - headerEnd
-        var tensors: [String: Tensor] = [:], metadata: [String: String] = [:]
+        var tensors: [String: Tensor] = [:], metadata: [String: String] = [:], storage: [String: StorageType] = [:]
         var spans: [(begin: Int, end: Int, name: String)] = []
         for (name, value) in header {
             if name == "__metadata__" {
@@ -60,22 +66,35 @@ public struct WeightsFile: Sendable, Equatable {
                   let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
                 throw fail("has a malformed entry for tensor '\(name)'", "expected dtype, shape and two data_offsets")
             }
-            guard dtype == "F32" else {
-                throw NeuralError(.mismatch, path: path, "tensor '\(name)' is \(dtype)", cause: "the engine reads F32 weights only")
+            guard let type = StorageType(rawValue: dtype) else {
+                throw NeuralError(.mismatch, path: path, "tensor '\(name)' has dtype \(dtype)",
+                                  cause: "readable types: \(StorageType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
                 throw fail("tensor '\(name)' lies outside the data", "offsets \(offsets), shape \(shape), \(dataSize) data bytes")
             }
             let count = shape.reduce(1, *)
-            guard offsets[1] - offsets[0] == 4 * count else {
-                throw fail("tensor '\(name)' has \(offsets[1] - offsets[0]) bytes", "shape \(shape) needs \(4 * count)")
+            guard offsets[1] - offsets[0] == type.size * count else {
+                throw fail("tensor '\(name)' has \(offsets[1] - offsets[0]) bytes", "shape \(shape) of \(dtype) needs \(type.size * count)")
             }
             let start = headerEnd + offsets[0]
-            let values = (0..<count).map { i -> Float in
-                let o = start + 4 * i
-                return Float(bitPattern: UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
+            var values = [Float](repeating: 0, count: count)
+            let exact = bytes.withUnsafeBufferPointer { raw in
+                if type == .f32 {   // little-endian hosts: the bytes are the values
+                    values.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw.baseAddress! + start, count: 4 * count)) }
+                    return true
+                }
+                for i in 0..<count {
+                    guard let v = type.decode(raw, at: start + type.size * i) else { return false }
+                    values[i] = v
+                }
+                return true
+            }
+            guard exact else {
+                throw NeuralError(.mismatch, path: path, "tensor '\(name)' holds \(dtype) values beyond ±2^24", cause: "float32 cannot hold them exactly")
             }
             tensors[name] = try Tensor(shape: shape, values: values)
+            if type != .f32 { storage[name] = type }
             spans.append((offsets[0], offsets[1], name))
         }
         // The data must be exactly the tensors, back to back.
@@ -87,7 +106,7 @@ public struct WeightsFile: Sendable, Equatable {
             position = span.end
         }
         guard position == dataSize else { throw fail("has \(dataSize - position) bytes after its last tensor") }
-        self.init(tensors: tensors, metadata: metadata)
+        self.init(tensors: tensors, metadata: metadata, storage: storage)
     }
 
     // MARK: Writing
@@ -98,9 +117,9 @@ public struct WeightsFile: Sendable, Equatable {
         var entries: [String] = []
         var offset = 0
         for name in names {
-            let t = tensors[name]!
-            entries.append("\(Self.quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + 4 * t.count)]}")
-            offset += 4 * t.count
+            let t = tensors[name]!, type = storage[name] ?? .f32
+            entries.append("\(Self.quoted(name)):{\"dtype\":\"\(type.rawValue)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + type.size * t.count)]}")
+            offset += type.size * t.count
         }
         if !metadata.isEmpty {
             let pairs = metadata.keys.sorted().map { "\(Self.quoted($0)):\(Self.quoted(metadata[$0]!))" }
@@ -111,10 +130,11 @@ public struct WeightsFile: Sendable, Equatable {
         var out = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(header.count) >> (8 * UInt64($0))) } + header
         out.reserveCapacity(out.count + offset)
         for name in names {
-            for v in tensors[name]!.values {
-                let bits = v.bitPattern
-                out += [UInt8(truncatingIfNeeded: bits), UInt8(truncatingIfNeeded: bits >> 8),
-                        UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 24)]
+            let type = storage[name] ?? .f32
+            if type == .f32 {
+                tensors[name]!.values.withUnsafeBytes { out.append(contentsOf: $0) }
+            } else {
+                for v in tensors[name]!.values { type.encode(v, into: &out) }
             }
         }
         return out

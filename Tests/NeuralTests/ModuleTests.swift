@@ -15,12 +15,18 @@ import Testing
 
     @Test func namesCountsAndModes() {
         var net = Self.network(seed: 1)
-        #expect(net.state.keys.sorted() == ["0.bias", "0.weight", "1.bias", "1.running_mean", "1.running_var", "1.weight", "3.bias", "3.weight"])
+        #expect(net.state.keys.sorted() == ["0.bias", "0.weight", "1.bias", "1.num_batches_tracked", "1.running_mean", "1.running_var", "1.weight",
+                                            "3.bias", "3.weight"])
+        #expect(net.weights.storage == ["1.num_batches_tracked": .i64])
         #expect(net.trainableNames.sorted() == ["0.bias", "0.weight", "1.bias", "1.weight", "3.bias", "3.weight"])
         #expect(net.state["3.weight"]?.shape == [4, 2, 4, 4])
         #expect(net.parameterCount == (4 * 9 + 4) + (4 + 4) + (4 * 2 * 16 + 2))
+        _ = try? net.forward(Tensor(shape: [2, 1, 4, 4], repeating: 0.5))
+        #expect(net.state["1.num_batches_tracked"]?.values == [1])
         net.training = false
         #expect(net.layers.allSatisfy { !$0.training })
+        _ = try? net.forward(Tensor(shape: [2, 1, 4, 4], repeating: 0.5))
+        #expect(net.state["1.num_batches_tracked"]?.values == [1], "evaluation does not count")
     }
 
     /// The composed backward against central differences of the composed forward (float, so a

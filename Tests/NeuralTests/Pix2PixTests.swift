@@ -60,4 +60,31 @@ import Testing
             }
         }
     }
+
+    /// A U-Net block's output is [LeakyReLU(x), inner], as pix2pix's in-place first layer makes it;
+    /// its input gradient sums both paths through that LeakyReLU.
+    @Test func skipCarriesTheInPlaceActivation() throws {
+        let conv = Conv2d(ConvolutionShape(inputChannels: 2, outputChannels: 3, kernel: 3, padding: 1), seed: 9)
+        var block = SkipBlock([ActivationLayer(.leakyReLU(slope: 0.2)), conv], outermost: false)
+        var random = Seeded(state: 77)
+        let x = try Tensor(shape: [1, 2, 4, 4], values: (0..<32).map { _ in Float(random.next()) })
+        let y = try block.forward(x)
+        let skip = try TensorOperations.splitChannels(y, counts: [2, 3])[0]
+        #expect(skip.values == x.values.map { $0 < 0 ? 0.2 * $0 : $0 })
+        let r = try Tensor(shape: y.shape, values: (0..<y.count).map { _ in Float(random.next()) })
+        let dx = try block.backward(r)
+        let loss = { (v: [Double]) -> Double in
+            var probe = block
+            let out = try! probe.forward(Tensor(shape: x.shape, values: v.map(Float.init)))
+            return zip(out.values, r.values).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        // float forward, so a larger step than expectGradient's; away from LeakyReLU's kink at 0.
+        for i in x.values.indices where abs(x.values[i]) > 0.01 {
+            var up = x.values.map(Double.init), down = up
+            up[i] += 1e-3
+            down[i] -= 1e-3
+            let numeric = (loss(up) - loss(down)) / 2e-3
+            #expect(abs(Double(dx.values[i]) - numeric) < 2e-3 * max(1, abs(numeric)), "x[\(i)]: \(dx.values[i]) vs \(numeric)")
+        }
+    }
 }

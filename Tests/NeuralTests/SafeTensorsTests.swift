@@ -50,6 +50,46 @@ import TestSupport
         #expect(read.tensors["conv.bias"]?.values == [1e-7, -3e38])
     }
 
+    /// Other dtypes as PyTorch and NumPy write them: half, bfloat16 and double precision read as
+    /// the nearest float32, small integers exactly; written back in their own type, which Python
+    /// reads as that type with the same values.
+    @Test func otherDtypesConvertAndKeepTheirType() throws {
+        let folder = try TemporaryFolder()
+        let theirs = folder.file("theirs.safetensors"), ours = folder.file("ours.safetensors")
+        let script = """
+            import sys, numpy as np
+            from safetensors.numpy import load_file, save_file
+            if sys.argv[1] == "write":
+                save_file({"h": np.array([0.5, -1.25, 65504, 1e-7], dtype=np.float16),
+                           "d": np.array([1 / 3, -2.5e-40], dtype=np.float64),
+                           "steps": np.array(123456, dtype=np.int64), "flags": np.array([1, 0], dtype=np.uint8)}, sys.argv[2])
+            else:
+                t = load_file(sys.argv[2])
+                assert {k: str(v.dtype) for k, v in t.items()} == {"h": "float16", "d": "float64", "steps": "int64", "flags": "uint8"}, t
+                assert t["h"].tolist() == np.array([0.5, -1.25, 65504, 1e-7], dtype=np.float16).tolist(), t["h"]
+                assert t["d"].tolist() == [float(np.float32(1 / 3)), float(np.float32(-2.5e-40))], t["d"]
+                assert int(t["steps"]) == 123457 and t["steps"].shape == () and t["flags"].tolist() == [1, 0]
+            print("ok")
+            """
+        let write = try Subprocess.run("/usr/bin/python3", ["-c", script, "write", theirs.path])
+        #expect(write.status == 0, "\(write.text)")
+        var file = try WeightsFile(contentsOf: theirs)
+        #expect(file.storage == ["h": .f16, "d": .f64, "steps": .i64, "flags": .u8])
+        #expect(file.tensors["h"]?.values == [0.5, -1.25, 65504, Float(Float16(1e-7))])
+        #expect(file.tensors["d"]?.values == [Float(1.0 / 3.0), Float(-2.5e-40)])
+        #expect(file.tensors["steps"]?.shape == [] && file.tensors["steps"]?.values == [123456])
+        file.tensors["steps"]!.values[0] += 1
+        try file.write(to: ours)
+        let read = try Subprocess.run("/usr/bin/python3", ["-c", script, "read", ours.path])
+        #expect(read.status == 0 && read.text.contains("ok"), "\(read.text)")
+        // bfloat16 (no NumPy type): 1.5 is 0x3FC0, −2 is 0xC000; 1 + 2⁻⁸ rounds to even (1.0).
+        var bf = WeightsFile(tensors: ["b": try Tensor(shape: [3], values: [1.5, -2, 1 + 1.0 / 256])], storage: ["b": .bf16])
+        let bytes = bf.encoded()
+        #expect(Array(bytes.suffix(6)) == [0xC0, 0x3F, 0x00, 0xC0, 0x80, 0x3F])
+        bf = try WeightsFile(bytes: bytes)
+        #expect(bf.tensors["b"]?.values == [1.5, -2, 1] && bf.storage["b"] == .bf16)
+    }
+
     /// Damaged and foreign files: each a clear error naming the file and the problem.
     @Test func malformedFilesAreRefusedClearly() throws {
         let good = Self.sample.encoded()
@@ -65,7 +105,9 @@ import TestSupport
             ("truncated data", Array(good.dropLast(4)), "lies outside the data"),
             ("bad header", header("{\"a\": [1, 2"), "not a JSON object"),
             ("not an object", header("[1, 2, 3]"), "not a JSON object"),
-            ("wrong dtype", header("{\"w\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]), "is F16"),
+            ("unknown dtype", header("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", data: [0, 0]), "has dtype F8_E4M3"),
+            ("huge integer", header("{\"w\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", data: [1, 0, 0, 1, 0, 0, 0, 0]), "beyond ±2^24"),
+            ("size for dtype", header("{\"w\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]), "of F16 needs 6"),
             ("size mismatch", header("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", data: Array(repeating: 0, count: 8)), "needs 12"),
             ("overlap", header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
                                data: Array(repeating: 0, count: 8)), "overlaps"),
