@@ -37,6 +37,7 @@ bench: setup
 	$(BIN) bench fit
 	$(BIN) bench unwrap
 	$(BIN) bench reconstruct
+	$(BIN) bench nn $(if $(PYTORCH),--pytorch $(PYTORCH))
 
 clean:
 	rm -rf .build out models

@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "Convert",
             dependencies: [
-                "Formats", "Reconstruct",
+                "Formats", "Reconstruct", "Neural",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

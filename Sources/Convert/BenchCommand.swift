@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (use a release build).",
-        subcommands: [LandmarksBench.self, FitBench.self, UnwrapBench.self, ReconstructBench.self])
+        subcommands: [LandmarksBench.self, FitBench.self, UnwrapBench.self, ReconstructBench.self, NeuralBench.self])
 
     struct LandmarksBench: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -12,24 +12,40 @@ public enum Activation: Sendable, Equatable {
 
     public func forward(_ x: Tensor) -> Tensor {
         var y = x
-        switch self {
-        case .relu: for i in y.values.indices { y.values[i] = max(0, x.values[i]) }
-        case .leakyReLU(let a): for i in y.values.indices { let v = x.values[i]; y.values[i] = v > 0 ? v : a * v }
-        case .tanh: for i in y.values.indices { y.values[i] = Foundation.tanh(x.values[i]) }
-        case .sigmoid: for i in y.values.indices { y.values[i] = Self.logistic(x.values[i]) }
+        x.values.withUnsafeBufferPointer { xp in
+            y.values.withUnsafeMutableBufferPointer { yp in
+                switch self {
+                case .relu: for i in xp.indices { yp[i] = max(0, xp[i]) }
+                case .leakyReLU(let a): for i in xp.indices { let v = xp[i]; yp[i] = v > 0 ? v : a * v }
+                case .tanh: for i in xp.indices { yp[i] = Foundation.tanh(xp[i]) }
+                case .sigmoid: for i in xp.indices { yp[i] = Self.logistic(xp[i]) }
+                }
+            }
         }
         return y
     }
 
     /// dL/dx from dL/dy; `x` is the forward pass's input.
     public func backward(_ x: Tensor, outputGradient dy: Tensor) throws -> Tensor {
-        guard x.shape == dy.shape else { throw NeuralError(.shape, "gradient \(dy.shape) does not match input \(x.shape)") }
+        try backward(input: x, output: self == .tanh || self == .sigmoid ? forward(x) : x, outputGradient: dy)
+    }
+
+    /// dL/dx from dL/dy given the forward pass's input x and output y: the ReLUs read x, tanh and
+    /// the sigmoid read y (1 − y², y·(1 − y)), so nothing is evaluated twice.
+    public func backward(input x: Tensor, output y: Tensor, outputGradient dy: Tensor) throws -> Tensor {
+        guard x.shape == dy.shape, y.shape == dy.shape else { throw NeuralError(.shape, "gradient \(dy.shape) does not match input \(x.shape)") }
         var dx = dy
-        switch self {
-        case .relu: for i in dx.values.indices where x.values[i] <= 0 { dx.values[i] = 0 }
-        case .leakyReLU(let a): for i in dx.values.indices where x.values[i] <= 0 { dx.values[i] *= a }
-        case .tanh: for i in dx.values.indices { let t = Foundation.tanh(x.values[i]); dx.values[i] *= 1 - t * t }
-        case .sigmoid: for i in dx.values.indices { let s = Self.logistic(x.values[i]); dx.values[i] *= s * (1 - s) }
+        x.values.withUnsafeBufferPointer { xp in
+            y.values.withUnsafeBufferPointer { yp in
+                dx.values.withUnsafeMutableBufferPointer { dp in
+                    switch self {
+                    case .relu: for i in dp.indices { dp[i] = xp[i] > 0 ? dp[i] : 0 }
+                    case .leakyReLU(let a): for i in dp.indices { dp[i] = xp[i] > 0 ? dp[i] : a * dp[i] }
+                    case .tanh: for i in dp.indices { dp[i] *= 1 - yp[i] * yp[i] }
+                    case .sigmoid: for i in dp.indices { dp[i] *= yp[i] * (1 - yp[i]) }
+                    }
+                }
+            }
         }
         return dx
     }

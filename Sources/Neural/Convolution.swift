@@ -51,26 +51,37 @@ public struct ConvolutionShape: Sendable, Equatable {
 }
 
 /// 2-D convolution through im2col and the one matrix product: per sample and group, the input
-/// patches become a (C/g·kh·kw) × (Ho·Wo) matrix, and the output is weight × patches.
+/// patches form a (C/g·kh·kw) × (Ho·Wo) matrix and the output is weight × patches. The patch
+/// matrix is built and multiplied in tiles of output positions (`Patches`, `Lanes`): a tile
+/// stays in cache between the copy and the product, the two cores take alternate tiles, and
+/// the tile memory is the thread's reused `Workspace`, never a per-call allocation.
 public enum Convolution {
     /// [N, out, Ho, Wo] = input [N, in, H, W] ⋆ weight (+ bias [out]).
     public static func forward(_ input: Tensor, weight: Tensor, bias: Tensor?, shape s: ConvolutionShape) throws -> Tensor {
         try s.check(input: input, weight: weight)
         if let bias, bias.shape != [s.outputChannels] { throw NeuralError(.shape, "bias must be [\(s.outputChannels)]", cause: "got \(bias.shape)") }
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
-        let (ho, wo) = s.outputSize(height: h, width: w)
-        let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups, rows = cg * s.kernel.height * s.kernel.width
-        var output = Tensor(shape: [n, s.outputChannels, ho, wo])
-        var columns = [Float](repeating: 0, count: rows * ho * wo)
-        for b in 0..<n {
-            for g in 0..<s.groups {
-                im2col(input, sample: b, firstChannel: g * cg, shape: s, into: &columns)
-                weight.values.withUnsafeBufferPointer { wp in
-                    columns.withUnsafeBufferPointer { cp in
-                        output.values.withUnsafeMutableBufferPointer { op in
-                            Matrix.multiply(m: og, n: ho * wo, k: rows, a: wp.baseAddress! + g * og * rows, lda: rows,
-                                            b: cp.baseAddress!, ldb: ho * wo,
-                                            c: op.baseAddress! + (b * s.outputChannels + g * og) * ho * wo, ldc: ho * wo)
+        let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups
+        let patches = Patches(s, channels: cg, height: h, width: w)
+        let (rows, positions) = (patches.rows, patches.positions)
+        let width = Lanes.tileWidth(rows: rows, positions: positions)
+        let lanes = Lanes.lanes(macs: og * rows * positions, positions: positions, width: width)
+        var output = Tensor(shape: [n, s.outputChannels, patches.outputHeight, patches.outputWidth])
+        input.values.withUnsafeBufferPointer { xp in
+            weight.values.withUnsafeBufferPointer { wp in
+                output.values.withUnsafeMutableBufferPointer { op in
+                    for b in 0..<n {
+                        for g in 0..<s.groups {
+                            let image = xp.baseAddress! + (b * s.inputChannels + g * cg) * h * w, weights = wp.baseAddress! + g * og * rows
+                            let out = op.baseAddress! + (b * s.outputChannels + g * og) * positions
+                            Lanes.run(lanes) { lane in
+                                let block = Workspace.current.buffer(0, count: rows * width)
+                                for tile in Lanes.tiles(positions, width: width, lane: lane, of: lanes) {
+                                    let (b, ldb) = patches.block(image, tile: tile, scratch: block)
+                                    Matrix.multiply(m: og, n: tile.count, k: rows, a: weights, lda: rows, b: b, ldb: ldb,
+                                                    c: out + tile.lowerBound, ldc: positions, parallel: lanes == 1)
+                                }
+                            }
                         }
                     }
                 }
@@ -84,89 +95,58 @@ public enum Convolution {
     /// with respect to the output.
     public static func backward(_ input: Tensor, weight: Tensor, outputGradient: Tensor, shape s: ConvolutionShape) throws
         -> (input: Tensor, weight: Tensor, bias: Tensor) {
+        var gradWeight = Tensor(shape: weight.shape)
+        let g = try backward(input, weight: weight, outputGradient: outputGradient, shape: s, addingWeightGradientTo: &gradWeight)
+        return (g.input, gradWeight, g.bias)
+    }
+
+    /// As `backward`, but adds the weight's gradient onto `gradWeight` in place (a layer's
+    /// running sum), so training allocates no weight-sized tensor per step.
+    static func backward(_ input: Tensor, weight: Tensor, outputGradient: Tensor, shape s: ConvolutionShape,
+                         addingWeightGradientTo gradWeight: inout Tensor) throws -> (input: Tensor, bias: Tensor) {
         try s.check(input: input, weight: weight)
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         let (ho, wo) = s.outputSize(height: h, width: w)
         guard outputGradient.shape == [n, s.outputChannels, ho, wo] else {
             throw NeuralError(.shape, "output gradient must be \([n, s.outputChannels, ho, wo])", cause: "got \(outputGradient.shape)")
         }
-        let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups, rows = cg * s.kernel.height * s.kernel.width
-        var gradInput = Tensor(shape: input.shape), gradWeight = Tensor(shape: weight.shape)
-        var columns = [Float](repeating: 0, count: rows * ho * wo), columnGradient = columns
-        for b in 0..<n {
-            for g in 0..<s.groups {
-                im2col(input, sample: b, firstChannel: g * cg, shape: s, into: &columns)
-                let outputOffset = (b * s.outputChannels + g * og) * ho * wo
+        let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups
+        let patches = Patches(s, channels: cg, height: h, width: w)
+        let (rows, positions) = (patches.rows, patches.positions)
+        let width = Lanes.tileWidth(rows: rows, positions: positions)
+        let lanes = Lanes.lanes(macs: og * rows * positions, positions: positions, width: width)
+        guard gradWeight.shape == weight.shape else { throw NeuralError(.shape, "weight gradient must be \(weight.shape)", cause: "got \(gradWeight.shape)") }
+        var gradInput = Tensor(shape: input.shape)
+        input.values.withUnsafeBufferPointer { xp in
+            weight.values.withUnsafeBufferPointer { wp in
                 outputGradient.values.withUnsafeBufferPointer { gp in
-                    let dy = gp.baseAddress! + outputOffset
-                    // dW[g] += dY · patchesᵀ; dPatches = W[g]ᵀ · dY.
-                    columns.withUnsafeBufferPointer { cp in
-                        gradWeight.values.withUnsafeMutableBufferPointer { dw in
-                            Matrix.multiply(transposeB: true, m: og, n: rows, k: ho * wo, a: dy, lda: ho * wo, b: cp.baseAddress!, ldb: ho * wo,
-                                            beta: 1, c: dw.baseAddress! + g * og * rows, ldc: rows)
-                        }
-                    }
-                    weight.values.withUnsafeBufferPointer { wp in
-                        columnGradient.withUnsafeMutableBufferPointer { dc in
-                            Matrix.multiply(transposeA: true, m: rows, n: ho * wo, k: og, a: wp.baseAddress! + g * og * rows, lda: rows,
-                                            b: dy, ldb: ho * wo, c: dc.baseAddress!, ldc: ho * wo)
-                        }
-                    }
-                }
-                col2im(columnGradient, sample: b, firstChannel: g * cg, shape: s, into: &gradInput)
-            }
-        }
-        return (gradInput, gradWeight, outputGradient.channelSums())
-    }
-
-    /// Visits each (patch row, output position, input index or nil for padding) of one group.
-    @inline(__always)
-    private static func forEachTap(_ input: [Int], firstChannel: Int, shape s: ConvolutionShape,
-                                   _ body: (_ row: Int, _ column: Int, _ source: Int?) -> Void) {
-        let (h, w) = (input[2], input[3])
-        let (ho, wo) = s.outputSize(height: h, width: w)
-        let cg = s.inputChannels / s.groups
-        for ci in 0..<cg {
-            for ky in 0..<s.kernel.height {
-                for kx in 0..<s.kernel.width {
-                    let row = (ci * s.kernel.height + ky) * s.kernel.width + kx
-                    for oy in 0..<ho {
-                        let y = oy * s.stride - s.padding + ky * s.dilation
-                        for ox in 0..<wo {
-                            let x = ox * s.stride - s.padding + kx * s.dilation
-                            let inside = y >= 0 && y < h && x >= 0 && x < w
-                            body(row, oy * wo + ox, inside ? ((firstChannel + ci) * h + y) * w + x : nil)
+                    gradInput.values.withUnsafeMutableBufferPointer { dxp in
+                        gradWeight.values.withUnsafeMutableBufferPointer { dwp in
+                            for b in 0..<n {
+                                for g in 0..<s.groups {
+                                    let image = xp.baseAddress! + (b * s.inputChannels + g * cg) * h * w, weights = wp.baseAddress! + g * og * rows
+                                    let dy = gp.baseAddress! + (b * s.outputChannels + g * og) * positions
+                                    let dx = dxp.baseAddress! + (b * s.inputChannels + g * cg) * h * w, dw = dwp.baseAddress! + g * og * rows
+                                    Lanes.accumulate(into: [(dx, cg * h * w), (dw, og * rows)], lanes: lanes, firstSlot: 2) { lane, sums in
+                                        let block = Workspace.current.buffer(0, count: rows * width)
+                                        let blockGradient = Workspace.current.buffer(1, count: rows * width)
+                                        for tile in Lanes.tiles(positions, width: width, lane: lane, of: lanes) {
+                                            // dW[g] += dY · patchesᵀ; dPatches = W[g]ᵀ · dY, added back onto dX.
+                                            let (b, ldb) = patches.block(image, tile: tile, scratch: block)
+                                            Matrix.multiply(transposeB: true, m: og, n: rows, k: tile.count, a: dy + tile.lowerBound, lda: positions,
+                                                            b: b, ldb: ldb, beta: 1, c: sums[1], ldc: rows, parallel: lanes == 1)
+                                            Matrix.multiply(transposeA: true, m: rows, n: tile.count, k: og, a: weights, lda: rows,
+                                                            b: dy + tile.lowerBound, ldb: positions, c: blockGradient, ldc: tile.count, parallel: lanes == 1)
+                                            patches.scatterAdd(blockGradient, tile: tile, channels: 0..<cg, into: sums[0])
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-    }
-
-    static func im2col(_ input: Tensor, sample b: Int, firstChannel: Int, shape s: ConvolutionShape, into columns: inout [Float]) {
-        let plane = input.shape[1] * input.shape[2] * input.shape[3], offset = b * plane
-        let (ho, wo) = s.outputSize(height: input.shape[2], width: input.shape[3])
-        let width = ho * wo
-        input.values.withUnsafeBufferPointer { src in
-            columns.withUnsafeMutableBufferPointer { dst in
-                forEachTap(input.shape, firstChannel: firstChannel, shape: s) { row, column, source in
-                    dst[row * width + column] = source.map { src[offset + $0] } ?? 0
-                }
-            }
-        }
-    }
-
-    static func col2im(_ columns: [Float], sample b: Int, firstChannel: Int, shape s: ConvolutionShape, into gradient: inout Tensor) {
-        let shape = gradient.shape
-        let plane = shape[1] * shape[2] * shape[3], offset = b * plane
-        let (ho, wo) = s.outputSize(height: shape[2], width: shape[3])
-        let width = ho * wo
-        columns.withUnsafeBufferPointer { src in
-            gradient.values.withUnsafeMutableBufferPointer { dst in
-                forEachTap(shape, firstChannel: firstChannel, shape: s) { row, column, source in
-                    if let source { dst[offset + source] += src[row * width + column] }
-                }
-            }
-        }
+        return (gradInput, outputGradient.channelSums())
     }
 }

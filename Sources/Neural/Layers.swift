@@ -55,14 +55,23 @@ public struct Conv2d: Module {
 
     public mutating func backward(_ outputGradient: Tensor) throws -> Tensor {
         let x = try remembered.get("Conv2d")
-        let g = transposed ? try TransposedConvolution.backward(x, weight: state["weight"]!, outputGradient: outputGradient, shape: shape)
-                           : try Convolution.backward(x, weight: state["weight"]!, outputGradient: outputGradient, shape: shape)
-        accumulate(&gradients, "weight", g.weight)
+        var weightGradient = gradients.removeValue(forKey: "weight") ?? Tensor(shape: state["weight"]!.shape)
+        let g = transposed
+            ? try TransposedConvolution.backward(x, weight: state["weight"]!, outputGradient: outputGradient, shape: shape, addingWeightGradientTo: &weightGradient)
+            : try Convolution.backward(x, weight: state["weight"]!, outputGradient: outputGradient, shape: shape, addingWeightGradientTo: &weightGradient)
+        gradients["weight"] = weightGradient
         if state["bias"] != nil { accumulate(&gradients, "bias", g.bias) }
         return g.input
     }
 
-    public mutating func zeroGradients() { gradients = [:] }
+    /// Zeroes the gradient sums in place: their memory is reused by the next backward pass.
+    public mutating func zeroGradients() {
+        for name in Array(gradients.keys) {
+            var g = gradients.removeValue(forKey: name)!
+            g.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            gradients[name] = g
+        }
+    }
 }
 
 /// `nn.BatchNorm2d` / `nn.InstanceNorm2d(affine=True)`: "weight", "bias", and for batch
@@ -118,7 +127,8 @@ public struct Norm2d: Module {
     public mutating func zeroGradients() { gradients = [:] }
 }
 
-/// An activation as a module (no parameters).
+/// An activation as a module (no parameters). Keeps its input and output (shared storage, not
+/// copies) for backward.
 public struct ActivationLayer: Module {
     public let activation: Activation
     public var state: [String: Tensor] { get { [:] } set {} }
@@ -126,16 +136,20 @@ public struct ActivationLayer: Module {
     public var gradients: [String: Tensor] { [:] }
     public var training = true
     private var remembered = Remembered()
+    private var output: Tensor?
 
     public init(_ activation: Activation) { self.activation = activation }
 
     public mutating func forward(_ x: Tensor) throws -> Tensor {
         remembered.input = x
-        return activation.forward(x)
+        let y = activation.forward(x)
+        output = y
+        return y
     }
 
     public mutating func backward(_ outputGradient: Tensor) throws -> Tensor {
-        try activation.backward(try remembered.get("\(activation)"), outputGradient: outputGradient)
+        let x = try remembered.get("\(activation)")
+        return try activation.backward(input: x, output: output ?? activation.forward(x), outputGradient: outputGradient)
     }
 
     public mutating func zeroGradients() {}

@@ -15,14 +15,16 @@ enum Matrix {
 
     private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 
+    /// `parallel: false` keeps the product on the calling thread (for callers already running on
+    /// both cores).
     static func multiply(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
                          alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true) {
         _ = singleThreaded
         guard m > 0, n > 0 else { return }
         let operands = Operands(transposeA: transposeA, transposeB: transposeB, n: n, k: k, alpha: alpha, a: a, lda: lda,
                                 b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        guard m >= 2, m * n * k >= splitThreshold else { return operands.rows(0..<m) }
+        guard parallel, m >= 2, m * n * k >= splitThreshold else { return operands.rows(0..<m) }
         DispatchQueue.concurrentPerform(iterations: 2) { part in operands.rows(part == 0 ? 0..<(m / 2) : (m / 2)..<m) }
     }
 }
@@ -43,5 +45,20 @@ private struct Operands: @unchecked Sendable {
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(range.count), Int32(n), Int32(k), alpha, aStart, Int32(lda), b, Int32(ldb), beta,
                     c + range.lowerBound * ldc, Int32(ldc))
+    }
+}
+
+/// The engine's matrix product for callers outside it (benchmarks): C = A·B, row-major, with A
+/// m × k and B k × n, on the same two-core path the layers use.
+public enum MatrixProduct {
+    public static func multiply(m: Int, n: Int, k: Int, a: [Float], b: [Float], into c: inout [Float]) {
+        precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "matrix sizes")
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    Matrix.multiply(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+                }
+            }
+        }
     }
 }

@@ -26,7 +26,10 @@ public struct Normalization: Sendable {
 
     /// What backward needs from forward.
     public struct Cache: Sendable {
-        let normalised: Tensor
+        /// The input (shared, not copied) and its statistics: x̂ = (x − μ)·(1/σ) is recomputed
+        /// in backward rather than stored.
+        let input: Tensor
+        let mean: [Float]
         let inverseDeviation: [Float]
         let training: Bool
     }
@@ -44,9 +47,20 @@ public struct Normalization: Sendable {
         let perGroup = statistics == .batch ? n * plane : plane
         var mean = [Double](repeating: 0, count: groups), variance = [Double](repeating: 0, count: groups)
         if useBatch {
-            forEach(x.shape) { i, group, _ in mean[group] += Double(x.values[i]) }
-            for g in 0..<groups { mean[g] /= Double(perGroup) }
-            forEach(x.shape) { i, group, _ in let d = Double(x.values[i]) - mean[group]; variance[group] += d * d }
+            x.values.withUnsafeBufferPointer { xp in
+                forEachPlane(x.shape) { base, group, _ in
+                    var sum = 0.0
+                    for i in base..<(base + plane) { sum += Double(xp[i]) }
+                    mean[group] += sum
+                }
+                for g in 0..<groups { mean[g] /= Double(perGroup) }
+                forEachPlane(x.shape) { base, group, _ in
+                    let m = mean[group]
+                    var sum = 0.0
+                    for i in base..<(base + plane) { let d = Double(xp[i]) - m; sum += d * d }
+                    variance[group] += sum
+                }
+            }
             for g in 0..<groups { variance[g] /= Double(perGroup) }
         } else {
             mean = runningMean.values.map(Double.init)
@@ -60,50 +74,63 @@ public struct Normalization: Sendable {
             }
         }
         let inverse = variance.map { Float(1 / ($0 + Double(epsilon)).squareRoot()) }
-        var normalised = x, y = x
-        forEach(x.shape) { i, group, channel in
-            let v = (x.values[i] - Float(mean[group])) * inverse[group]
-            normalised.values[i] = v
-            y.values[i] = scale.values[channel] * v + shift.values[channel]
+        var y = x
+        x.values.withUnsafeBufferPointer { xp in
+            y.values.withUnsafeMutableBufferPointer { yp in
+                forEachPlane(x.shape) { base, group, channel in
+                    let a = scale.values[channel] * inverse[group], b = shift.values[channel] - a * Float(mean[group])
+                    for i in base..<(base + plane) { yp[i] = a * xp[i] + b }
+                }
+            }
         }
-        return (y, Cache(normalised: normalised, inverseDeviation: inverse, training: useBatch))
+        return (y, Cache(input: x, mean: mean.map { Float($0) }, inverseDeviation: inverse, training: useBatch))
     }
 
     /// dL/dx, dL/dγ, dL/dβ from dL/dy.
     public func backward(_ cache: Cache, outputGradient dy: Tensor) throws -> (input: Tensor, scale: Tensor, shift: Tensor) {
-        guard dy.shape == cache.normalised.shape else {
-            throw NeuralError(.shape, "gradient \(dy.shape) does not match the forward pass \(cache.normalised.shape)")
+        guard dy.shape == cache.input.shape else {
+            throw NeuralError(.shape, "gradient \(dy.shape) does not match the forward pass \(cache.input.shape)")
         }
-        let shape = dy.shape, xhat = cache.normalised.values
-        let groups = cache.inverseDeviation.count
+        let plane = dy.shape[2] * dy.shape[3], groups = cache.inverseDeviation.count
         let perGroup = Float(dy.count / groups)
         var dScale = Tensor(shape: [channels]), dShift = Tensor(shape: [channels])
         var sumDy = [Float](repeating: 0, count: groups), sumDyXhat = [Float](repeating: 0, count: groups)
-        forEach(shape) { i, group, channel in
-            dShift.values[channel] += dy.values[i]
-            dScale.values[channel] += dy.values[i] * xhat[i]
-            sumDy[group] += dy.values[i]
-            sumDyXhat[group] += dy.values[i] * xhat[i]
-        }
         var dx = dy
-        forEach(shape) { i, group, channel in
-            let g = scale.values[channel] * cache.inverseDeviation[group]
-            // With the statistics taken from this batch, x moves them too; with running ones it does not.
-            dx.values[i] = cache.training ? g * (dy.values[i] - (sumDy[group] + xhat[i] * sumDyXhat[group]) / perGroup) : g * dy.values[i]
+        dy.values.withUnsafeBufferPointer { gp in
+            cache.input.values.withUnsafeBufferPointer { xp in
+                forEachPlane(dy.shape) { base, group, channel in
+                    let m = cache.mean[group], k = cache.inverseDeviation[group]
+                    var s0: Float = 0, s1: Float = 0
+                    for i in base..<(base + plane) { s0 += gp[i]; s1 += gp[i] * (xp[i] - m) }
+                    dShift.values[channel] += s0
+                    dScale.values[channel] += s1 * k
+                    sumDy[group] += s0
+                    sumDyXhat[group] += s1 * k
+                }
+                dx.values.withUnsafeMutableBufferPointer { dp in
+                    forEachPlane(dy.shape) { base, group, channel in
+                        let m = cache.mean[group], k = cache.inverseDeviation[group], g = scale.values[channel] * k
+                        guard cache.training else {
+                            // Running statistics: y is affine in x.
+                            for i in base..<(base + plane) { dp[i] = g * gp[i] }
+                            return
+                        }
+                        // Statistics from this batch: x moves them too.
+                        let meanDy = sumDy[group] / perGroup, meanDyXhat = sumDyXhat[group] / perGroup
+                        for i in base..<(base + plane) { dp[i] = g * (gp[i] - meanDy - (xp[i] - m) * k * meanDyXhat) }
+                    }
+                }
+            }
         }
         return (dx, dScale, dShift)
     }
 
-    /// Calls body(index, statistics group, channel) for every element of an [N, C, H, W] tensor.
+    /// Calls body(first index, statistics group, channel) for every H × W plane of an [N, C, H, W] tensor.
     @inline(__always)
-    private func forEach(_ shape: [Int], _ body: (Int, Int, Int) -> Void) {
+    private func forEachPlane(_ shape: [Int], _ body: (Int, Int, Int) -> Void) {
         let (n, plane) = (shape[0], shape[2] * shape[3])
         for b in 0..<n {
-            for c in 0..<channels {
-                let group = statistics == .batch ? c : b * channels + c
-                let base = (b * channels + c) * plane
-                for i in base..<(base + plane) { body(i, group, c) }
-            }
+            for c in 0..<channels { body((b * channels + c) * plane, statistics == .batch ? c : b * channels + c, c) }
         }
     }
 }

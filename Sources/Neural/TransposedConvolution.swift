@@ -38,23 +38,33 @@ public enum TransposedConvolution {
     public static func forward(_ input: Tensor, weight: Tensor, bias: Tensor?, shape s: ConvolutionShape) throws -> Tensor {
         let (ho, wo) = try check(input, weight, s)
         if let bias, bias.shape != [s.outputChannels] { throw NeuralError(.shape, "bias must be [\(s.outputChannels)]", cause: "got \(bias.shape)") }
-        let conv = adjoint(s)
-        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
-        let ig = s.inputChannels / s.groups, og = s.outputChannels / s.groups, rows = og * s.kernel.height * s.kernel.width
+        let n = input.shape[0]
+        let ig = s.inputChannels / s.groups, og = s.outputChannels / s.groups
+        // The output's patch matrix under the adjoint convolution: its grid is the input's H × W.
+        let patches = Patches(adjoint(s), channels: og, height: ho, width: wo)
+        let (rows, positions) = (patches.rows, patches.positions)
+        let width = Lanes.tileWidth(rows: rows, positions: positions)
+        let lanes = Lanes.lanes(macs: ig * rows * positions, positions: positions, width: width)
         var output = Tensor(shape: [n, s.outputChannels, ho, wo])
-        var columns = [Float](repeating: 0, count: rows * h * w)
-        for b in 0..<n {
-            for g in 0..<s.groups {
-                // patches (og·kh·kw × H·W) = W[g]ᵀ · x[g]
-                weight.values.withUnsafeBufferPointer { wp in
-                    input.values.withUnsafeBufferPointer { xp in
-                        columns.withUnsafeMutableBufferPointer { cp in
-                            Matrix.multiply(transposeA: true, m: rows, n: h * w, k: ig, a: wp.baseAddress! + g * ig * rows, lda: rows,
-                                            b: xp.baseAddress! + (b * s.inputChannels + g * ig) * h * w, ldb: h * w, c: cp.baseAddress!, ldc: h * w)
+        input.values.withUnsafeBufferPointer { xp in
+            weight.values.withUnsafeBufferPointer { wp in
+                output.values.withUnsafeMutableBufferPointer { op in
+                    for b in 0..<n {
+                        for g in 0..<s.groups {
+                            let x = xp.baseAddress! + (b * s.inputChannels + g * ig) * positions, weights = wp.baseAddress! + g * ig * rows
+                            let out = op.baseAddress! + (b * s.outputChannels + g * og) * ho * wo
+                            Lanes.accumulate(into: [(out, og * ho * wo)], lanes: lanes, firstSlot: 2) { lane, sums in
+                                let block = Workspace.current.buffer(1, count: rows * width)
+                                for tile in Lanes.tiles(positions, width: width, lane: lane, of: lanes) {
+                                    // patches (og·kh·kw × tile) = W[g]ᵀ · x[g][:, tile], scattered onto the output.
+                                    Matrix.multiply(transposeA: true, m: rows, n: tile.count, k: ig, a: weights, lda: rows,
+                                                    b: x + tile.lowerBound, ldb: positions, c: block, ldc: tile.count, parallel: lanes == 1)
+                                    patches.scatterAdd(block, tile: tile, channels: 0..<og, into: sums[0])
+                                }
+                            }
                         }
                     }
                 }
-                Convolution.col2im(columns, sample: b, firstChannel: g * og, shape: conv, into: &output)
             }
         }
         if let bias { output.addChannelBias(bias) }
@@ -63,38 +73,57 @@ public enum TransposedConvolution {
 
     public static func backward(_ input: Tensor, weight: Tensor, outputGradient: Tensor, shape s: ConvolutionShape) throws
         -> (input: Tensor, weight: Tensor, bias: Tensor) {
+        var gradWeight = Tensor(shape: weight.shape)
+        let g = try backward(input, weight: weight, outputGradient: outputGradient, shape: s, addingWeightGradientTo: &gradWeight)
+        return (g.input, gradWeight, g.bias)
+    }
+
+    /// As `backward`, but adds the weight's gradient onto `gradWeight` in place (a layer's
+    /// running sum), so training allocates no weight-sized tensor per step.
+    static func backward(_ input: Tensor, weight: Tensor, outputGradient: Tensor, shape s: ConvolutionShape,
+                         addingWeightGradientTo gradWeight: inout Tensor) throws -> (input: Tensor, bias: Tensor) {
         let (ho, wo) = try check(input, weight, s)
-        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        let n = input.shape[0]
         guard outputGradient.shape == [n, s.outputChannels, ho, wo] else {
             throw NeuralError(.shape, "output gradient must be \([n, s.outputChannels, ho, wo])", cause: "got \(outputGradient.shape)")
         }
-        let conv = adjoint(s)
-        let ig = s.inputChannels / s.groups, og = s.outputChannels / s.groups, rows = og * s.kernel.height * s.kernel.width
-        var gradInput = Tensor(shape: input.shape), gradWeight = Tensor(shape: weight.shape)
-        var columns = [Float](repeating: 0, count: rows * h * w)
-        for b in 0..<n {
-            for g in 0..<s.groups {
-                // patches of dY, laid out as the forward pass scattered them.
-                Convolution.im2col(outputGradient, sample: b, firstChannel: g * og, shape: conv, into: &columns)
-                let inputOffset = (b * s.inputChannels + g * ig) * h * w
-                columns.withUnsafeBufferPointer { cp in
-                    weight.values.withUnsafeBufferPointer { wp in
-                        gradInput.values.withUnsafeMutableBufferPointer { dx in
-                            // dx[g] = W[g] · patches
-                            Matrix.multiply(m: ig, n: h * w, k: rows, a: wp.baseAddress! + g * ig * rows, lda: rows,
-                                            b: cp.baseAddress!, ldb: h * w, c: dx.baseAddress! + inputOffset, ldc: h * w)
-                        }
-                    }
-                    input.values.withUnsafeBufferPointer { xp in
-                        gradWeight.values.withUnsafeMutableBufferPointer { dw in
-                            // dW[g] += x[g] · patchesᵀ
-                            Matrix.multiply(transposeB: true, m: ig, n: rows, k: h * w, a: xp.baseAddress! + inputOffset, lda: h * w,
-                                            b: cp.baseAddress!, ldb: h * w, beta: 1, c: dw.baseAddress! + g * ig * rows, ldc: rows)
+        let ig = s.inputChannels / s.groups, og = s.outputChannels / s.groups
+        let patches = Patches(adjoint(s), channels: og, height: ho, width: wo)
+        let (rows, positions) = (patches.rows, patches.positions)
+        let width = Lanes.tileWidth(rows: rows, positions: positions)
+        let lanes = Lanes.lanes(macs: ig * rows * positions, positions: positions, width: width)
+        guard gradWeight.shape == weight.shape else { throw NeuralError(.shape, "weight gradient must be \(weight.shape)", cause: "got \(gradWeight.shape)") }
+        var gradInput = Tensor(shape: input.shape)
+        input.values.withUnsafeBufferPointer { xp in
+            weight.values.withUnsafeBufferPointer { wp in
+                outputGradient.values.withUnsafeBufferPointer { gp in
+                    gradInput.values.withUnsafeMutableBufferPointer { dxp in
+                        gradWeight.values.withUnsafeMutableBufferPointer { dwp in
+                            for b in 0..<n {
+                                for g in 0..<s.groups {
+                                    let offset = (b * s.inputChannels + g * ig) * positions
+                                    let x = xp.baseAddress! + offset, dx = dxp.baseAddress! + offset
+                                    let weights = wp.baseAddress! + g * ig * rows, dw = dwp.baseAddress! + g * ig * rows
+                                    let dy = gp.baseAddress! + (b * s.outputChannels + g * og) * ho * wo
+                                    Lanes.accumulate(into: [(dw, ig * rows)], lanes: lanes, firstSlot: 2) { lane, sums in
+                                        let block = Workspace.current.buffer(0, count: rows * width)
+                                        for tile in Lanes.tiles(positions, width: width, lane: lane, of: lanes) {
+                                            // patches of dY, laid out as the forward pass scattered them:
+                                            // dx[g][:, tile] = W[g] · patches; dW[g] += x[g][:, tile] · patchesᵀ.
+                                            let (p, ldp) = patches.block(dy, tile: tile, scratch: block)
+                                            Matrix.multiply(m: ig, n: tile.count, k: rows, a: weights, lda: rows, b: p, ldb: ldp,
+                                                            c: dx + tile.lowerBound, ldc: positions, parallel: lanes == 1)
+                                            Matrix.multiply(transposeB: true, m: ig, n: rows, k: tile.count, a: x + tile.lowerBound, lda: positions,
+                                                            b: p, ldb: ldp, beta: 1, c: sums[0], ldc: rows, parallel: lanes == 1)
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        return (gradInput, gradWeight, outputGradient.channelSums())
+        return (gradInput, outputGradient.channelSums())
     }
 }
