@@ -62,26 +62,20 @@ public enum Convolution {
         if let bias, bias.shape != [s.outputChannels] { throw NeuralError(.shape, "bias must be [\(s.outputChannels)]", cause: "got \(bias.shape)") }
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups
-        let patches = Patches(s, channels: cg, height: h, width: w)
-        let (rows, positions) = (patches.rows, patches.positions)
-        let width = Lanes.tileWidth(rows: rows, positions: positions)
-        let lanes = Lanes.lanes(macs: og * rows * positions, positions: positions, width: width)
-        var output = Tensor(shape: [n, s.outputChannels, patches.outputHeight, patches.outputWidth])
-        input.values.withUnsafeBufferPointer { xp in
-            weight.values.withUnsafeBufferPointer { wp in
-                output.values.withUnsafeMutableBufferPointer { op in
-                    for b in 0..<n {
-                        for g in 0..<s.groups {
-                            let image = xp.baseAddress! + (b * s.inputChannels + g * cg) * h * w, weights = wp.baseAddress! + g * og * rows
-                            let out = op.baseAddress! + (b * s.outputChannels + g * og) * positions
-                            Lanes.run(lanes) { lane in
-                                let block = Workspace.current.buffer(0, count: rows * width)
-                                for tile in Lanes.tiles(positions, width: width, lane: lane, of: lanes) {
-                                    let (b, ldb) = patches.block(image, tile: tile, scratch: block)
-                                    Matrix.multiply(m: og, n: tile.count, k: rows, a: weights, lda: rows, b: b, ldb: ldb,
-                                                    c: out + tile.lowerBound, ldc: positions, parallel: lanes == 1)
-                                }
-                            }
+        let plan = TilePlan(Patches(s, channels: cg, height: h, width: w), otherDimension: og)
+        let (rows, positions) = (plan.rows, plan.positions)
+        var output = Tensor(shape: [n, s.outputChannels, plan.patches.outputHeight, plan.patches.outputWidth])
+        Tensor.withPointers([input, weight], &output) { read, op in
+            for b in 0..<n {
+                for g in 0..<s.groups {
+                    let image = read[0] + (b * s.inputChannels + g * cg) * h * w, weights = read[1] + g * og * rows
+                    let out = op + (b * s.outputChannels + g * og) * positions
+                    Lanes.run(plan.lanes) { lane in
+                        let block = Workspace.current.buffer(0, count: plan.tileFloats)
+                        for tile in plan.tiles(lane: lane) {
+                            let (b, ldb) = plan.patches.block(image, tile: tile, scratch: block)
+                            Matrix.multiply(m: og, n: tile.count, k: rows, a: weights, lda: rows, b: b, ldb: ldb,
+                                            c: out + tile.lowerBound, ldc: positions, parallel: plan.parallelProducts)
                         }
                     }
                 }
@@ -110,38 +104,28 @@ public enum Convolution {
         guard outputGradient.shape == [n, s.outputChannels, ho, wo] else {
             throw NeuralError(.shape, "output gradient must be \([n, s.outputChannels, ho, wo])", cause: "got \(outputGradient.shape)")
         }
-        let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups
-        let patches = Patches(s, channels: cg, height: h, width: w)
-        let (rows, positions) = (patches.rows, patches.positions)
-        let width = Lanes.tileWidth(rows: rows, positions: positions)
-        let lanes = Lanes.lanes(macs: og * rows * positions, positions: positions, width: width)
         guard gradWeight.shape == weight.shape else { throw NeuralError(.shape, "weight gradient must be \(weight.shape)", cause: "got \(gradWeight.shape)") }
+        let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups
+        let plan = TilePlan(Patches(s, channels: cg, height: h, width: w), otherDimension: og)
+        let (rows, positions) = (plan.rows, plan.positions)
         var gradInput = Tensor(shape: input.shape)
-        input.values.withUnsafeBufferPointer { xp in
-            weight.values.withUnsafeBufferPointer { wp in
-                outputGradient.values.withUnsafeBufferPointer { gp in
-                    gradInput.values.withUnsafeMutableBufferPointer { dxp in
-                        gradWeight.values.withUnsafeMutableBufferPointer { dwp in
-                            for b in 0..<n {
-                                for g in 0..<s.groups {
-                                    let image = xp.baseAddress! + (b * s.inputChannels + g * cg) * h * w, weights = wp.baseAddress! + g * og * rows
-                                    let dy = gp.baseAddress! + (b * s.outputChannels + g * og) * positions
-                                    let dx = dxp.baseAddress! + (b * s.inputChannels + g * cg) * h * w, dw = dwp.baseAddress! + g * og * rows
-                                    Lanes.accumulate(into: [(dx, cg * h * w), (dw, og * rows)], lanes: lanes, firstSlot: 2) { lane, sums in
-                                        let block = Workspace.current.buffer(0, count: rows * width)
-                                        let blockGradient = Workspace.current.buffer(1, count: rows * width)
-                                        for tile in Lanes.tiles(positions, width: width, lane: lane, of: lanes) {
-                                            // dW[g] += dY · patchesᵀ; dPatches = W[g]ᵀ · dY, added back onto dX.
-                                            let (b, ldb) = patches.block(image, tile: tile, scratch: block)
-                                            Matrix.multiply(transposeB: true, m: og, n: rows, k: tile.count, a: dy + tile.lowerBound, lda: positions,
-                                                            b: b, ldb: ldb, beta: 1, c: sums[1], ldc: rows, parallel: lanes == 1)
-                                            Matrix.multiply(transposeA: true, m: rows, n: tile.count, k: og, a: weights, lda: rows,
-                                                            b: dy + tile.lowerBound, ldb: positions, c: blockGradient, ldc: tile.count, parallel: lanes == 1)
-                                            patches.scatterAdd(blockGradient, tile: tile, channels: 0..<cg, into: sums[0])
-                                        }
-                                    }
-                                }
-                            }
+        Tensor.withPointers([input, weight, outputGradient], &gradInput, &gradWeight) { read, dxp, dwp in
+            for b in 0..<n {
+                for g in 0..<s.groups {
+                    let image = read[0] + (b * s.inputChannels + g * cg) * h * w, weights = read[1] + g * og * rows
+                    let dy = read[2] + (b * s.outputChannels + g * og) * positions
+                    let dx = dxp + (b * s.inputChannels + g * cg) * h * w, dw = dwp + g * og * rows
+                    Lanes.accumulate(into: [(dx, cg * h * w), (dw, og * rows)], lanes: plan.lanes, firstSlot: 2) { lane, sums in
+                        let block = Workspace.current.buffer(0, count: plan.tileFloats)
+                        let blockGradient = Workspace.current.buffer(1, count: plan.tileFloats)
+                        for tile in plan.tiles(lane: lane) {
+                            // dW[g] += dY · patchesᵀ; dPatches = W[g]ᵀ · dY, added back onto dX.
+                            let (b, ldb) = plan.patches.block(image, tile: tile, scratch: block)
+                            Matrix.multiply(transposeB: true, m: og, n: rows, k: tile.count, a: dy + tile.lowerBound, lda: positions,
+                                            b: b, ldb: ldb, beta: 1, c: sums[1], ldc: rows, parallel: plan.parallelProducts)
+                            Matrix.multiply(transposeA: true, m: rows, n: tile.count, k: og, a: weights, lda: rows,
+                                            b: dy + tile.lowerBound, ldb: positions, c: blockGradient, ldc: tile.count, parallel: plan.parallelProducts)
+                            plan.patches.scatterAdd(blockGradient, tile: tile, channels: 0..<cg, into: sums[0])
                         }
                     }
                 }

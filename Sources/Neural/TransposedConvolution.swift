@@ -41,27 +41,21 @@ public enum TransposedConvolution {
         let n = input.shape[0]
         let ig = s.inputChannels / s.groups, og = s.outputChannels / s.groups
         // The output's patch matrix under the adjoint convolution: its grid is the input's H × W.
-        let patches = Patches(adjoint(s), channels: og, height: ho, width: wo)
-        let (rows, positions) = (patches.rows, patches.positions)
-        let width = Lanes.tileWidth(rows: rows, positions: positions)
-        let lanes = Lanes.lanes(macs: ig * rows * positions, positions: positions, width: width)
+        let plan = TilePlan(Patches(adjoint(s), channels: og, height: ho, width: wo), otherDimension: ig)
+        let (rows, positions) = (plan.rows, plan.positions)
         var output = Tensor(shape: [n, s.outputChannels, ho, wo])
-        input.values.withUnsafeBufferPointer { xp in
-            weight.values.withUnsafeBufferPointer { wp in
-                output.values.withUnsafeMutableBufferPointer { op in
-                    for b in 0..<n {
-                        for g in 0..<s.groups {
-                            let x = xp.baseAddress! + (b * s.inputChannels + g * ig) * positions, weights = wp.baseAddress! + g * ig * rows
-                            let out = op.baseAddress! + (b * s.outputChannels + g * og) * ho * wo
-                            Lanes.accumulate(into: [(out, og * ho * wo)], lanes: lanes, firstSlot: 2) { lane, sums in
-                                let block = Workspace.current.buffer(1, count: rows * width)
-                                for tile in Lanes.tiles(positions, width: width, lane: lane, of: lanes) {
-                                    // patches (og·kh·kw × tile) = W[g]ᵀ · x[g][:, tile], scattered onto the output.
-                                    Matrix.multiply(transposeA: true, m: rows, n: tile.count, k: ig, a: weights, lda: rows,
-                                                    b: x + tile.lowerBound, ldb: positions, c: block, ldc: tile.count, parallel: lanes == 1)
-                                    patches.scatterAdd(block, tile: tile, channels: 0..<og, into: sums[0])
-                                }
-                            }
+        Tensor.withPointers([input, weight], &output) { read, op in
+            for b in 0..<n {
+                for g in 0..<s.groups {
+                    let x = read[0] + (b * s.inputChannels + g * ig) * positions, weights = read[1] + g * ig * rows
+                    let out = op + (b * s.outputChannels + g * og) * ho * wo
+                    Lanes.accumulate(into: [(out, og * ho * wo)], lanes: plan.lanes, firstSlot: 2) { lane, sums in
+                        let block = Workspace.current.buffer(1, count: plan.tileFloats)
+                        for tile in plan.tiles(lane: lane) {
+                            // patches (og·kh·kw × tile) = W[g]ᵀ · x[g][:, tile], scattered onto the output.
+                            Matrix.multiply(transposeA: true, m: rows, n: tile.count, k: ig, a: weights, lda: rows,
+                                            b: x + tile.lowerBound, ldb: positions, c: block, ldc: tile.count, parallel: plan.parallelProducts)
+                            plan.patches.scatterAdd(block, tile: tile, channels: 0..<og, into: sums[0])
                         }
                     }
                 }
@@ -78,8 +72,7 @@ public enum TransposedConvolution {
         return (g.input, gradWeight, g.bias)
     }
 
-    /// As `backward`, but adds the weight's gradient onto `gradWeight` in place (a layer's
-    /// running sum), so training allocates no weight-sized tensor per step.
+    /// As `backward`, adding the weight's gradient onto `gradWeight` in place.
     static func backward(_ input: Tensor, weight: Tensor, outputGradient: Tensor, shape s: ConvolutionShape,
                          addingWeightGradientTo gradWeight: inout Tensor) throws -> (input: Tensor, bias: Tensor) {
         let (ho, wo) = try check(input, weight, s)
@@ -87,38 +80,28 @@ public enum TransposedConvolution {
         guard outputGradient.shape == [n, s.outputChannels, ho, wo] else {
             throw NeuralError(.shape, "output gradient must be \([n, s.outputChannels, ho, wo])", cause: "got \(outputGradient.shape)")
         }
-        let ig = s.inputChannels / s.groups, og = s.outputChannels / s.groups
-        let patches = Patches(adjoint(s), channels: og, height: ho, width: wo)
-        let (rows, positions) = (patches.rows, patches.positions)
-        let width = Lanes.tileWidth(rows: rows, positions: positions)
-        let lanes = Lanes.lanes(macs: ig * rows * positions, positions: positions, width: width)
         guard gradWeight.shape == weight.shape else { throw NeuralError(.shape, "weight gradient must be \(weight.shape)", cause: "got \(gradWeight.shape)") }
+        let ig = s.inputChannels / s.groups, og = s.outputChannels / s.groups
+        let plan = TilePlan(Patches(adjoint(s), channels: og, height: ho, width: wo), otherDimension: ig)
+        let (rows, positions) = (plan.rows, plan.positions)
         var gradInput = Tensor(shape: input.shape)
-        input.values.withUnsafeBufferPointer { xp in
-            weight.values.withUnsafeBufferPointer { wp in
-                outputGradient.values.withUnsafeBufferPointer { gp in
-                    gradInput.values.withUnsafeMutableBufferPointer { dxp in
-                        gradWeight.values.withUnsafeMutableBufferPointer { dwp in
-                            for b in 0..<n {
-                                for g in 0..<s.groups {
-                                    let offset = (b * s.inputChannels + g * ig) * positions
-                                    let x = xp.baseAddress! + offset, dx = dxp.baseAddress! + offset
-                                    let weights = wp.baseAddress! + g * ig * rows, dw = dwp.baseAddress! + g * ig * rows
-                                    let dy = gp.baseAddress! + (b * s.outputChannels + g * og) * ho * wo
-                                    Lanes.accumulate(into: [(dw, ig * rows)], lanes: lanes, firstSlot: 2) { lane, sums in
-                                        let block = Workspace.current.buffer(0, count: rows * width)
-                                        for tile in Lanes.tiles(positions, width: width, lane: lane, of: lanes) {
-                                            // patches of dY, laid out as the forward pass scattered them:
-                                            // dx[g][:, tile] = W[g] · patches; dW[g] += x[g][:, tile] · patchesᵀ.
-                                            let (p, ldp) = patches.block(dy, tile: tile, scratch: block)
-                                            Matrix.multiply(m: ig, n: tile.count, k: rows, a: weights, lda: rows, b: p, ldb: ldp,
-                                                            c: dx + tile.lowerBound, ldc: positions, parallel: lanes == 1)
-                                            Matrix.multiply(transposeB: true, m: ig, n: rows, k: tile.count, a: x + tile.lowerBound, lda: positions,
-                                                            b: p, ldb: ldp, beta: 1, c: sums[0], ldc: rows, parallel: lanes == 1)
-                                        }
-                                    }
-                                }
-                            }
+        Tensor.withPointers([input, weight, outputGradient], &gradInput, &gradWeight) { read, dxp, dwp in
+            for b in 0..<n {
+                for g in 0..<s.groups {
+                    let offset = (b * s.inputChannels + g * ig) * positions
+                    let x = read[0] + offset, dx = dxp + offset
+                    let weights = read[1] + g * ig * rows, dw = dwp + g * ig * rows
+                    let dy = read[2] + (b * s.outputChannels + g * og) * ho * wo
+                    Lanes.accumulate(into: [(dw, ig * rows)], lanes: plan.lanes, firstSlot: 2) { lane, sums in
+                        let block = Workspace.current.buffer(0, count: plan.tileFloats)
+                        for tile in plan.tiles(lane: lane) {
+                            // patches of dY, laid out as the forward pass scattered them:
+                            // dx[g][:, tile] = W[g] · patches; dW[g] += x[g][:, tile] · patchesᵀ.
+                            let (p, ldp) = plan.patches.block(dy, tile: tile, scratch: block)
+                            Matrix.multiply(m: ig, n: tile.count, k: rows, a: weights, lda: rows, b: p, ldb: ldp,
+                                            c: dx + tile.lowerBound, ldc: positions, parallel: plan.parallelProducts)
+                            Matrix.multiply(transposeB: true, m: ig, n: rows, k: tile.count, a: x + tile.lowerBound, lda: positions,
+                                            b: p, ldb: ldp, beta: 1, c: sums[0], ldc: rows, parallel: plan.parallelProducts)
                         }
                     }
                 }

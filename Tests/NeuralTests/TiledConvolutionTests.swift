@@ -10,8 +10,19 @@ import Testing
 
     static func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
 
-    static func expectAdjoint(_ lhs: Double, _ rhs: Double, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(abs(lhs - rhs) <= 1e-4 * max(1, abs(lhs)), "\(what): \(lhs) vs \(rhs)", sourceLocation: sourceLocation)
+    /// The layer f(x, W) (linear in each) and its backward at (x, W): checks both adjoint identities.
+    static func expectAdjoints(x: Tensor, w: Tensor, generator: inout Seeded, forward f: (Tensor, Tensor) throws -> Tensor,
+                               backward: (Tensor, Tensor, Tensor) throws -> (input: Tensor, weight: Tensor, bias: Tensor),
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let y = try f(x, w)
+        let r = try Tensor(shape: y.shape, values: random(y.count, &generator))
+        let g = try backward(x, w, r)
+        let xProbe = try Tensor(shape: x.shape, values: random(x.count, &generator))
+        let wProbe = try Tensor(shape: w.shape, values: random(w.count, &generator))
+        for (what, lhs, rhs) in [("input gradient", dot(r.values, try f(xProbe, w).values), dot(g.input.values, xProbe.values)),
+                                 ("weight gradient", dot(r.values, try f(x, wProbe).values), dot(g.weight.values, wProbe.values))] {
+            #expect(abs(lhs - rhs) <= 1e-4 * max(1, abs(lhs)), "\(what): \(lhs) vs \(rhs)", sourceLocation: sourceLocation)
+        }
     }
 
     @Test func twoLaneConvolutionMatchesTheReference() throws {
@@ -31,14 +42,9 @@ import Testing
         let worst = zip(y.values, reference).map { abs(Double($0) - $1) }.max() ?? .infinity
         #expect(worst < 1e-4, "forward: worst \(worst)")
 
-        let r = try Tensor(shape: y.shape, values: Self.random(y.count, &generator))
-        let g = try Convolution.backward(x, weight: w, outputGradient: r, shape: s)
-        let xProbe = try Tensor(shape: xs, values: Self.random(x.count, &generator))
-        let wProbe = try Tensor(shape: w.shape, values: Self.random(w.count, &generator))
-        Self.expectAdjoint(Self.dot(r.values, try Convolution.forward(xProbe, weight: w, bias: nil, shape: s).values),
-                           Self.dot(g.input.values, xProbe.values), "input gradient")
-        Self.expectAdjoint(Self.dot(r.values, try Convolution.forward(x, weight: wProbe, bias: nil, shape: s).values),
-                           Self.dot(g.weight.values, wProbe.values), "weight gradient")
+        try Self.expectAdjoints(x: x, w: w, generator: &generator,
+                                forward: { try Convolution.forward($0, weight: $1, bias: nil, shape: s) },
+                                backward: { try Convolution.backward($0, weight: $1, outputGradient: $2, shape: s) })
     }
 
     @Test func twoLaneTransposedConvolutionMatchesTheReference() throws {
@@ -58,13 +64,8 @@ import Testing
         let worst = zip(y.values, reference).map { abs(Double($0) - $1) }.max() ?? .infinity
         #expect(y.shape == [1, 128, 48, 80] && worst < 1e-4, "forward: worst \(worst)")
 
-        let r = try Tensor(shape: y.shape, values: Self.random(y.count, &generator))
-        let g = try TransposedConvolution.backward(x, weight: w, outputGradient: r, shape: s)
-        let xProbe = try Tensor(shape: xs, values: Self.random(x.count, &generator))
-        let wProbe = try Tensor(shape: w.shape, values: Self.random(w.count, &generator))
-        Self.expectAdjoint(Self.dot(r.values, try TransposedConvolution.forward(xProbe, weight: w, bias: nil, shape: s).values),
-                           Self.dot(g.input.values, xProbe.values), "input gradient")
-        Self.expectAdjoint(Self.dot(r.values, try TransposedConvolution.forward(x, weight: wProbe, bias: nil, shape: s).values),
-                           Self.dot(g.weight.values, wProbe.values), "weight gradient")
+        try Self.expectAdjoints(x: x, w: w, generator: &generator,
+                                forward: { try TransposedConvolution.forward($0, weight: $1, bias: nil, shape: s) },
+                                backward: { try TransposedConvolution.backward($0, weight: $1, outputGradient: $2, shape: s) })
     }
 }
