@@ -71,6 +71,8 @@ struct Patches {
             (out + ox0).update(repeating: 0, count: inside.lowerBound - ox0)
             if stride == 1 {
                 (out + inside.lowerBound).update(from: source + inside.lowerBound, count: inside.count)
+            } else if stride == 2 {
+                Self.gatherEven(from: source, into: out, inside, rowEnd: width - (kx * dilation - padding))
             } else {
                 for ox in inside { out[ox] = source[ox * stride] }
             }
@@ -101,9 +103,39 @@ struct Patches {
             let target = image + c * plane + y * width + kx * dilation - padding
             if stride == 1 {
                 for ox in inside { target[ox] += from[ox] }
+            } else if stride == 2 {
+                Self.scatterAddEven(from, onto: target, inside, rowEnd: width - (kx * dilation - padding))
             } else {
                 for ox in inside { target[ox * stride] += from[ox] }
             }
         }
+    }
+
+    // Stride 2 (pix2pix's 4×4 down- and up-sampling): eight outputs per step from one 16-wide
+    // load and its even lanes, while those 16 values stay inside the image row (index < rowEnd,
+    // relative to the run's source pointer); the rest one at a time.
+
+    @inline(__always)
+    private static func gatherEven(from source: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ inside: Range<Int>, rowEnd: Int) {
+        var ox = inside.lowerBound
+        while ox + 8 <= inside.upperBound && 2 * ox + 16 <= rowEnd {
+            let pair = UnsafeRawPointer(source + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(out + ox).storeBytes(of: pair.evenHalf, as: SIMD8<Float>.self)
+            ox += 8
+        }
+        while ox < inside.upperBound { out[ox] = source[2 * ox]; ox += 1 }
+    }
+
+    @inline(__always)
+    private static func scatterAddEven(_ from: UnsafePointer<Float>, onto target: UnsafeMutablePointer<Float>, _ inside: Range<Int>, rowEnd: Int) {
+        var ox = inside.lowerBound
+        while ox + 8 <= inside.upperBound && 2 * ox + 16 <= rowEnd {
+            let address = UnsafeMutableRawPointer(target + 2 * ox)
+            var pair = address.loadUnaligned(as: SIMD16<Float>.self)
+            pair.evenHalf += UnsafeRawPointer(from + ox).loadUnaligned(as: SIMD8<Float>.self)
+            address.storeBytes(of: pair, as: SIMD16<Float>.self)
+            ox += 8
+        }
+        while ox < inside.upperBound { target[2 * ox] += from[ox]; ox += 1 }
     }
 }
