@@ -3,7 +3,9 @@ prints beside the engine's own (same machine, same run).
 
 Same networks as the engine's (Tests/Fixtures/pix2pix/make_fixture.py defines them as pix2pix
 does), one 3 x 256 x 256 input, 2 threads: forward in eval mode under no_grad, forward+backward in
-train mode. Prints JSON: {"version", "threads", "networks": {ngf: {"forwardMs", "forwardBackwardMs"}}},
+train mode. Adam: one `torch.optim.Adam` step (pix2pix's lr 2e-4, betas (0.5, 0.999); PyTorch's default
+implementation for CPU tensors) over all parameters with a backward pass's gradients.
+Prints JSON: {"version", "threads", "networks": {ngf: {"forwardMs", "forwardBackwardMs", "adamMs"}}},
 medians of --runs runs after one warm-up.
 """
 import argparse
@@ -54,7 +56,11 @@ def main():
             y.backward(y.detach())
             net.zero_grad(set_to_none=True)
 
-        networks[str(ngf)] = {"forwardMs": forward_ms, "forwardBackwardMs": median_ms(both, args.runs)}
+        both_ms = median_ms(both, args.runs)
+        y = net(x)
+        y.backward(y.detach())
+        adam = torch.optim.Adam(net.parameters(), lr=2e-4, betas=(0.5, 0.999))  # pix2pix's settings
+        networks[str(ngf)] = {"forwardMs": forward_ms, "forwardBackwardMs": both_ms, "adamMs": median_ms(adam.step, args.runs)}
         print(f"pytorch ngf {ngf}: {networks[str(ngf)]}", file=sys.stderr)
     print(json.dumps({"version": torch.__version__, "threads": torch.get_num_threads(), "networks": networks}))
 

@@ -38,8 +38,11 @@ struct NeuralBench: ParsableCommand {
         let gigaMacs: Double
         let forwardMs: Double
         let forwardBackwardMs: Double
+        /// One Adam step over all parameters with the gradients of a backward pass.
+        let adamMs: Double
         let pytorchForwardMs: Double?
         let pytorchForwardBackwardMs: Double?
+        let pytorchAdamMs: Double?
     }
 
     struct Report: Encodable {
@@ -124,12 +127,15 @@ struct NeuralBench: ParsableCommand {
         let forward = try time { _ = try net.forward(x) }
         net.training = true
         let both = try time {
+            net.zeroGradients()
             let y = try net.forward(x)
             _ = try net.backward(y)
-            net.zeroGradients()
         }
+        var adam = Adam(learningRate: 2e-4, beta1: 0.5)   // pix2pix's settings
+        let step = try time { try adam.update(&net) }
         return NetworkRow(filters: ngf, gigaMacs: Self.unetMacs(filters: ngf) / 1e9, forwardMs: forward * 1000, forwardBackwardMs: both * 1000,
-                          pytorchForwardMs: torch?.forwardMs, pytorchForwardBackwardMs: torch?.forwardBackwardMs)
+                          adamMs: step * 1000,
+                          pytorchForwardMs: torch?.forwardMs, pytorchForwardBackwardMs: torch?.forwardBackwardMs, pytorchAdamMs: torch?.adamMs)
     }
 
     /// Multiply–adds of unet_256's convolutions for one 256² input (5.95 G at ngf 64).
@@ -155,10 +161,11 @@ struct NeuralBench: ParsableCommand {
                   + String(format: "%7.0f %7.2f %9.1f %14.1f %10.0f %%", l.megaFlops, l.milliseconds, l.gflops, l.sgemmGflops, 100 * l.ratio))
         }
         print("\npix2pix unet_256, one 3×256×256 input" + (r.pytorch.map { ", PyTorch \($0) in the same run" } ?? ""))
-        print("ngf   GMAC   forward ms   fwd+bwd ms   PyTorch fwd ms   PyTorch fwd+bwd ms")
+        print("ngf   GMAC   forward ms   fwd+bwd ms   Adam ms   PyTorch fwd ms   PyTorch fwd+bwd ms   PyTorch Adam ms")
         for n in r.networks {
-            let torch = n.pytorchForwardMs.map { String(format: "%14.1f   %18.1f", $0, n.pytorchForwardBackwardMs ?? .nan) } ?? "             —                    —"
-            print(String(format: "%-5d %5.2f %12.1f %12.1f   ", n.filters, n.gigaMacs, n.forwardMs, n.forwardBackwardMs) + torch)
+            let torch = n.pytorchForwardMs.map { String(format: "%14.1f   %18.1f   %15.1f", $0, n.pytorchForwardBackwardMs ?? .nan, n.pytorchAdamMs ?? .nan) }
+                ?? "             —                    —                 —"
+            print(String(format: "%-5d %5.2f %12.1f %12.1f %9.1f   ", n.filters, n.gigaMacs, n.forwardMs, n.forwardBackwardMs, n.adamMs) + torch)
         }
     }
 }

@@ -6,6 +6,7 @@ enum PyTorchReference {
     struct Times: Decodable {
         let forwardMs: Double
         let forwardBackwardMs: Double
+        let adamMs: Double
     }
 
     struct Result: Decodable {

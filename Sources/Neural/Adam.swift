@@ -29,21 +29,49 @@ public struct Adam: Sendable {
             guard p.shape == g.shape else { throw NeuralError(.shape, "gradient of '\(name)' is \(g.shape), the parameter \(p.shape)") }
         }
         step += 1
-        let correction1 = 1 - powf(beta1, Float(step)), correction2 = 1 - powf(beta2, Float(step))
+        let c1 = 1 - powf(beta1, Float(step)), c2 = 1 - powf(beta2, Float(step))
+        let (b1, b2, lr, eps, decay) = (beta1, beta2, learningRate, epsilon, weightDecay)
         for name in gradients.keys.sorted() {
             let g = gradients[name]!
-            var p = parameters[name]!
-            var m = first[name] ?? Array(repeating: 0, count: g.count), v = second[name] ?? Array(repeating: 0, count: g.count)
-            for i in 0..<g.count {
-                let grad = g.values[i] + weightDecay * p.values[i]
-                m[i] = beta1 * m[i] + (1 - beta1) * grad
-                v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
-                p.values[i] -= learningRate * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+            // Taken out of the dictionaries so each buffer has one owner and is written in place.
+            var p = parameters.removeValue(forKey: name)!
+            var m = first.removeValue(forKey: name) ?? Array(repeating: 0, count: g.count)
+            var v = second.removeValue(forKey: name) ?? Array(repeating: 0, count: g.count)
+            g.values.withUnsafeBufferPointer { gp in
+                p.values.withUnsafeMutableBufferPointer { pp in
+                    m.withUnsafeMutableBufferPointer { mp in
+                        v.withUnsafeMutableBufferPointer { vp in
+                            // Large tensors in two halves on the two cores (element-wise: any split gives the same bits).
+                            let lanes = g.count >= 1 << 18 ? Lanes.count : 1
+                            Lanes.run(lanes) { lane in
+                                let range = (g.count * lane / lanes)..<(g.count * (lane + 1) / lanes)
+                                for i in range {
+                                    let grad = gp[i] + decay * pp[i]
+                                    mp[i] = b1 * mp[i] + (1 - b1) * grad
+                                    vp[i] = b2 * vp[i] + (1 - b2) * grad * grad
+                                    pp[i] -= lr * (mp[i] / c1) / ((vp[i] / c2).squareRoot() + eps)
+                                }
+                            }
+                        }
+                    }
+                }
             }
             first[name] = m
             second[name] = v
             parameters[name] = p
         }
+    }
+
+    /// One step on a module's trainable parameters with the gradients it has accumulated. The
+    /// module lets go of its tensors for the step (its state is set empty, then back), so the
+    /// parameters are updated in place rather than copied: for pix2pix's U-Net that is 218 MB
+    /// not copied per step.
+    public mutating func update<M: Module>(_ module: inout M) throws {
+        var state = module.state
+        let gradients = module.gradients
+        module.state = [:]
+        defer { module.state = state }
+        try update(&state, gradients: gradients)
     }
 }
 

@@ -28,6 +28,36 @@ import Testing
         #expect(throws: NeuralError.self) { try adam.update(&parameters, gradients: ["x": Tensor(shape: [1])]) }
     }
 
+    /// A parameter large enough to be updated in two halves on two cores (300,000 values) gets the
+    /// formula's update everywhere; stepping a module updates it as stepping its state does, and
+    /// leaves the module whole (buffers included) and usable.
+    @Test func adamOnLargeTensorsAndModules() throws {
+        var random = Seeded(state: 90)
+        let count = 300_000
+        let start = (0..<count).map { _ in Float(random.next()) }, gradient = (0..<count).map { _ in Float(random.next()) }
+        var parameters = ["w": try Tensor(shape: [count], values: start)]
+        var adam = Adam(learningRate: 0.01, weightDecay: 0.1)
+        try adam.update(&parameters, gradients: ["w": try Tensor(shape: [count], values: gradient)])
+        let worst = (0..<count).map { i -> Double in
+            let g = Double(gradient[i]) + 0.1 * Double(start[i])
+            let mh = 0.1 * g / 0.1, vh = 0.001 * g * g / 0.001
+            return abs(Double(parameters["w"]!.values[i]) - (Double(start[i]) - 0.01 * mh / (vh.squareRoot() + 1e-8)))
+        }.max()!
+        #expect(worst < 1e-6, "worst \(worst)")
+
+        var net = ModuleTests.network(seed: 4)
+        let x = try Tensor(shape: [2, 1, 4, 4], values: (0..<32).map { _ in Float(random.next()) })
+        let y = try net.forward(x)
+        _ = try net.backward(y)
+        var byState = net.state
+        var adamA = Adam(learningRate: 0.05), adamB = Adam(learningRate: 0.05)
+        try adamA.update(&byState, gradients: net.gradients)
+        try adamB.update(&net)
+        #expect(net.state == byState)
+        #expect(net.state["1.running_var"] != nil && net.state["1.num_batches_tracked"]?.values == [1])
+        #expect(try net.forward(x).shape == y.shape)
+    }
+
     @Test func linearDecayFollowsPix2pix() {
         let schedule = LinearDecaySchedule(initial: 2e-4, constantEpochs: 100, decayEpochs: 100)
         #expect(schedule.rate(epoch: 0) == 2e-4 && schedule.rate(epoch: 98) == 2e-4)
