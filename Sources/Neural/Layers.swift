@@ -27,6 +27,7 @@ public struct Conv2d: Module {
     public private(set) var gradients: [String: Tensor] = [:]
     public var training = true
     private var remembered = Remembered()
+    private var spare: Tensor?
 
     /// Weights drawn uniformly from ±1/√fan-in (PyTorch's default bound) with a seeded generator.
     public init(_ shape: ConvolutionShape, transposed: Bool = false, bias: Bool = true, seed: UInt64) {
@@ -55,7 +56,7 @@ public struct Conv2d: Module {
 
     public mutating func backward(_ outputGradient: Tensor) throws -> Tensor {
         let x = try remembered.get("Conv2d")
-        var weightGradient = gradients.removeValue(forKey: "weight") ?? Tensor(shape: state["weight"]!.shape)
+        var weightGradient = gradients.removeValue(forKey: "weight") ?? reusedWeightGradient()
         let g = transposed
             ? try TransposedConvolution.backward(x, weight: state["weight"]!, outputGradient: outputGradient, shape: shape, addingWeightGradientTo: &weightGradient)
             : try Convolution.backward(x, weight: state["weight"]!, outputGradient: outputGradient, shape: shape, addingWeightGradientTo: &weightGradient)
@@ -64,13 +65,20 @@ public struct Conv2d: Module {
         return g.input
     }
 
-    /// Zeroes the gradient sums in place: their memory is reused by the next backward pass.
+    /// Clears the gradients (as PyTorch's `zero_grad(set_to_none=True)`: a layer with no backward
+    /// since then reports none, so an optimiser leaves it alone) but keeps the weight gradient's
+    /// memory for the next backward pass: a weight-sized tensor is not allocated every step.
     public mutating func zeroGradients() {
-        for name in Array(gradients.keys) {
-            var g = gradients.removeValue(forKey: name)!
-            g.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            gradients[name] = g
-        }
+        spare = gradients.removeValue(forKey: "weight")
+        gradients = [:]
+    }
+
+    /// The kept weight-gradient buffer, zeroed, or a new one.
+    private mutating func reusedWeightGradient() -> Tensor {
+        guard var g = spare else { return Tensor(shape: state["weight"]!.shape) }
+        spare = nil
+        g.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        return g
     }
 }
 

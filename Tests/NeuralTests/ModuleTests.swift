@@ -60,6 +60,31 @@ import Testing
 
     /// Weights out through safetensors and into a differently initialised network give the same
     /// outputs; a file that does not fit says what is wrong.
+    /// Gradients sum over backward passes until cleared; cleared, a network reports none (as
+    /// PyTorch's `zero_grad(set_to_none=True)`), and the next pass starts from zero although it
+    /// reuses the kept buffers.
+    @Test func gradientsAccumulateAndClear() throws {
+        var net = Self.network(seed: 8)
+        var random = Seeded(state: 12)
+        let x = try Tensor(shape: [2, 1, 4, 4], values: (0..<32).map { _ in Float(random.next()) })
+        let r = try Tensor(shape: [2, 2, 8, 8], values: (0..<256).map { _ in Float(random.next()) })
+        _ = try net.forward(x)
+        _ = try net.backward(r)
+        let once = net.gradients
+        _ = try net.forward(x)
+        _ = try net.backward(r)
+        let twice = net.gradients
+        for (name, g) in once {
+            #expect(zip(g.values, twice[name]!.values).allSatisfy { abs(2 * $0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(name) sums")
+        }
+        net.zeroGradients()
+        #expect(net.gradients.isEmpty)
+        _ = try net.forward(x)
+        _ = try net.backward(r)
+        #expect(net.gradients.keys.sorted() == once.keys.sorted())
+        for (name, g) in once { #expect(net.gradients[name]!.values == g.values, "\(name) restarts from zero") }
+    }
+
     @Test func weightsRoundTripAndMismatchesAreReported() throws {
         var trained = Self.network(seed: 5), fresh = Self.network(seed: 9)
         trained.training = false
