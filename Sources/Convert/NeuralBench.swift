@@ -102,7 +102,8 @@ struct NeuralBench: ParsableCommand {
 
     private func measure(_ c: ConvolutionCase) throws -> LayerRow {
         var random = SplitMix(state: 11)
-        let x = try Tensor(shape: [1, c.shape.inputChannels, c.size, c.size], values: (0..<(c.shape.inputChannels * c.size * c.size)).map { _ in random.next() })
+        let x = try Tensor(shape: [c.batch, c.shape.inputChannels, c.size, c.size],
+                           values: (0..<(c.batch * c.shape.inputChannels * c.size * c.size)).map { _ in random.next() })
         let weightShape = c.transposed ? TransposedConvolution.weightShape(c.shape) : c.shape.weightShape
         let w = try Tensor(shape: weightShape, values: (0..<weightShape.reduce(1, *)).map { _ in random.next() * 0.05 })
         let g = c.gemm
@@ -170,12 +171,14 @@ struct NeuralBench: ParsableCommand {
     }
 }
 
-/// One convolution layer to time: pix2pix's and a plain VGG-style 3×3 stack's shapes.
+/// One convolution layer to time: pix2pix's and a plain VGG-style 3×3 stack's shapes, and a late
+/// layer of a small classifier trained in batches.
 struct ConvolutionCase {
     let name: String
     let shape: ConvolutionShape
     let size: Int
     let transposed: Bool
+    var batch = 1
 
     static let all: [ConvolutionCase] = [
         .init(name: "3×3 conv 64→64 at 128²", shape: ConvolutionShape(inputChannels: 64, outputChannels: 64, kernel: 3, padding: 1), size: 128, transposed: false),
@@ -184,14 +187,16 @@ struct ConvolutionCase {
         .init(name: "4×4/2 conv 64→128 at 128²", shape: ConvolutionShape(inputChannels: 64, outputChannels: 128, kernel: 4, stride: 2, padding: 1), size: 128, transposed: false),
         .init(name: "4×4/2 up-conv 256→64 at 64²", shape: ConvolutionShape(inputChannels: 256, outputChannels: 64, kernel: 4, stride: 2, padding: 1), size: 64, transposed: true),
         .init(name: "4×4/2 up-conv 1024→256 at 16²", shape: ConvolutionShape(inputChannels: 1024, outputChannels: 256, kernel: 4, stride: 2, padding: 1), size: 16, transposed: true),
+        .init(name: "3×3 conv 256→256 at 6², batch 32", shape: ConvolutionShape(inputChannels: 256, outputChannels: 256, kernel: 3, padding: 1), size: 6,
+              transposed: false, batch: 32),
     ]
 
-    /// The one matrix product the layer amounts to (m × k times k × n).
+    /// The one matrix product the layer amounts to (m × k times k × n), the batch side by side.
     var gemm: (m: Int, n: Int, k: Int) {
         let taps = shape.kernel.height * shape.kernel.width
-        if transposed { return (shape.outputChannels * taps, size * size, shape.inputChannels) }
+        if transposed { return (shape.outputChannels * taps, batch * size * size, shape.inputChannels) }
         let out = shape.outputSize(height: size, width: size)
-        return (shape.outputChannels, out.height * out.width, shape.inputChannels * taps)
+        return (shape.outputChannels, batch * out.height * out.width, shape.inputChannels * taps)
     }
 }
 

@@ -62,20 +62,25 @@ public enum Convolution {
         if let bias, bias.shape != [s.outputChannels] { throw NeuralError(.shape, "bias must be [\(s.outputChannels)]", cause: "got \(bias.shape)") }
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups
-        let plan = TilePlan(Patches(s, channels: cg, height: h, width: w), otherDimension: og)
-        let (rows, positions) = (plan.rows, plan.positions)
-        var output = Tensor(shape: [n, s.outputChannels, plan.patches.outputHeight, plan.patches.outputWidth])
+        let patches = Patches(s, channels: cg, height: h, width: w)
+        let (rows, positions) = (patches.rows, patches.positions)
+        var output = Tensor(shape: [n, s.outputChannels, patches.outputHeight, patches.outputWidth])
         Tensor.withPointers([input, weight], &output) { read, op in
-            for b in 0..<n {
+            for chunk in sampleChunks(n, groups: s.groups) {
+                let plan = TilePlan(patches, samples: chunk.count, otherDimension: og)
                 for g in 0..<s.groups {
-                    let image = read[0] + (b * s.inputChannels + g * cg) * h * w, weights = read[1] + g * og * rows
-                    let out = op + (b * s.outputChannels + g * og) * positions
+                    let image = { (b: Int) in read[0] + ((chunk.lowerBound + b) * s.inputChannels + g * cg) * h * w }
+                    let out = { (b: Int) in op + ((chunk.lowerBound + b) * s.outputChannels + g * og) * positions }
+                    let weights = read[1] + g * og * rows
                     Lanes.run(plan.lanes) { lane in
                         let block = Workspace.current.buffer(0, count: plan.tileFloats)
+                        let result = Workspace.current.buffer(1, count: og * plan.width)
                         for tile in plan.tiles(lane: lane) {
-                            let (b, ldb) = plan.patches.block(image, tile: tile, scratch: block)
+                            let (b, ldb) = plan.patchBlock(image, tile: tile, scratch: block)
+                            let c = plan.output(og, of: out, tile: tile, scratch: result)
                             Matrix.multiply(m: og, n: tile.count, k: rows, a: weights, lda: rows, b: b, ldb: ldb,
-                                            c: out + tile.lowerBound, ldc: positions, parallel: plan.parallelProducts)
+                                            c: c.pointer, ldc: c.stride, parallel: plan.parallelProducts)
+                            c.finish()
                         }
                     }
                 }
@@ -106,26 +111,32 @@ public enum Convolution {
         }
         guard gradWeight.shape == weight.shape else { throw NeuralError(.shape, "weight gradient must be \(weight.shape)", cause: "got \(gradWeight.shape)") }
         let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups
-        let plan = TilePlan(Patches(s, channels: cg, height: h, width: w), otherDimension: og)
-        let (rows, positions) = (plan.rows, plan.positions)
+        let patches = Patches(s, channels: cg, height: h, width: w)
+        let (rows, positions) = (patches.rows, patches.positions)
         var gradInput = Tensor(shape: input.shape)
         Tensor.withPointers([input, weight, outputGradient], &gradInput, &gradWeight) { read, dxp, dwp in
-            for b in 0..<n {
+            for chunk in sampleChunks(n, groups: s.groups) {
+                let plan = TilePlan(patches, samples: chunk.count, otherDimension: og)
                 for g in 0..<s.groups {
-                    let image = read[0] + (b * s.inputChannels + g * cg) * h * w, weights = read[1] + g * og * rows
-                    let dy = read[2] + (b * s.outputChannels + g * og) * positions
-                    let dx = dxp + (b * s.inputChannels + g * cg) * h * w, dw = dwp + g * og * rows
-                    Lanes.accumulate(into: [(dx, cg * h * w), (dw, og * rows)], lanes: plan.lanes, firstSlot: 2) { lane, sums in
+                    let image = { (b: Int) in read[0] + ((chunk.lowerBound + b) * s.inputChannels + g * cg) * h * w }
+                    let dyOf = { (b: Int) in read[2] + ((chunk.lowerBound + b) * s.outputChannels + g * og) * positions }
+                    let weights = read[1] + g * og * rows, dw = dwp + g * og * rows
+                    // This chunk's part of dX is contiguous (one group, or one sample).
+                    let dx = dxp + (chunk.lowerBound * s.inputChannels + g * cg) * h * w
+                    Lanes.accumulate(into: [(dx, chunk.count * cg * h * w), (dw, og * rows)], lanes: plan.lanes, firstSlot: 3) { lane, sums in
+                        let dxOf = { (b: Int) in sums[0] + b * s.inputChannels * h * w }
                         let block = Workspace.current.buffer(0, count: plan.tileFloats)
                         let blockGradient = Workspace.current.buffer(1, count: plan.tileFloats)
+                        let dyScratch = Workspace.current.buffer(2, count: og * plan.width)
                         for tile in plan.tiles(lane: lane) {
                             // dW[g] += dY · patchesᵀ; dPatches = W[g]ᵀ · dY, added back onto dX.
-                            let (b, ldb) = plan.patches.block(image, tile: tile, scratch: block)
-                            Matrix.multiply(transposeB: true, m: og, n: rows, k: tile.count, a: dy + tile.lowerBound, lda: positions,
-                                            b: b, ldb: ldb, beta: 1, c: sums[1], ldc: rows, parallel: plan.parallelProducts)
-                            Matrix.multiply(transposeA: true, m: rows, n: tile.count, k: og, a: weights, lda: rows,
-                                            b: dy + tile.lowerBound, ldb: positions, c: blockGradient, ldc: tile.count, parallel: plan.parallelProducts)
-                            plan.patches.scatterAdd(blockGradient, tile: tile, channels: 0..<cg, into: sums[0])
+                            let (p, ldp) = plan.patchBlock(image, tile: tile, scratch: block)
+                            let (dy, lddy) = plan.columns(og, of: dyOf, tile: tile, scratch: dyScratch)
+                            Matrix.multiply(transposeB: true, m: og, n: rows, k: tile.count, a: dy, lda: lddy, b: p, ldb: ldp,
+                                            beta: 1, c: sums[1], ldc: rows, parallel: plan.parallelProducts)
+                            Matrix.multiply(transposeA: true, m: rows, n: tile.count, k: og, a: weights, lda: rows, b: dy, ldb: lddy,
+                                            c: blockGradient, ldc: tile.count, parallel: plan.parallelProducts)
+                            plan.scatterAdd(blockGradient, tile: tile, into: dxOf)
                         }
                     }
                 }

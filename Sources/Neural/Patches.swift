@@ -35,10 +35,10 @@ struct Patches {
     }
 
     /// Calls body(row, image row y or nil, output columns ox0..<ox1, inside columns, destination
-    /// offset) for every run of one output row within `tile`, for channels `channelRange`.
-    @inline(__always) private func forEachRun(_ tile: Range<Int>, channels channelRange: Range<Int>,
+    /// offset) for every run of one output row within `tile`.
+    @inline(__always) private func forEachRun(_ tile: Range<Int>,
                                               _ body: (_ row: Int, _ y: Int?, _ ox0: Int, _ ox1: Int, _ inside: Range<Int>, _ column: Int) -> Void) {
-        for c in channelRange {
+        for c in 0..<channels {
             for ky in 0..<kernelHeight {
                 for kx in 0..<kernelWidth {
                     let row = (c * kernelHeight + ky) * kernelWidth + kx
@@ -57,10 +57,10 @@ struct Patches {
     }
 
     /// Writes columns `tile` of the patch matrix of `image` (the group's first channel plane) into
-    /// `destination`, a rows × tile.count block.
-    func gather(_ image: UnsafePointer<Float>, tile: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
-        let (t, plane) = (tile.count, height * width)
-        forEachRun(tile, channels: 0..<channels) { row, y, ox0, ox1, inside, column in
+    /// `destination`, rows `rowStride` floats apart (by default a rows × tile.count block).
+    func gather(_ image: UnsafePointer<Float>, tile: Range<Int>, into destination: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+        let (t, plane) = (rowStride ?? tile.count, height * width)
+        forEachRun(tile) { row, y, ox0, ox1, inside, column in
             let out = destination + row * t + column - ox0   // indexed by ox
             guard let y, !inside.isEmpty else {
                 (out + ox0).update(repeating: 0, count: ox1 - ox0)
@@ -83,20 +83,11 @@ struct Patches {
     /// True when the patch matrix is the image itself (1 × 1 kernel, stride 1, no padding).
     var isImage: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
 
-    /// Columns `tile` of the patch matrix as (pointer, row stride): the image itself when it is
-    /// the patch matrix, else gathered into `scratch`.
-    func block(_ image: UnsafePointer<Float>, tile: Range<Int>, scratch: UnsafeMutablePointer<Float>) -> (UnsafePointer<Float>, Int) {
-        if isImage { return (image + tile.lowerBound, positions) }
-        gather(image, tile: tile, into: scratch)
-        return (UnsafePointer(scratch), tile.count)
-    }
-
-    /// Adds columns `tile` of a patch-matrix gradient (`source`, rows × tile.count) back onto the
-    /// image gradient `image` (the group's first channel plane), channels `channelRange` only, so
-    /// that lanes given disjoint channels never write the same value.
-    func scatterAdd(_ source: UnsafePointer<Float>, tile: Range<Int>, channels channelRange: Range<Int>, into image: UnsafeMutablePointer<Float>) {
-        let (t, plane) = (tile.count, height * width)
-        forEachRun(tile, channels: channelRange) { row, y, ox0, _, inside, column in
+    /// Adds columns `tile` of a patch-matrix gradient (`source`, rows `rowStride` floats apart, by
+    /// default tile.count) back onto the image gradient `image` (the group's first channel plane).
+    func scatterAdd(_ source: UnsafePointer<Float>, rowStride: Int? = nil, tile: Range<Int>, into image: UnsafeMutablePointer<Float>) {
+        let (t, plane) = (rowStride ?? tile.count, height * width)
+        forEachRun(tile) { row, y, ox0, _, inside, column in
             guard let y, !inside.isEmpty else { return }
             let from = source + row * t + column - ox0
             let kx = row % kernelWidth, c = row / (kernelHeight * kernelWidth)

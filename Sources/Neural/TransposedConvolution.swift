@@ -41,21 +41,26 @@ public enum TransposedConvolution {
         let n = input.shape[0]
         let ig = s.inputChannels / s.groups, og = s.outputChannels / s.groups
         // The output's patch matrix under the adjoint convolution: its grid is the input's H × W.
-        let plan = TilePlan(Patches(adjoint(s), channels: og, height: ho, width: wo), otherDimension: ig)
-        let (rows, positions) = (plan.rows, plan.positions)
+        let patches = Patches(adjoint(s), channels: og, height: ho, width: wo)
+        let (rows, positions) = (patches.rows, patches.positions)
         var output = Tensor(shape: [n, s.outputChannels, ho, wo])
         Tensor.withPointers([input, weight], &output) { read, op in
-            for b in 0..<n {
+            for chunk in sampleChunks(n, groups: s.groups) {
+                let plan = TilePlan(patches, samples: chunk.count, otherDimension: ig)
                 for g in 0..<s.groups {
-                    let x = read[0] + (b * s.inputChannels + g * ig) * positions, weights = read[1] + g * ig * rows
-                    let out = op + (b * s.outputChannels + g * og) * ho * wo
-                    Lanes.accumulate(into: [(out, og * ho * wo)], lanes: plan.lanes, firstSlot: 2) { lane, sums in
+                    let xOf = { (b: Int) in read[0] + ((chunk.lowerBound + b) * s.inputChannels + g * ig) * positions }
+                    let weights = read[1] + g * ig * rows
+                    let out = op + (chunk.lowerBound * s.outputChannels + g * og) * ho * wo
+                    Lanes.accumulate(into: [(out, chunk.count * og * ho * wo)], lanes: plan.lanes, firstSlot: 3) { lane, sums in
+                        let outOf = { (b: Int) in sums[0] + b * s.outputChannels * ho * wo }
                         let block = Workspace.current.buffer(1, count: plan.tileFloats)
+                        let xScratch = Workspace.current.buffer(2, count: ig * plan.width)
                         for tile in plan.tiles(lane: lane) {
                             // patches (og·kh·kw × tile) = W[g]ᵀ · x[g][:, tile], scattered onto the output.
+                            let (x, ldx) = plan.columns(ig, of: xOf, tile: tile, scratch: xScratch)
                             Matrix.multiply(transposeA: true, m: rows, n: tile.count, k: ig, a: weights, lda: rows,
-                                            b: x + tile.lowerBound, ldb: positions, c: block, ldc: tile.count, parallel: plan.parallelProducts)
-                            plan.patches.scatterAdd(block, tile: tile, channels: 0..<og, into: sums[0])
+                                            b: x, ldb: ldx, c: block, ldc: tile.count, parallel: plan.parallelProducts)
+                            plan.scatterAdd(block, tile: tile, into: outOf)
                         }
                     }
                 }
@@ -82,26 +87,32 @@ public enum TransposedConvolution {
         }
         guard gradWeight.shape == weight.shape else { throw NeuralError(.shape, "weight gradient must be \(weight.shape)", cause: "got \(gradWeight.shape)") }
         let ig = s.inputChannels / s.groups, og = s.outputChannels / s.groups
-        let plan = TilePlan(Patches(adjoint(s), channels: og, height: ho, width: wo), otherDimension: ig)
-        let (rows, positions) = (plan.rows, plan.positions)
+        let patches = Patches(adjoint(s), channels: og, height: ho, width: wo)
+        let (rows, positions) = (patches.rows, patches.positions)
         var gradInput = Tensor(shape: input.shape)
         Tensor.withPointers([input, weight, outputGradient], &gradInput, &gradWeight) { read, dxp, dwp in
-            for b in 0..<n {
+            for chunk in sampleChunks(n, groups: s.groups) {
+                let plan = TilePlan(patches, samples: chunk.count, otherDimension: ig)
                 for g in 0..<s.groups {
-                    let offset = (b * s.inputChannels + g * ig) * positions
-                    let x = read[0] + offset, dx = dxp + offset
+                    let offset = { (b: Int) in ((chunk.lowerBound + b) * s.inputChannels + g * ig) * positions }
+                    let xOf = { (b: Int) in read[0] + offset(b) }, dxOf = { (b: Int) in dxp + offset(b) }
+                    let dyOf = { (b: Int) in read[2] + ((chunk.lowerBound + b) * s.outputChannels + g * og) * ho * wo }
                     let weights = read[1] + g * ig * rows, dw = dwp + g * ig * rows
-                    let dy = read[2] + (b * s.outputChannels + g * og) * ho * wo
-                    Lanes.accumulate(into: [(dw, ig * rows)], lanes: plan.lanes, firstSlot: 2) { lane, sums in
+                    Lanes.accumulate(into: [(dw, ig * rows)], lanes: plan.lanes, firstSlot: 3) { lane, sums in
                         let block = Workspace.current.buffer(0, count: plan.tileFloats)
+                        let result = Workspace.current.buffer(1, count: ig * plan.width)
+                        let xScratch = Workspace.current.buffer(2, count: ig * plan.width)
                         for tile in plan.tiles(lane: lane) {
                             // patches of dY, laid out as the forward pass scattered them:
                             // dx[g][:, tile] = W[g] · patches; dW[g] += x[g][:, tile] · patchesᵀ.
-                            let (p, ldp) = plan.patches.block(dy, tile: tile, scratch: block)
+                            let (p, ldp) = plan.patchBlock(dyOf, tile: tile, scratch: block)
+                            let dx = plan.output(ig, of: dxOf, tile: tile, scratch: result)
                             Matrix.multiply(m: ig, n: tile.count, k: rows, a: weights, lda: rows, b: p, ldb: ldp,
-                                            c: dx + tile.lowerBound, ldc: positions, parallel: plan.parallelProducts)
-                            Matrix.multiply(transposeB: true, m: ig, n: rows, k: tile.count, a: x + tile.lowerBound, lda: positions,
-                                            b: p, ldb: ldp, beta: 1, c: sums[0], ldc: rows, parallel: plan.parallelProducts)
+                                            c: dx.pointer, ldc: dx.stride, parallel: plan.parallelProducts)
+                            dx.finish()
+                            let (x, ldx) = plan.columns(ig, of: xOf, tile: tile, scratch: xScratch)
+                            Matrix.multiply(transposeB: true, m: ig, n: rows, k: tile.count, a: x, lda: ldx, b: p, ldb: ldp,
+                                            beta: 1, c: sums[0], ldc: rows, parallel: plan.parallelProducts)
                         }
                     }
                 }
