@@ -108,4 +108,5 @@ def main():
         json.dump(report, handle, indent=1, sort_keys=True)
 
 
-main()
+if __name__ == "__main__":  # also imported by blender_render.py for its importers
+    main()
