@@ -73,9 +73,14 @@ public struct WeightsFile: Sendable, Equatable {
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
                 throw fail("tensor '\(name)' lies outside the data", "offsets \(offsets), shape \(shape), \(dataSize) data bytes")
             }
-            let count = shape.reduce(1, *)
-            guard offsets[1] - offsets[0] == type.size * count else {
-                throw fail("tensor '\(name)' has \(offsets[1] - offsets[0]) bytes", "shape \(shape) of \(dtype) needs \(type.size * count)")
+            // Sizes computed with overflow checks: a hostile shape must be an error, not a trap.
+            let count = shape.reduce(Optional(1)) { product, d in
+                product.flatMap { p in let (r, o) = p.multipliedReportingOverflow(by: d); return o ? nil : r }
+            }
+            let needed = count.flatMap { c in let (r, o) = c.multipliedReportingOverflow(by: type.size); return o ? nil : r }
+            guard let count, let needed, offsets[1] - offsets[0] == needed else {
+                throw fail("tensor '\(name)' has \(offsets[1] - offsets[0]) bytes",
+                           "shape \(shape) of \(dtype) needs \(needed.map(String.init) ?? "more than Int.max")")
             }
             let start = headerEnd + offsets[0]
             var values = [Float](repeating: 0, count: count)

@@ -107,6 +107,8 @@ import TestSupport
             ("not an object", header("[1, 2, 3]"), "not a JSON object"),
             ("unknown dtype", header("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", data: [0, 0]), "has dtype F8_E4M3"),
             ("huge integer", header("{\"w\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", data: [1, 0, 0, 1, 0, 0, 0, 0]), "beyond ±2^24"),
+            ("huge shape", header("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]),
+             "more than Int.max"),
             ("size for dtype", header("{\"w\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]), "of F16 needs 6"),
             ("size mismatch", header("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", data: Array(repeating: 0, count: 8)), "needs 12"),
             ("overlap", header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
