@@ -50,6 +50,23 @@ public struct ConvolutionShape: Sendable, Equatable {
     }
 }
 
+extension ConvolutionShape {
+    /// A bias, if given, has one value per output channel.
+    func check(bias: Tensor?) throws {
+        if let bias, bias.shape != [outputChannels] { throw NeuralError(.shape, "bias must be [\(outputChannels)]", cause: "got \(bias.shape)") }
+    }
+
+    /// A backward pass's gradients have the output's and the weight's shapes.
+    static func check(outputGradient: Tensor, expected: [Int], weightGradient: Tensor, weight: Tensor) throws {
+        guard outputGradient.shape == expected else {
+            throw NeuralError(.shape, "output gradient must be \(expected)", cause: "got \(outputGradient.shape)")
+        }
+        guard weightGradient.shape == weight.shape else {
+            throw NeuralError(.shape, "weight gradient must be \(weight.shape)", cause: "got \(weightGradient.shape)")
+        }
+    }
+}
+
 /// 2-D convolution through im2col and the one matrix product: per sample and group, the input
 /// patches form a (C/g·kh·kw) × (Ho·Wo) matrix and the output is weight × patches. The patch
 /// matrix is built and multiplied in tiles of output positions (`Patches`, `Lanes`): a tile
@@ -59,7 +76,38 @@ public enum Convolution {
     /// [N, out, Ho, Wo] = input [N, in, H, W] ⋆ weight (+ bias [out]).
     public static func forward(_ input: Tensor, weight: Tensor, bias: Tensor?, shape s: ConvolutionShape) throws -> Tensor {
         try s.check(input: input, weight: weight)
-        if let bias, bias.shape != [s.outputChannels] { throw NeuralError(.shape, "bias must be [\(s.outputChannels)]", cause: "got \(bias.shape)") }
+        try s.check(bias: bias)
+        var output = product(input, weight: weight, shape: s)
+        if let bias { output.addChannelBias(bias) }
+        return output
+    }
+
+    /// Gradients of a loss with respect to the input, the weight and the bias, given its gradient
+    /// with respect to the output.
+    public static func backward(_ input: Tensor, weight: Tensor, outputGradient: Tensor, shape s: ConvolutionShape) throws
+        -> (input: Tensor, weight: Tensor, bias: Tensor) {
+        var gradWeight = Tensor(shape: weight.shape)
+        let g = try backward(input, weight: weight, outputGradient: outputGradient, shape: s, addingWeightGradientTo: &gradWeight)
+        return (g.input, gradWeight, g.bias)
+    }
+
+    /// As `backward`, but adds the weight's gradient onto `gradWeight` in place (a layer's
+    /// running sum), so training allocates no weight-sized tensor per step.
+    static func backward(_ input: Tensor, weight: Tensor, outputGradient: Tensor, shape s: ConvolutionShape,
+                         addingWeightGradientTo gradWeight: inout Tensor) throws -> (input: Tensor, bias: Tensor) {
+        try s.check(input: input, weight: weight)
+        let (ho, wo) = s.outputSize(height: input.shape[2], width: input.shape[3])
+        try ConvolutionShape.check(outputGradient: outputGradient, expected: [input.shape[0], s.outputChannels, ho, wo],
+                                   weightGradient: gradWeight, weight: weight)
+        addWeightGradient(input: input, outputGradient: outputGradient, shape: s, to: &gradWeight)
+        return (inputGradient(outputGradient, weight: weight, shape: s, inputShape: input.shape), outputGradient.channelSums())
+    }
+
+    // MARK: The three products (shapes already checked). A transposed convolution is these with
+    // the roles of input and output exchanged (`TransposedConvolution`).
+
+    /// y = W ⋆ x: per tile, patches of x, then W[g] · patches.
+    static func product(_ input: Tensor, weight: Tensor, shape s: ConvolutionShape) -> Tensor {
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups
         let patches = Patches(s, channels: cg, height: h, width: w)
@@ -86,54 +134,31 @@ public enum Convolution {
                 }
             }
         }
-        if let bias { output.addChannelBias(bias) }
         return output
     }
 
-    /// Gradients of a loss with respect to the input, the weight and the bias, given its gradient
-    /// with respect to the output.
-    public static func backward(_ input: Tensor, weight: Tensor, outputGradient: Tensor, shape s: ConvolutionShape) throws
-        -> (input: Tensor, weight: Tensor, bias: Tensor) {
-        var gradWeight = Tensor(shape: weight.shape)
-        let g = try backward(input, weight: weight, outputGradient: outputGradient, shape: s, addingWeightGradientTo: &gradWeight)
-        return (g.input, gradWeight, g.bias)
-    }
-
-    /// As `backward`, but adds the weight's gradient onto `gradWeight` in place (a layer's
-    /// running sum), so training allocates no weight-sized tensor per step.
-    static func backward(_ input: Tensor, weight: Tensor, outputGradient: Tensor, shape s: ConvolutionShape,
-                         addingWeightGradientTo gradWeight: inout Tensor) throws -> (input: Tensor, bias: Tensor) {
-        try s.check(input: input, weight: weight)
-        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
-        let (ho, wo) = s.outputSize(height: h, width: w)
-        guard outputGradient.shape == [n, s.outputChannels, ho, wo] else {
-            throw NeuralError(.shape, "output gradient must be \([n, s.outputChannels, ho, wo])", cause: "got \(outputGradient.shape)")
-        }
-        guard gradWeight.shape == weight.shape else { throw NeuralError(.shape, "weight gradient must be \(weight.shape)", cause: "got \(gradWeight.shape)") }
+    /// dx for dy (of an input of `inputShape`): per tile, W[g]ᵀ · dy, scattered back onto the
+    /// image by col2im (overlapping writes: private sums per extra lane).
+    static func inputGradient(_ outputGradient: Tensor, weight: Tensor, shape s: ConvolutionShape, inputShape: [Int]) -> Tensor {
+        let (n, h, w) = (inputShape[0], inputShape[2], inputShape[3])
         let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups
         let patches = Patches(s, channels: cg, height: h, width: w)
         let (rows, positions) = (patches.rows, patches.positions)
-        var gradInput = Tensor(shape: input.shape)
-        Tensor.withPointers([input, weight, outputGradient], &gradInput, &gradWeight) { read, dxp, dwp in
+        var gradInput = Tensor(shape: inputShape)
+        Tensor.withPointers([weight, outputGradient], &gradInput) { read, dxp in
             for chunk in sampleChunks(n, groups: s.groups) {
                 let plan = TilePlan(patches, samples: chunk.count, otherDimension: og)
                 for g in 0..<s.groups {
-                    let image = { (b: Int) in read[0] + ((chunk.lowerBound + b) * s.inputChannels + g * cg) * h * w }
-                    let dyOf = { (b: Int) in read[2] + ((chunk.lowerBound + b) * s.outputChannels + g * og) * positions }
-                    let weights = read[1] + g * og * rows, dw = dwp + g * og * rows
+                    let dyOf = { (b: Int) in read[1] + ((chunk.lowerBound + b) * s.outputChannels + g * og) * positions }
+                    let weights = read[0] + g * og * rows
                     // This chunk's part of dX is contiguous (one group, or one sample).
                     let dx = dxp + (chunk.lowerBound * s.inputChannels + g * cg) * h * w
-                    Lanes.accumulate(into: [(dx, chunk.count * cg * h * w), (dw, og * rows)], lanes: plan.lanes, firstSlot: 3) { lane, sums in
+                    Lanes.accumulate(into: [(dx, chunk.count * cg * h * w)], lanes: plan.lanes, firstSlot: 3) { lane, sums in
                         let dxOf = { (b: Int) in sums[0] + b * s.inputChannels * h * w }
-                        let block = Workspace.current.buffer(0, count: plan.tileFloats)
                         let blockGradient = Workspace.current.buffer(1, count: plan.tileFloats)
                         let dyScratch = Workspace.current.buffer(2, count: og * plan.width)
                         for tile in plan.tiles(lane: lane) {
-                            // dW[g] += dY · patchesᵀ; dPatches = W[g]ᵀ · dY, added back onto dX.
-                            let (p, ldp) = plan.patchBlock(image, tile: tile, scratch: block)
                             let (dy, lddy) = plan.columns(og, of: dyOf, tile: tile, scratch: dyScratch)
-                            Matrix.multiply(transposeB: true, m: og, n: rows, k: tile.count, a: dy, lda: lddy, b: p, ldb: ldp,
-                                            beta: 1, c: sums[1], ldc: rows, parallel: plan.parallelProducts)
                             Matrix.multiply(transposeA: true, m: rows, n: tile.count, k: og, a: weights, lda: rows, b: dy, ldb: lddy,
                                             c: blockGradient, ldc: tile.count, parallel: plan.parallelProducts)
                             plan.scatterAdd(blockGradient, tile: tile, into: dxOf)
@@ -142,6 +167,33 @@ public enum Convolution {
                 }
             }
         }
-        return (gradInput, outputGradient.channelSums())
+        return gradInput
+    }
+
+    /// dW += dy · patches(x)ᵀ, per group, summed over tiles (private sums per extra lane).
+    static func addWeightGradient(input: Tensor, outputGradient: Tensor, shape s: ConvolutionShape, to gradWeight: inout Tensor) {
+        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        let cg = s.inputChannels / s.groups, og = s.outputChannels / s.groups
+        let patches = Patches(s, channels: cg, height: h, width: w)
+        let (rows, positions) = (patches.rows, patches.positions)
+        Tensor.withPointers([input, outputGradient], &gradWeight) { read, dwp in
+            for chunk in sampleChunks(n, groups: s.groups) {
+                let plan = TilePlan(patches, samples: chunk.count, otherDimension: og)
+                for g in 0..<s.groups {
+                    let image = { (b: Int) in read[0] + ((chunk.lowerBound + b) * s.inputChannels + g * cg) * h * w }
+                    let dyOf = { (b: Int) in read[1] + ((chunk.lowerBound + b) * s.outputChannels + g * og) * positions }
+                    Lanes.accumulate(into: [(dwp + g * og * rows, og * rows)], lanes: plan.lanes, firstSlot: 3) { lane, sums in
+                        let block = Workspace.current.buffer(0, count: plan.tileFloats)
+                        let dyScratch = Workspace.current.buffer(2, count: og * plan.width)
+                        for tile in plan.tiles(lane: lane) {
+                            let (p, ldp) = plan.patchBlock(image, tile: tile, scratch: block)
+                            let (dy, lddy) = plan.columns(og, of: dyOf, tile: tile, scratch: dyScratch)
+                            Matrix.multiply(transposeB: true, m: og, n: rows, k: tile.count, a: dy, lda: lddy, b: p, ldb: ldp,
+                                            beta: 1, c: sums[0], ldc: rows, parallel: plan.parallelProducts)
+                        }
+                    }
+                }
+            }
+        }
     }
 }
