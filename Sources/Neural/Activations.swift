@@ -14,11 +14,13 @@ public enum Activation: Sendable, Equatable {
         var y = x
         x.values.withUnsafeBufferPointer { xp in
             y.values.withUnsafeMutableBufferPointer { yp in
-                switch self {
-                case .relu: for i in xp.indices { yp[i] = max(0, xp[i]) }
-                case .leakyReLU(let a): for i in xp.indices { let v = xp[i]; yp[i] = v > 0 ? v : a * v }
-                case .tanh: for i in xp.indices { yp[i] = Foundation.tanh(xp[i]) }
-                case .sigmoid: for i in xp.indices { yp[i] = Self.logistic(xp[i]) }
+                Self.inHalves(xp.count) { range in
+                    switch self {
+                    case .relu: for i in range { yp[i] = max(0, xp[i]) }
+                    case .leakyReLU(let a): for i in range { let v = xp[i]; yp[i] = v > 0 ? v : a * v }
+                    case .tanh: for i in range { yp[i] = Foundation.tanh(xp[i]) }
+                    case .sigmoid: for i in range { yp[i] = Self.logistic(xp[i]) }
+                    }
                 }
             }
         }
@@ -57,16 +59,27 @@ public enum Activation: Sendable, Equatable {
                                _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) {
         guard let dBase = d.baseAddress, let vBase = v.baseAddress else { return }
         let (out, source) = (UnsafeMutableRawPointer(dBase), UnsafeRawPointer(vBase))
-        var i = 0
-        while i + 8 <= d.count {
-            let r = f(out.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), source.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
-            out.storeBytes(of: r, toByteOffset: 4 * i, as: SIMD8<Float>.self)
-            i += 8
+        inHalves(d.count) { range in
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound {
+                let r = f(out.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), source.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
+                out.storeBytes(of: r, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < range.upperBound {
+                d[i] = f(SIMD8(repeating: d[i]), SIMD8(repeating: v[i]))[0]
+                i += 1
+            }
         }
-        while i < d.count {
-            d[i] = f(SIMD8(repeating: d[i]), SIMD8(repeating: v[i]))[0]
-            i += 1
-        }
+    }
+
+    /// Runs body over 0..<count in two halves on the two cores when count is large (element-wise
+    /// work: the split does not change a single result).
+    @inline(__always)
+    private static func inHalves(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let lanes = count >= 1 << 16 ? Lanes.count : 1
+        // Halves on 8-element boundaries, so the vector loops above see the same chunks either way.
+        Lanes.run(lanes) { lane in body(((count * lane / lanes) & ~7)..<(lane == lanes - 1 ? count : (count * (lane + 1) / lanes) & ~7)) }
     }
 
     /// 1 / (1 + e^−x), written so neither branch overflows.

@@ -44,43 +44,45 @@ public struct Normalization: Sendable {
         let (n, plane) = (x.shape[0], x.shape[2] * x.shape[3])
         let useBatch = training || statistics == .instance
         let groups = statistics == .batch ? channels : n * channels
-        let perGroup = statistics == .batch ? n * plane : plane
-        var mean = [Double](repeating: 0, count: groups), variance = [Double](repeating: 0, count: groups)
-        if useBatch {
-            x.values.withUnsafeBufferPointer { xp in
-                forEachPlane(x.shape) { base, group, _ in
-                    var sum = 0.0
-                    for i in base..<(base + plane) { sum += Double(xp[i]) }
-                    mean[group] += sum
-                }
-                for g in 0..<groups { mean[g] /= Double(perGroup) }
-                forEachPlane(x.shape) { base, group, _ in
-                    let m = mean[group]
-                    var sum = 0.0
-                    for i in base..<(base + plane) { let d = Double(xp[i]) - m; sum += d * d }
-                    variance[group] += sum
+        let perGroup = Double(statistics == .batch ? n * plane : plane)
+        var mean = useBatch ? [Double](repeating: 0, count: groups) : runningMean.values.map(Double.init)
+        var variance = useBatch ? [Double](repeating: 0, count: groups) : runningVariance.values.map(Double.init)
+        var inverse = [Float](repeating: 0, count: groups)
+        var y = x
+        let (gamma, beta, eps) = (scale.values, shift.values, Double(epsilon))
+        x.values.withUnsafeBufferPointer { xp in
+            y.values.withUnsafeMutableBufferPointer { yp in
+                mean.withUnsafeMutableBufferPointer { mp in
+                    variance.withUnsafeMutableBufferPointer { vp in
+                        inverse.withUnsafeMutableBufferPointer { ip in
+                            forEachChannel(n: n, count: x.count) { c, planes in
+                                if useBatch {
+                                    for (base, g) in planes { var sum = 0.0; for i in base..<(base + plane) { sum += Double(xp[i]) }; mp[g] += sum }
+                                    for g in groupsOf(c, n: n) { mp[g] /= perGroup }
+                                    for (base, g) in planes {
+                                        let m = mp[g]
+                                        var sum = 0.0
+                                        for i in base..<(base + plane) { let d = Double(xp[i]) - m; sum += d * d }
+                                        vp[g] += sum
+                                    }
+                                    for g in groupsOf(c, n: n) { vp[g] /= perGroup }
+                                }
+                                for g in groupsOf(c, n: n) { ip[g] = Float(1 / (vp[g] + eps).squareRoot()) }
+                                for (base, g) in planes {
+                                    let a = gamma[c] * ip[g], b = beta[c] - a * Float(mp[g])
+                                    for i in base..<(base + plane) { yp[i] = a * xp[i] + b }
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            for g in 0..<groups { variance[g] /= Double(perGroup) }
-        } else {
-            mean = runningMean.values.map(Double.init)
-            variance = runningVariance.values.map(Double.init)
         }
         if training && statistics == .batch {
-            let unbiased = Double(perGroup) / Double(max(1, perGroup - 1))
+            let unbiased = perGroup / max(1, perGroup - 1)
             for c in 0..<channels {
                 runningMean.values[c] = (1 - momentum) * runningMean.values[c] + momentum * Float(mean[c])
                 runningVariance.values[c] = (1 - momentum) * runningVariance.values[c] + momentum * Float(variance[c] * unbiased)
-            }
-        }
-        let inverse = variance.map { Float(1 / ($0 + Double(epsilon)).squareRoot()) }
-        var y = x
-        x.values.withUnsafeBufferPointer { xp in
-            y.values.withUnsafeMutableBufferPointer { yp in
-                forEachPlane(x.shape) { base, group, channel in
-                    let a = scale.values[channel] * inverse[group], b = shift.values[channel] - a * Float(mean[group])
-                    for i in base..<(base + plane) { yp[i] = a * xp[i] + b }
-                }
             }
         }
         return (y, Cache(input: x, mean: mean.map { Float($0) }, inverseDeviation: inverse, training: useBatch))
@@ -91,33 +93,41 @@ public struct Normalization: Sendable {
         guard dy.shape == cache.input.shape else {
             throw NeuralError(.shape, "gradient \(dy.shape) does not match the forward pass \(cache.input.shape)")
         }
-        let plane = dy.shape[2] * dy.shape[3], groups = cache.inverseDeviation.count
-        let perGroup = Float(dy.count / groups)
+        let (n, plane) = (dy.shape[0], dy.shape[2] * dy.shape[3])
+        let perGroup = Float(dy.count / cache.inverseDeviation.count)
         var dScale = Tensor(shape: [channels]), dShift = Tensor(shape: [channels])
-        var sumDy = [Float](repeating: 0, count: groups), sumDyXhat = [Float](repeating: 0, count: groups)
         var dx = dy
+        let gamma = scale.values
         dy.values.withUnsafeBufferPointer { gp in
             cache.input.values.withUnsafeBufferPointer { xp in
-                forEachPlane(dy.shape) { base, group, channel in
-                    let m = cache.mean[group], k = cache.inverseDeviation[group]
-                    var s0: Float = 0, s1: Float = 0
-                    for i in base..<(base + plane) { s0 += gp[i]; s1 += gp[i] * (xp[i] - m) }
-                    dShift.values[channel] += s0
-                    dScale.values[channel] += s1 * k
-                    sumDy[group] += s0
-                    sumDyXhat[group] += s1 * k
-                }
                 dx.values.withUnsafeMutableBufferPointer { dp in
-                    forEachPlane(dy.shape) { base, group, channel in
-                        let m = cache.mean[group], k = cache.inverseDeviation[group], g = scale.values[channel] * k
-                        guard cache.training else {
-                            // Running statistics: y is affine in x.
-                            for i in base..<(base + plane) { dp[i] = g * gp[i] }
-                            return
+                    dScale.values.withUnsafeMutableBufferPointer { dsp in
+                        dShift.values.withUnsafeMutableBufferPointer { dbp in
+                            forEachChannel(n: n, count: dy.count) { c, planes in
+                                // Per statistics group: Σ dy and Σ dy·x̂ (x̂ recomputed from x).
+                                var sums: [Int: (dy: Float, dyXhat: Float)] = [:]
+                                for (base, g) in planes {
+                                    let m = cache.mean[g], k = cache.inverseDeviation[g]
+                                    var s0: Float = 0, s1: Float = 0
+                                    for i in base..<(base + plane) { s0 += gp[i]; s1 += gp[i] * (xp[i] - m) }
+                                    dbp[c] += s0
+                                    dsp[c] += s1 * k
+                                    let old = sums[g] ?? (0, 0)
+                                    sums[g] = (old.dy + s0, old.dyXhat + s1 * k)
+                                }
+                                for (base, g) in planes {
+                                    let m = cache.mean[g], k = cache.inverseDeviation[g], a = gamma[c] * k
+                                    guard cache.training else {
+                                        // Running statistics: y is affine in x.
+                                        for i in base..<(base + plane) { dp[i] = a * gp[i] }
+                                        continue
+                                    }
+                                    // Statistics from this batch: x moves them too.
+                                    let meanDy = sums[g]!.dy / perGroup, meanDyXhat = sums[g]!.dyXhat / perGroup
+                                    for i in base..<(base + plane) { dp[i] = a * (gp[i] - meanDy - (xp[i] - m) * k * meanDyXhat) }
+                                }
+                            }
                         }
-                        // Statistics from this batch: x moves them too.
-                        let meanDy = sumDy[group] / perGroup, meanDyXhat = sumDyXhat[group] / perGroup
-                        for i in base..<(base + plane) { dp[i] = g * (gp[i] - meanDy - (xp[i] - m) * k * meanDyXhat) }
                     }
                 }
             }
@@ -125,12 +135,21 @@ public struct Normalization: Sendable {
         return (dx, dScale, dShift)
     }
 
-    /// Calls body(first index, statistics group, channel) for every H × W plane of an [N, C, H, W] tensor.
-    @inline(__always)
-    private func forEachPlane(_ shape: [Int], _ body: (Int, Int, Int) -> Void) {
-        let (n, plane) = (shape[0], shape[2] * shape[3])
-        for b in 0..<n {
-            for c in 0..<channels { body((b * channels + c) * plane, statistics == .batch ? c : b * channels + c, c) }
+    /// The statistics groups of channel c: c itself for batch statistics, (b, c) for instance ones.
+    private func groupsOf(_ c: Int, n: Int) -> [Int] {
+        statistics == .batch ? [c] : (0..<n).map { $0 * channels + c }
+    }
+
+    /// Calls body(channel, its planes as (first index, statistics group)) for every channel of an
+    /// [N, C, H, W] tensor of `count` values; large tensors on two cores, each channel wholly on
+    /// one (channels are independent and each is summed in the same order either way).
+    private func forEachChannel(n: Int, count: Int, _ body: (Int, [(base: Int, group: Int)]) -> Void) {
+        let plane = count / max(1, n * channels)
+        let lanes = count >= 1 << 16 && channels > 1 ? Lanes.count : 1
+        Lanes.run(lanes) { lane in
+            for c in (channels * lane / lanes)..<(channels * (lane + 1) / lanes) {
+                body(c, (0..<n).map { b in ((b * channels + c) * plane, statistics == .batch ? c : b * channels + c) })
+            }
         }
     }
 }
