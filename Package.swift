@@ -3,7 +3,8 @@ import PackageDescription
 
 /// facedetail: one face photo in, production 3D assets out; and a converter between asset formats.
 ///
-/// Module direction (DESIGN.md §2): Convert → Reconstruct → Formats → C targets; Neural → CBLAS.
+/// Module direction (DESIGN.md §2): Convert → Reconstruct → Formats → C targets; Convert → Neural
+/// (its benchmark) → CBLAS; Neural knows nothing of faces or formats.
 let package = Package(
     name: "facedetail",
     platforms: [.macOS(.v13)],
