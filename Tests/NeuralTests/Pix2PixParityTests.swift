@@ -28,6 +28,7 @@ import TestSupport
             return
         }
         let error = relativeError(a, b)
+        print("parity \(what): relative error \(error)")   // the figures docs/neural.md quotes
         #expect(error <= 1e-4, "\(what): relative error \(error), shapes \(a.shape) vs \(b.shape)", sourceLocation: sourceLocation)
     }
 
