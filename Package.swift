@@ -25,6 +25,7 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
         .target(
             name: "CAssimpBridge",
             path: "Sources/CAssimpBridge",
@@ -37,22 +38,24 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("openblas")]
         ),
+        // The one error shape every module specialises with its own codes (no dependencies).
+        .target(name: "Errors"),
         // Formats and Reconstruct are optimised in debug builds too: the test suite runs the detail
         // solve, the unwrap and 2048² map encodings on real images, which unoptimised Swift runs
         // 20–50× slower.
         .target(
             name: "Formats",
-            dependencies: ["CAssimpBridge", "COpenEXR", "CPNG", "CTurboJPEG", "CZlib"],
+            dependencies: ["Errors", "CAssimpBridge", "CCrypto", "COpenEXR", "CPNG", "CTurboJPEG", "CZlib"],
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
-        .target(name: "Reconstruct", dependencies: ["Formats", "CDlibBridge", "CZlib"],
+        .target(name: "Reconstruct", dependencies: ["Errors", "Formats", "CDlibBridge", "CZlib"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
         // The neural engine: tensors, layers, weights files, on OpenBLAS. No face knowledge.
-        .target(name: "Neural", dependencies: ["CBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "Neural", dependencies: ["Errors", "CBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
         .executableTarget(
             name: "Convert",
             dependencies: [
-                "Formats", "Reconstruct", "Neural",
+                "Errors", "Formats", "Reconstruct", "Neural",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Reconstruct
 
@@ -11,18 +10,18 @@ struct BatchOutcome {
 
     /// Reports `error` on stderr (one line naming the file) and counts it.
     mutating func record(_ error: any Error) {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        if let e = error as? ReconstructError, e.code == .noFace { faceless += 1 } else { failures += 1 }
+        Diagnostics.report(error)
+        if ExitStatus.of(error) == .noFace { faceless += 1 } else { failures += 1 }
     }
 
-    var exitCode: ExitCode {
-        if failures > 0 { return ExitCode(1) }
-        return faceless > 0 ? ExitCode(2) : .success
+    var status: ExitStatus {
+        if failures > 0 { return .inputFailed }
+        return faceless > 0 ? .noFace : .success
     }
 
-    /// Ends the command with the batch's exit code when anything failed.
+    /// Ends the command with the batch's exit status when anything failed.
     func finish() throws {
-        if exitCode != .success { throw exitCode }
+        if status != .success { throw BatchFailed(status: status) }
     }
 }
 
@@ -57,7 +56,7 @@ func forEachPhoto(_ paths: [String], uniqueNames: Bool, _ body: (_ url: URL, _ n
         do {
             if uniqueNames, let other = claimed[name] {
                 throw ReconstructError(.invalidArgument, path: path, "its outputs would overwrite those of \(other)",
-                                       cause: "photos in one batch need different file names")
+                                       reason: "photos in one batch need different file names")
             }
             claimed[name] = path
             try body(url, name)

@@ -21,23 +21,19 @@ struct BenchCommand: ParsableCommand {
                 """)
 
         @Option(help: "Photo with one face.") var photo = "samples/astronaut.png"
-        @Option(help: "Model file whose load time to measure.") var model = "models/ict-face.fdmodel"
+        @OptionGroup var model: ModelOptions
         @Option(help: "Runs per size; the median is reported.") var runs = 5
-        @Option(help: "dlib 68-point shape predictor.") var landmarkModel: String?
-        @Flag(help: "Print JSON on stdout.") var json = false
+        @OptionGroup var landmarkModel: LandmarkModelOptions
+        @OptionGroup var report: ReportOptions
 
         func run() throws {
-            do {
-                let report = try measure()
-                if json { print(try JSONOutput.encode(report)) } else { report.printTable() }
-            } catch {
-                Diagnostics.fail(error)
-            }
+            let result = try measure()
+            if report.json { print(try JSONOutput.encode(result)) } else { result.printTable() }
         }
 
         private func measure() throws -> LandmarkBenchReport {
             let clock = ContinuousClock()
-            let predictorURL = LandmarkPredictor.resolvedURL(explicit: landmarkModel)
+            let predictorURL = landmarkModel.url
             let loadStart = clock.now
             let predictor = try LandmarkPredictor(contentsOf: predictorURL)
             let predictorLoad = (clock.now - loadStart).seconds
@@ -66,7 +62,7 @@ struct BenchCommand: ParsableCommand {
                                   plainDetectionMs: median(baseline) * 1000))
                 FileHandle.standardError.write(Data("measured \(side)×\(height)\n".utf8))
             }
-            let modelURL = URL(fileURLWithPath: model)
+            let modelURL = model.url
             var loads: [Double] = [], reads: [Double] = []
             for _ in 0..<runs {
                 let a = clock.now
@@ -78,7 +74,7 @@ struct BenchCommand: ParsableCommand {
             }
             return LandmarkBenchReport(
                 photo: photo, dlib: dlibVersion, rows: rows, predictorLoadMs: predictorLoad * 1000,
-                model: model, modelBytes: (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0,
+                model: modelURL.path, modelBytes: (try? FileManager.default.attributesOfItem(atPath: modelURL.path)[.size] as? Int) ?? 0,
                 modelLoadMs: median(loads) * 1000, modelReadMs: median(reads) * 1000)
         }
     }
@@ -91,7 +87,7 @@ extension BenchCommand {
             abstract: "Synthetic proxy-fit benchmark with known truth (see docs/benchmarks.md).",
             discussion: "Baseline: the mean face (α = 0, β = 0), scored against the same truth in the same run.")
 
-        @Option(help: "Model file.") var model = "models/ict-face.fdmodel"
+        @OptionGroup var model: ModelOptions
         @Option(help: "Number of random faces.") var faces = 200
         @Option(help: "Seed.") var seed: UInt64 = 1
         @Option(help: "Landmark noise, px per coordinate.") var noise = 1.0
@@ -104,11 +100,10 @@ extension BenchCommand {
         @Option(help: "Fitter's camera ⇄ α ⇄ β steps per round (default: the fitter's).") var refinements: Int?
         @Flag(help: "Diagnostic: give the fitter the true expression; only camera and identity are fitted.")
         var givenExpression = false
-        @Flag(help: "Print JSON on stdout.") var json = false
+        @OptionGroup var report: ReportOptions
 
         func run() throws {
-            do {
-                let loaded = try ModelFile.load(URL(fileURLWithPath: model))
+                let loaded = try ModelFile.load(model.url)
                 let clock = ContinuousClock(), start = clock.now
                 var fitter = ProxyFitter(model: loaded)
                 if let sigma { fitter.options.landmarkNoise = sigma }
@@ -123,11 +118,8 @@ extension BenchCommand {
                 benchmark.expressions = expressions
                 benchmark.givenExpression = givenExpression
                 let cases = try benchmark.run(count: faces, seed: seed)
-                let report = FitBenchReport(model: model, faces: faces, seed: seed, setupMs: setup * 1000, cases: cases)
-                if json { print(try JSONOutput.encode(report)) } else { report.printTable() }
-            } catch {
-                Diagnostics.fail(error)
-            }
+                let result = FitBenchReport(model: model.url.path, faces: faces, seed: seed, setupMs: setup * 1000, cases: cases)
+                if report.json { print(try JSONOutput.encode(result)) } else { result.printTable() }
         }
     }
 }
@@ -143,16 +135,15 @@ extension BenchCommand {
                 """)
 
         @Option(help: "Photo with one face.") var photo = "samples/astronaut.png"
-        @Option(help: "Model file.") var model = "models/ict-face.fdmodel"
+        @OptionGroup var model: ModelOptions
         @Option(help: "Runs per size; the median is reported.") var runs = 5
-        @Flag(help: "Print JSON on stdout.") var json = false
+        @OptionGroup var landmarkModel: LandmarkModelOptions
+        @OptionGroup var report: ReportOptions
 
         func run() throws {
-            do {
-                let loaded = try ModelFile.load(URL(fileURLWithPath: model))
-                let predictor = try LandmarkPredictor(contentsOf: LandmarkPredictor.resolvedURL(explicit: nil))
+                let loaded = try ModelFile.load(model.url)
                 let source = try Photo.load(from: URL(fileURLWithPath: photo))
-                let face = try FaceFinder(detector: HOGFaceDetector(), predictor: predictor).faces(in: source)[0]
+                let face = try FaceFinder(landmarkModel: landmarkModel.url).faces(in: source)[0]
                 let fit = try ProxyFitter(model: loaded).fit(face.landmarks)
                 let shape = loaded.shape(identity: fit.identity.map(Float.init), expression: fit.expression.map(Float.init))
                 let clock = ContinuousClock()
@@ -170,16 +161,13 @@ extension BenchCommand {
                     }
                     rows.append(UnwrapBenchRow(size: size, unwrapMs: median(unwrap) * 1000, coverageMs: median(floor) * 1000))
                 }
-                if json { print(try JSONOutput.encode(rows)) } else {
+                if report.json { print(try JSONOutput.encode(rows)) } else {
                     print("bench unwrap — \(photo), medians of \(runs) runs (ms)")
                     print("size    unwrap   coverage only   unwrap / coverage")
                     for r in rows {
                         print(String(format: "%-6d %7.1f  %14.1f  %18.2f", r.size, r.unwrapMs, r.coverageMs, r.unwrapMs / r.coverageMs))
                     }
                 }
-            } catch {
-                Diagnostics.fail(error)
-            }
         }
     }
 }

@@ -17,53 +17,31 @@ struct ConvertCommand: ParsableCommand {
     @Argument(help: "Input file.") var input: String
     @Argument(help: "Output file; its extension picks the format unless --to is given.") var output: String
     @Option(help: "Target format id (see `facedetail formats`).") var to: FormatID?
-    @Option(help: "Length unit of unitless formats (OBJ, PLY, STL) when read and written: mm, cm or m.")
-    var units: UnitArgument = UnitArgument(unit: .centimetre)
+    @OptionGroup var units: UnitOptions
     @Flag(help: "Split quads into triangles.") var triangulate = false
     @Flag(help: "Replace normals by smooth area-weighted ones.") var generateNormals = false
     @Option(help: "Half-width R of the float range [-R, R] mapped onto 16-bit integers.") var range: Float?
-    @Flag(help: "Print the report as JSON on stdout.") var json = false
+    @OptionGroup var report: ReportOptions
 
     func run() throws {
         var options = Converter.Options()
         options.targetID = to?.id
-        options.units = units.unit
+        options.units = units.units
         options.triangulate = triangulate
         options.generateNormals = generateNormals
         options.range = range
-        let report: Converter.Report
+        let result: Converter.Report
         do {
-            report = try Converter().convert(URL(fileURLWithPath: input), to: URL(fileURLWithPath: output), options: options)
+            result = try Converter().convert(URL(fileURLWithPath: input), to: URL(fileURLWithPath: output), options: options)
         } catch let error as FormatError {
-            Diagnostics.fail(error.at(input))
+            throw error.at(input)
         }
-        for warning in report.warnings { Diagnostics.warn("\(input): \(warning)") }
-        if json {
-            print(try JSONOutput.encode(report))
+        for warning in result.warnings { Diagnostics.warn("\(input): \(warning)") }
+        if report.json {
+            print(try JSONOutput.encode(result))
         } else {
-            let unit = report.unit.map { ", lengths in \($0)" } ?? ""
-            print("wrote \(report.files.joined(separator: ", ")) (\(report.format)\(unit))")
+            let unit = result.unit.map { ", lengths in \($0)" } ?? ""
+            print("wrote \(result.files.joined(separator: ", ")) (\(result.format)\(unit))")
         }
     }
-}
-
-/// A format id, checked against the registry; `--help` lists the real ids.
-struct FormatID: ExpressibleByArgument {
-    let id: String
-    init?(argument: String) {
-        guard FormatRegistry.standard.format(id: argument)?.canWrite == true else { return nil }
-        id = argument
-    }
-    static var allValueStrings: [String] { FormatRegistry.standard.writableIDs }
-}
-
-struct UnitArgument: ExpressibleByArgument {
-    let unit: LengthUnit
-    init(unit: LengthUnit) { self.unit = unit }
-    init?(argument: String) {
-        guard let unit = LengthUnit(symbol: argument) else { return nil }
-        self.unit = unit
-    }
-    static var allValueStrings: [String] { LengthUnit.named.map(\.symbol) }
-    var defaultValueDescription: String { unit.symbol }
 }

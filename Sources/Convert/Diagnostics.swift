@@ -1,3 +1,4 @@
+import Errors
 import Foundation
 
 /// Messages for people on stderr; stdout is kept for results.
@@ -6,9 +7,16 @@ enum Diagnostics {
         FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
     }
 
-    /// Prints one line naming the file and the problem, and exits with status 1.
-    static func fail(_ error: any Error) -> Never {
+    /// One line naming the file, the problem and its causes.
+    static func report(_ error: any Error) {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        exit(1)
     }
+}
+
+/// An error of the CLI itself (a benchmark's helper process, say): the shared shape with its codes.
+typealias CommandError = CodedError<CommandErrorCode>
+
+enum CommandErrorCode: String, ErrorCode {
+    /// A helper process could not start, failed, or printed nothing usable.
+    case helperFailed
 }

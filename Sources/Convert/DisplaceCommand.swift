@@ -23,9 +23,8 @@ struct DisplaceCommand: ParsableCommand {
     @Option(help: "Subdivision levels, 0–3.") var subdiv = 1
     @Option(help: "Multiplier on the map's distances.") var scale: Float = 1
     @Option(help: "Target format id (see `facedetail formats`).") var to: FormatID?
-    @Option(help: "Length unit of unitless formats (OBJ, PLY, STL) when read and written: mm, cm or m.")
-    var units: UnitArgument = UnitArgument(unit: .centimetre)
-    @Flag(help: "Print the report as JSON on stdout.") var json = false
+    @OptionGroup var units: UnitOptions
+    @OptionGroup var report: ReportOptions
 
     func validate() throws {
         guard (0...3).contains(subdiv) else { throw ValidationError("--subdiv must be 0, 1, 2 or 3 (got \(subdiv))") }
@@ -33,21 +32,10 @@ struct DisplaceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let displacement: DisplacementMap
-        do {
-            let url = URL(fileURLWithPath: map)
-            guard let reader = try FormatRegistry.standard.readerFormat(for: url).imageReader else {
-                throw FormatError(.unsupported, path: map, "is a mesh format, expected an image with one float channel")
-            }
-            displacement = try DisplacementMap(reader.readImage(at: url), path: map)
-        } catch let error as FormatError {
-            Diagnostics.fail(error.at(map))
-        } catch {
-            Diagnostics.fail(error)
-        }
+        let displacement = try DisplacementMap(contentsOf: URL(fileURLWithPath: map))
         var options = Converter.Options()
         options.targetID = to?.id
-        options.units = units.unit
+        options.units = units.units
         let (levels, gain) = (subdiv, scale)
         options.transform = { asset in
             var out = asset
@@ -55,19 +43,17 @@ struct DisplaceCommand: ParsableCommand {
             out.meshes = asset.meshes.map { Subdivision.subdivided($0, levels: levels).displaced(by: displacement, gain: gain, meshUnit: unit) }
             return out
         }
-        let report: Converter.Report
+        let result: Converter.Report
         do {
-            report = try Converter().convert(URL(fileURLWithPath: mesh), to: URL(fileURLWithPath: output), options: options)
+            result = try Converter().convert(URL(fileURLWithPath: mesh), to: URL(fileURLWithPath: output), options: options)
         } catch let error as FormatError {
-            Diagnostics.fail(error.at(mesh))
-        } catch {
-            Diagnostics.fail(error)
+            throw error.at(mesh)
         }
-        for warning in report.warnings { Diagnostics.warn("\(mesh): \(warning)") }
-        if json {
-            print(try JSONOutput.encode(report))
+        for warning in result.warnings { Diagnostics.warn("\(mesh): \(warning)") }
+        if report.json {
+            print(try JSONOutput.encode(result))
         } else {
-            print("wrote \(report.files.joined(separator: ", ")) (\(report.vertices ?? 0) vertices, \(report.triangles ?? 0) triangles, \(report.format), lengths in \(report.unit ?? "?"))")
+            print("wrote \(result.files.joined(separator: ", ")) (\(result.vertices ?? 0) vertices, \(result.triangles ?? 0) triangles, \(result.format), lengths in \(result.unit ?? "?"))")
         }
     }
 }

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Errors
+import Foundation
+import Reconstruct
 
 /// The `facedetail` command: one face photo in, production 3D assets out; and a converter.
 @main
@@ -11,6 +14,51 @@ struct Facedetail: ParsableCommand {
             line on stderr naming the file); 2 (landmarks, reconstruct) the only failures were \
             photos without a face; 64 the command line itself is wrong.
             """,
-        subcommands: [FormatsCommand.self, ConvertCommand.self, DisplaceCommand.self, NormalMapCommand.self, LandmarksCommand.self, ModelCommand.self, ReconstructCommand.self, BenchCommand.self]
+        subcommands: [
+            FormatsCommand.self, ConvertCommand.self, DisplaceCommand.self, NormalMapCommand.self, LandmarksCommand.self,
+            ModelCommand.self, ReconstructCommand.self, BenchCommand.self,
+        ]
     )
+
+    /// Parses and runs a command; the one place errors become exit codes (`ExitStatus`).
+    static func main() {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)  // usage errors: ArgumentParser's message, exit 64
+        }
+        do {
+            var running = command
+            try running.run()
+        } catch let failed as BatchFailed {
+            Foundation.exit(failed.status.rawValue)
+        } catch let error as any ContextualError {
+            Diagnostics.report(error)
+            Foundation.exit(ExitStatus.of(error).rawValue)
+        } catch {
+            exit(withError: error)  // ExitCode, CleanExit, ValidationError raised while running
+        }
+    }
+}
+
+/// The documented exit codes (`facedetail --help`, README).
+enum ExitStatus: Int32 {
+    case success = 0
+    /// At least one input could not be read or processed.
+    case inputFailed = 1
+    /// Every input was read, but at least one photo had no face (and nothing else failed).
+    case noFace = 2
+    /// The command line is wrong (ArgumentParser's own code for validation errors).
+    case usage = 64
+
+    /// The status a single unhandled error ends the command with.
+    static func of(_ error: any Error) -> ExitStatus {
+        (error as? ReconstructError)?.code == .noFace ? .noFace : .inputFailed
+    }
+}
+
+/// Thrown by a batch command after it has reported each failure: ends it with `status`.
+struct BatchFailed: Error {
+    let status: ExitStatus
 }

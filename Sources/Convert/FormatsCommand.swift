@@ -7,8 +7,7 @@ struct FormatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "formats", abstract: "List the formats facedetail reads and writes.")
 
-    @Flag(help: "Print JSON on stdout instead of a table.")
-    var json = false
+    @OptionGroup var report: ReportOptions
 
     struct Entry: Codable {
         var id, kind, summary, backend: String
@@ -23,7 +22,7 @@ struct FormatsCommand: ParsableCommand {
             Entry(id: f.id, kind: f.kind.rawValue, summary: f.summary, backend: f.backend, extensions: f.extensions,
                   read: f.canRead, write: f.canWrite, capabilities: f.capabilities.names, unit: Self.unitText(f))
         }
-        if json {
+        if report.json {
             print(try JSONOutput.encode(entries))
             return
         }
@@ -45,10 +44,9 @@ struct FormatsCommand: ParsableCommand {
     }
 }
 
+/// JSON reports on stdout, encoded as facedetail's files are (`StableJSON`).
 enum JSONOutput {
     static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try StableJSON.encode(value), as: UTF8.self)
     }
 }

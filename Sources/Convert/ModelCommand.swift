@@ -21,17 +21,12 @@ struct ModelCommand: ParsableCommand {
         @Argument(help: "The FaceXModel folder.") var folder: String
         @Option(name: .shortAndLong, help: "Model file to write.") var output: String
         @Option(help: "Part of the topology to keep: face (9,409 vertices), head (+ back of head and neck), full.")
-        var region: RegionArgument = RegionArgument(region: .face)
+        var region: ICTImporter.Region = .face
 
         func run() throws {
             let started = Date()
-            let importer = ICTImporter(folder: URL(fileURLWithPath: folder), region: region.region)
-            let info: ModelInfo
-            do {
-                info = try importer.write(to: URL(fileURLWithPath: output)) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-            } catch {
-                Diagnostics.fail(error)
-            }
+            let importer = ICTImporter(folder: URL(fileURLWithPath: folder), region: region)
+            let info = try importer.write(to: URL(fileURLWithPath: output)) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
             print("wrote \(output): \(info.region), \(info.vertexCount) vertices, \(info.polygonCount) polygons, "
                   + "\(info.identityCount) identity modes, \(info.expressionNames.count) expressions "
                   + "(\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
@@ -42,13 +37,12 @@ struct ModelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "info", abstract: "Print what a model file holds.")
 
         @Argument(help: "Model file.") var file: String
-        @Flag(help: "Print JSON on stdout.") var json = false
+        @OptionGroup var report: ReportOptions
 
         func run() throws {
-            let model: MorphableModel
-            do { model = try ModelFile.load(URL(fileURLWithPath: file)) } catch { Diagnostics.fail(error) }
+            let model = try ModelFile.load(URL(fileURLWithPath: file))
             let info = model.info
-            if json {
+            if report.json {
                 print(try JSONOutput.encode(ModelSummary(model: model)))
                 return
             }
@@ -87,28 +81,21 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Identity: random (seeded) or zero.") var identity: IdentityChoice = .zero
         @Option(help: "Expression weights, e.g. jawOpen=0.5,eyeBlink_L=1.") var expression: String?
         @Option(help: "Seed of the random identity.") var seed: UInt64 = 1
-        @Option(help: "Length unit of unitless formats (OBJ, PLY, STL): mm, cm or m.")
-        var units: UnitArgument = UnitArgument(unit: .centimetre)
+        @OptionGroup var units: UnitOptions
 
         func run() throws {
-            do {
-                let model = try ModelFile.load(URL(fileURLWithPath: file))
-                var alpha = [Float](repeating: 0, count: model.identityCount)
-                if identity == .random {
-                    var random = SeededRandom(seed: seed)
-                    alpha = alpha.map { _ in Float(random.gaussian()) }
-                }
-                let beta = try expressionWeights(model)
-                let asset = model.asset(identity: alpha, expression: beta)
-                let written = try FormatRegistry.standard.writeMesh(
-                    asset, to: URL(fileURLWithPath: output), formatID: to?.id,
-                    options: MeshWriteOptions(unitlessFormatUnit: units.unit))
-                print("wrote \(written.files.map(\.path).joined(separator: ", ")) (\(written.format.id), \(asset.vertexCount) vertices, \(asset.faceCount) polygons)")
-            } catch let usage as ValidationError {
-                throw usage
-            } catch {
-                Diagnostics.fail(error)
+            let model = try ModelFile.load(URL(fileURLWithPath: file))
+            var alpha = [Float](repeating: 0, count: model.identityCount)
+            if identity == .random {
+                var random = SeededRandom(seed: seed)
+                alpha = alpha.map { _ in Float(random.gaussian()) }
             }
+            let beta = try expressionWeights(model)
+            let asset = model.asset(identity: alpha, expression: beta)
+            let written = try FormatRegistry.standard.writeMesh(
+                asset, to: URL(fileURLWithPath: output), formatID: to?.id,
+                options: MeshWriteOptions(unitlessFormatUnit: units.units))
+            print("wrote \(written.files.map(\.path).joined(separator: ", ")) (\(written.format.id), \(asset.vertexCount) vertices, \(asset.faceCount) polygons)")
         }
 
         private func expressionWeights(_ model: MorphableModel) throws -> [Float] {
@@ -127,17 +114,6 @@ struct ModelCommand: ParsableCommand {
             return beta
         }
     }
-}
-
-struct RegionArgument: ExpressibleByArgument {
-    let region: ICTImporter.Region
-    init(region: ICTImporter.Region) { self.region = region }
-    init?(argument: String) {
-        guard let r = ICTImporter.Region(rawValue: argument) else { return nil }
-        region = r
-    }
-    static var allValueStrings: [String] { ICTImporter.Region.allCases.map(\.rawValue) }
-    var defaultValueDescription: String { region.rawValue }
 }
 
 /// `model info --json`.

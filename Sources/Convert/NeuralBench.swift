@@ -18,11 +18,11 @@ struct NeuralBench: ParsableCommand {
             networks in PyTorch (CPU, 2 threads) in the same run.
             """)
 
-    @Option(help: "U-Net filter counts (ngf), comma-separated.") var filters = "64,16"
+    @Option(help: "U-Net filter counts (ngf), comma-separated.") var filters = CommaSeparated([64, 16])
     @Option(help: "Runs per measurement; the median is reported.") var runs = 5
     @Option(help: "A Python with PyTorch to time the same U-Nets (benchmarks/pytorch_unet.py).") var pytorch: String?
     @Flag(help: "Skip the single-layer measurements (U-Nets only).") var networksOnly = false
-    @Flag(help: "Print JSON on stdout.") var json = false
+    @OptionGroup var report: ReportOptions
 
     struct LayerRow: Encodable {
         let layer: String
@@ -56,7 +56,6 @@ struct NeuralBench: ParsableCommand {
     }
 
     func run() throws {
-        do {
             let layers = networksOnly ? [] : try ConvolutionCase.all.map { try measure($0) }
             var networks: [NetworkRow] = []
             let torch = try pytorch.map { try PyTorchReference.run(python: $0, filters: filterList, runs: runs) }
@@ -65,18 +64,15 @@ struct NeuralBench: ParsableCommand {
                 networks.append(row)
                 progress("U-Net ngf \(ngf): forward \(String(format: "%.1f", row.forwardMs)) ms")
             }
-            let report = Report(cores: ProcessInfo.processInfo.activeProcessorCount, runs: runs, sgemmPeakGflops: peakRate(), layers: layers,
+            let result = Report(cores: ProcessInfo.processInfo.activeProcessorCount, runs: runs, sgemmPeakGflops: peakRate(), layers: layers,
                                 networks: networks, pytorch: torch?.version)
-            if json { print(try JSONOutput.encode(report)) } else { printTable(report) }
-        } catch {
-            Diagnostics.fail(error)
-        }
+            if report.json { print(try JSONOutput.encode(result)) } else { printTable(result) }
     }
 
-    private var filterList: [Int] { filters.split(separator: ",").compactMap { Int($0) } }
+    private var filterList: [Int] { filters.values }
 
     private func progress(_ line: String) {
-        if !json { FileHandle.standardError.write(Data("bench nn: \(line)\n".utf8)) }
+        if !report.json { FileHandle.standardError.write(Data("bench nn: \(line)\n".utf8)) }
     }
 
     /// Median seconds of `runs` calls after one warm-up call.

@@ -20,8 +20,7 @@ struct NormalMapCommand: ParsableCommand {
     @Option(help: "The mesh the map displaces (its UVs and normals define the tangent space).") var mesh: String
     @Option(name: .shortAndLong, help: "Output normal map, .exr or .png.") var output: String
     @Option(help: "opengl or directx.") var convention: String = "opengl"
-    @Option(help: "Length unit of unitless mesh formats (OBJ, PLY, STL): mm, cm or m.")
-    var units: UnitArgument = UnitArgument(unit: .centimetre)
+    @OptionGroup var units: UnitOptions
 
     func validate() throws {
         guard NormalMapBaker.Convention(rawValue: convention) != nil else {
@@ -33,39 +32,22 @@ struct NormalMapCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let registry = FormatRegistry.standard
-            let mapURL = URL(fileURLWithPath: map), meshURL = URL(fileURLWithPath: mesh), outURL = URL(fileURLWithPath: output)
-            guard let imageReader = try registry.readerFormat(for: mapURL).imageReader else {
-                throw FormatError(.unsupported, path: map, "is a mesh format, expected an image with one float channel")
-            }
-            let displacement = try DisplacementMap(imageReader.readImage(at: mapURL), path: map)
-            guard let meshReader = try registry.readerFormat(for: meshURL).meshReader else {
-                throw FormatError(.unsupported, path: mesh, "is an image format, expected a mesh")
-            }
-            var asset = try meshReader.readMesh(at: meshURL)
-            if asset.unit == nil { asset.unit = units.unit }
-            guard asset.meshes.contains(where: \.hasUVs) else {
-                throw FormatError(.unsupported, path: mesh, "has no UVs, so it defines no tangent space")
-            }
-            let baker = NormalMapBaker(convention: NormalMapBaker.Convention(rawValue: convention)!)
-            let normals = baker.bake(displacement, on: asset.meshes, meshUnit: asset.unit!)
-            let ext = outURL.pathExtension.lowercased()
-            let encoded = try NormalMapBaker.encoded(normals, as: ext == "exr" ? .float16 : .uint16)
-            let target = try registry.writerFormat(id: ext, for: outURL)
-            let sink = DirectorySink(directory: outURL.deletingLastPathComponent())
-            do {
-                try target.imageWriter!.write(encoded, fileName: outURL.lastPathComponent, to: sink)
-                try sink.commit()
-            } catch {
-                sink.discard()
-                throw error
-            }
-            print("wrote \(output) (\(normals.width)×\(normals.height), tangent space, \(convention))")
-        } catch let error as FormatError {
-            Diagnostics.fail(error.path == nil ? error.at(map) : error)
-        } catch {
-            Diagnostics.fail(error)
+        let registry = FormatRegistry.standard
+        let meshURL = URL(fileURLWithPath: mesh), outURL = URL(fileURLWithPath: output)
+        let displacement = try DisplacementMap(contentsOf: URL(fileURLWithPath: map))
+        guard let meshReader = try registry.readerFormat(for: meshURL).meshReader else {
+            throw FormatError(.unsupported, path: mesh, "is an image format, expected a mesh")
         }
+        var asset = try meshReader.readMesh(at: meshURL)
+        if asset.unit == nil { asset.unit = units.units }
+        guard asset.meshes.contains(where: \.hasUVs) else {
+            throw FormatError(.unsupported, path: mesh, "has no UVs, so it defines no tangent space")
+        }
+        let baker = NormalMapBaker(convention: NormalMapBaker.Convention(rawValue: convention)!)
+        let normals = baker.bake(displacement, on: asset.meshes, meshUnit: asset.unit!)
+        let ext = outURL.pathExtension.lowercased()
+        let encoded = try NormalMapBaker.encoded(normals, as: ext == "exr" ? .float16 : .uint16)
+        try registry.writeImage(encoded, to: outURL, formatID: ext)
+        print("wrote \(output) (\(normals.width)×\(normals.height), tangent space, \(convention))")
     }
 }

@@ -24,23 +24,15 @@ enum PyTorchReference {
         let output = Pipe()
         process.standardOutput = output
         do { try process.run() } catch {
-            throw BenchError(path: python, message: "cannot start PyTorch's Python", cause: error.localizedDescription)
+            throw CommandError(.helperFailed, path: python, "cannot start PyTorch's Python", cause: error)
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw BenchError(path: script, message: "failed under \(python)", cause: "exit status \(process.terminationStatus)")
+            throw CommandError(.helperFailed, path: script, "failed under \(python)", reason: "exit status \(process.terminationStatus)")
         }
         do { return try JSONDecoder().decode(Result.self, from: data) } catch {
-            throw BenchError(path: script, message: "printed no timing JSON", cause: String(decoding: data.prefix(200), as: UTF8.self))
+            throw CommandError(.helperFailed, path: script, "printed no timing JSON", cause: error)
         }
     }
-}
-
-/// A benchmark that cannot run: what, where and why.
-struct BenchError: Error, CustomStringConvertible {
-    let path: String
-    let message: String
-    let cause: String
-    var description: String { "\(path): \(message) (\(cause))" }
 }

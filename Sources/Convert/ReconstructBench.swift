@@ -18,11 +18,11 @@ struct ReconstructBench: ParsableCommand {
             """)
 
     @Option(help: "Photo with one face.") var photo = "samples/astronaut.png"
-    @Option(help: "Texture sizes, comma-separated.") var sizes = "1024,2048,4096"
+    @Option(help: "Texture sizes, comma-separated.") var sizes = CommaSeparated([1024, 2048, 4096])
     @Option(help: "Runs per size; the median of each stage is reported.") var runs = 3
-    @Option(help: "Model file.") var model = "models/ict-face.fdmodel"
-    @Option(help: "dlib 68-point shape predictor.") var landmarkModel: String?
-    @Flag(help: "Print JSON on stdout.") var json = false
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var landmarkModel: LandmarkModelOptions
+    @OptionGroup var report: ReportOptions
 
     struct Row: Encodable {
         let size: Int
@@ -33,41 +33,32 @@ struct ReconstructBench: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let loaded = try ModelFile.load(URL(fileURLWithPath: model))
-            let predictor = try LandmarkPredictor(contentsOf: LandmarkPredictor.resolvedURL(explicit: landmarkModel))
-            let finder = try FaceFinder(detector: HOGFaceDetector(), predictor: predictor)
-            var rows: [Row] = []
-            for size in sizes.split(separator: ",").compactMap({ Int($0) }) {
-                var samples: [[String: Double]] = []
-                for _ in 0..<max(1, runs) { samples.append(try measure(size: size, model: loaded, finder: finder)) }
-                let stages = Dictionary(uniqueKeysWithValues: samples[0].keys.map { key in
-                    (key, median(samples.map { $0[key]! }))
-                })
-                let proxy = ["load", "detection", "landmarks", "fit", "unwrap"].reduce(0) { $0 + stages[$1]! }
-                rows.append(Row(size: size, stages: stages, proxySeconds: proxy, totalSeconds: stages.values.reduce(0, +),
-                                peakResidentMegabytes: peakResidentMegabytes()))
-                if !json { FileHandle.standardError.write(Data("bench reconstruct: \(size)² done\n".utf8)) }
-            }
-            if json { print(try JSONOutput.encode(rows)) } else { printTable(rows) }
-        } catch {
-            Diagnostics.fail(error)
+        var rows: [Row] = []
+        var pipeline: ReconstructionPipeline?
+        for size in sizes.values {
+            var options = ReconstructionOptions()
+            options.region = model.region
+            options.uvSize = size
+            // The model and the landmark predictor are loaded once; each size reuses them.
+            pipeline = try pipeline?.reconfigured(options)
+                ?? ReconstructionPipeline(options: options, modelFile: model.url, landmarkModel: landmarkModel.url)
+            var samples: [[String: Double]] = []
+            for _ in 0..<max(1, runs) { samples.append(try measure(pipeline!)) }
+            let stages = Dictionary(uniqueKeysWithValues: samples[0].keys.map { key in (key, median(samples.map { $0[key]! })) })
+            let proxy = ["load", "detection", "landmarks", "fit", "unwrap"].reduce(0) { $0 + stages[$1]! }
+            rows.append(Row(size: size, stages: stages, proxySeconds: proxy, totalSeconds: stages.values.reduce(0, +),
+                            peakResidentMegabytes: peakResidentMegabytes()))
+            if !report.json { FileHandle.standardError.write(Data("bench reconstruct: \(size)² done\n".utf8)) }
         }
+        if report.json { print(try JSONOutput.encode(rows)) } else { printTable(rows) }
     }
 
-    private func measure(size: Int, model: MorphableModel, finder: FaceFinder) throws -> [String: Double] {
-        var options = ProxyReconstructor.Options()
-        options.uvSize = size
-        let reconstructor = ProxyReconstructor(finder: finder, fitter: ProxyFitter(model: model), model: model, options: options)
-        let result = try reconstructor.reconstruct(URL(fileURLWithPath: photo))
-        let products = try DetailStage(synthesizer: ShadingDetail(), subdivision: 2).run(result, model: model)
+    private func measure(_ pipeline: ReconstructionPipeline) throws -> [String: Double] {
+        let result = try pipeline.reconstruct(URL(fileURLWithPath: photo))
         let clock = ContinuousClock()
         let start = clock.now
-        var outputOptions = ReconstructionOutputs.Options()
-        outputOptions.formats = ["fbx", "obj", "glb2"]
-        _ = try ReconstructionOutputs(result: result, detail: products, model: model, options: outputOptions,
-                                      landmarkJSON: [], optionsRecord: [:])
-        let t = result.timings, d = products.timings
+        try pipeline.writer.write(result, to: MemorySink())
+        let t = result.timings.proxy, d = result.timings.detail!
         return ["load": t.load, "detection": t.detection, "landmarks": t.landmarks, "fit": t.fit, "unwrap": t.unwrap,
                 "detail": d.detail, "maps+mesh": d.wall - d.detail, "outputs": (clock.now - start).seconds]
     }
@@ -83,8 +74,6 @@ struct ReconstructBench: ParsableCommand {
                       String(format: "%.0f", row.peakResidentMegabytes)]).joined(separator: " "))
         }
     }
-
-    private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
     private func peakResidentMegabytes() -> Double {
         var usage = rusage()

@@ -38,10 +38,10 @@ public struct ConvolutionShape: Sendable, Equatable {
             throw NeuralError(.shape, "convolution \(inputChannels)→\(outputChannels) cannot have \(groups) groups, stride \(stride), dilation \(dilation), padding \(padding)")
         }
         guard input.rank == 4, input.shape[1] == inputChannels else {
-            throw NeuralError(.shape, "convolution input must be [N, \(inputChannels), H, W]", cause: "got \(input.shape)")
+            throw NeuralError(.shape, "convolution input must be [N, \(inputChannels), H, W]", reason: "got \(input.shape)")
         }
         guard weight.shape == weightShape else {
-            throw NeuralError(.shape, "convolution weight must be \(weightShape)", cause: "got \(weight.shape)")
+            throw NeuralError(.shape, "convolution weight must be \(weightShape)", reason: "got \(weight.shape)")
         }
         let out = outputSize(height: input.shape[2], width: input.shape[3])
         guard out.height > 0, out.width > 0 else {
@@ -53,16 +53,16 @@ public struct ConvolutionShape: Sendable, Equatable {
 extension ConvolutionShape {
     /// A bias, if given, has one value per output channel.
     func check(bias: Tensor?) throws {
-        if let bias, bias.shape != [outputChannels] { throw NeuralError(.shape, "bias must be [\(outputChannels)]", cause: "got \(bias.shape)") }
+        if let bias, bias.shape != [outputChannels] { throw NeuralError(.shape, "bias must be [\(outputChannels)]", reason: "got \(bias.shape)") }
     }
 
     /// A backward pass's gradients have the output's and the weight's shapes.
     static func check(outputGradient: Tensor, expected: [Int], weightGradient: Tensor, weight: Tensor) throws {
         guard outputGradient.shape == expected else {
-            throw NeuralError(.shape, "output gradient must be \(expected)", cause: "got \(outputGradient.shape)")
+            throw NeuralError(.shape, "output gradient must be \(expected)", reason: "got \(outputGradient.shape)")
         }
         guard weightGradient.shape == weight.shape else {
-            throw NeuralError(.shape, "weight gradient must be \(weight.shape)", cause: "got \(weightGradient.shape)")
+            throw NeuralError(.shape, "weight gradient must be \(weight.shape)", reason: "got \(weightGradient.shape)")
         }
     }
 }

@@ -2,7 +2,7 @@
 public enum Dense {
     public static func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
         let (n, out, inputs) = try check(x, weight)
-        if let bias, bias.shape != [out] { throw NeuralError(.shape, "bias must be [\(out)]", cause: "got \(bias.shape)") }
+        if let bias, bias.shape != [out] { throw NeuralError(.shape, "bias must be [\(out)]", reason: "got \(bias.shape)") }
         var y = Tensor(shape: [n, out])
         if let bias { for r in 0..<n { for o in 0..<out { y.values[r * out + o] = bias.values[o] } } }
         x.values.withUnsafeBufferPointer { xp in
@@ -19,7 +19,7 @@ public enum Dense {
     /// dx = dy·W, dW = dyᵀ·x, db = Σ dy over the batch.
     public static func backward(_ x: Tensor, weight: Tensor, outputGradient dy: Tensor) throws -> (input: Tensor, weight: Tensor, bias: Tensor) {
         let (n, out, inputs) = try check(x, weight)
-        guard dy.shape == [n, out] else { throw NeuralError(.shape, "gradient must be [\(n), \(out)]", cause: "got \(dy.shape)") }
+        guard dy.shape == [n, out] else { throw NeuralError(.shape, "gradient must be [\(n), \(out)]", reason: "got \(dy.shape)") }
         var dx = Tensor(shape: x.shape), dw = Tensor(shape: weight.shape), db = Tensor(shape: [out])
         dy.values.withUnsafeBufferPointer { gp in
             weight.values.withUnsafeBufferPointer { wp in
@@ -40,7 +40,7 @@ public enum Dense {
 
     private static func check(_ x: Tensor, _ weight: Tensor) throws -> (Int, Int, Int) {
         guard x.rank == 2, weight.rank == 2, weight.shape[1] == x.shape[1] else {
-            throw NeuralError(.shape, "dense layer needs x [N, in] and W [out, in]", cause: "got \(x.shape) and \(weight.shape)")
+            throw NeuralError(.shape, "dense layer needs x [N, in] and W [out, in]", reason: "got \(x.shape) and \(weight.shape)")
         }
         return (x.shape[0], weight.shape[0], x.shape[1])
     }

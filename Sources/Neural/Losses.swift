@@ -49,7 +49,7 @@ public enum Loss: Sendable, Equatable {
     }
 
     private static func crossEntropy(_ p: Tensor, _ t: Tensor) throws -> (loss: Double, gradient: Tensor) {
-        guard p.rank == 2 else { throw NeuralError(.shape, "categorical cross-entropy takes logits [N, K]", cause: "got \(p.shape)") }
+        guard p.rank == 2 else { throw NeuralError(.shape, "categorical cross-entropy takes logits [N, K]", reason: "got \(p.shape)") }
         let (n, k) = (p.shape[0], p.shape[1])
         var gradient = Tensor(shape: p.shape)
         var sum = 0.0

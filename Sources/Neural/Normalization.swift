@@ -39,7 +39,7 @@ public struct Normalization: Sendable {
     /// batch normalisation uses the running statistics.
     public mutating func forward(_ x: Tensor, training: Bool) throws -> (output: Tensor, cache: Cache) {
         guard x.rank == 4, x.shape[1] == channels else {
-            throw NeuralError(.shape, "normalisation input must be [N, \(channels), H, W]", cause: "got \(x.shape)")
+            throw NeuralError(.shape, "normalisation input must be [N, \(channels), H, W]", reason: "got \(x.shape)")
         }
         let (n, plane) = (x.shape[0], x.shape[2] * x.shape[3])
         let useBatch = training || statistics == .instance

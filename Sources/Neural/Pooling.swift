@@ -32,7 +32,7 @@ public enum Pooling: Sendable, Equatable {
         try check(x)
         let g = geometry(x.shape)
         guard dy.shape == [x.shape[0], x.shape[1], g.out.0, g.out.1] else {
-            throw NeuralError(.shape, "pooling gradient must be \([x.shape[0], x.shape[1], g.out.0, g.out.1])", cause: "got \(dy.shape)")
+            throw NeuralError(.shape, "pooling gradient must be \([x.shape[0], x.shape[1], g.out.0, g.out.1])", reason: "got \(dy.shape)")
         }
         var dx = Tensor(shape: x.shape)
         forEachWindow(x.shape) { o, inputs in
@@ -47,7 +47,7 @@ public enum Pooling: Sendable, Equatable {
     }
 
     private func check(_ x: Tensor) throws {
-        guard x.rank == 4 else { throw NeuralError(.shape, "pooling takes [N, C, H, W]", cause: "got \(x.shape)") }
+        guard x.rank == 4 else { throw NeuralError(.shape, "pooling takes [N, C, H, W]", reason: "got \(x.shape)") }
         let g = geometry(x.shape)
         guard g.stride > 0, g.out.0 > 0, g.out.1 > 0 else {
             throw NeuralError(.shape, "pooling \(self) does not fit an input of \(x.shape[2])×\(x.shape[3])")

@@ -1,3 +1,4 @@
+import Errors
 import Foundation
 
 /// Weights in the safetensors format (huggingface/safetensors): an 8-byte little-endian header
@@ -34,13 +35,15 @@ public struct WeightsFile: Sendable, Equatable {
         do {
             bytes = [UInt8](try Data(contentsOf: url))
         } catch {
-            throw NeuralError(.io, path: url.path, "cannot read the weights file", cause: error.localizedDescription)
+            throw NeuralError(.io, path: url.path, "cannot read the weights file", cause: error)
         }
         try self.init(bytes: bytes, path: url.path)
     }
 
     public init(bytes: [UInt8], path: String? = nil) throws {
-        func fail(_ message: String, _ cause: String? = nil) -> NeuralError { NeuralError(.malformed, path: path, message, cause: cause) }
+        func fail(_ message: String, _ reason: String? = nil) -> NeuralError {
+            NeuralError(.malformed, path: path, message, cause: reason.map(Reason.init))
+        }
         guard bytes.count >= 8 else { throw fail("is not a safetensors file", "\(bytes.count) bytes, shorter than the 8-byte header length") }
         let length = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
         guard length <= UInt64(Self.maximumHeader), Int(length) <= bytes.count - 8 else {
@@ -68,7 +71,7 @@ public struct WeightsFile: Sendable, Equatable {
             }
             guard let type = StorageType(rawValue: dtype) else {
                 throw NeuralError(.mismatch, path: path, "tensor '\(name)' has dtype \(dtype)",
-                                  cause: "readable types: \(StorageType.allCases.map(\.rawValue).joined(separator: ", "))")
+                                  reason: "readable types: \(StorageType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
                 throw fail("tensor '\(name)' lies outside the data", "offsets \(offsets), shape \(shape), \(dataSize) data bytes")
@@ -96,7 +99,7 @@ public struct WeightsFile: Sendable, Equatable {
                 return true
             }
             guard exact else {
-                throw NeuralError(.mismatch, path: path, "tensor '\(name)' holds \(dtype) values beyond ±2^24", cause: "float32 cannot hold them exactly")
+                throw NeuralError(.mismatch, path: path, "tensor '\(name)' holds \(dtype) values beyond ±2^24", reason: "float32 cannot hold them exactly")
             }
             tensors[name] = try Tensor(shape: shape, values: values)
             if type != .f32 { storage[name] = type }
@@ -152,12 +155,12 @@ public struct WeightsFile: Sendable, Equatable {
             try Data(encoded()).write(to: temporary)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw NeuralError(.io, path: url.path, "cannot write the weights file", cause: error.localizedDescription)
+            throw NeuralError(.io, path: url.path, "cannot write the weights file", cause: error)
         }
         guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let failure = SystemCallError("rename")
             try? FileManager.default.removeItem(at: temporary)
-            throw NeuralError(.io, path: url.path, "cannot write the weights file", cause: reason)
+            throw NeuralError(.io, path: url.path, "cannot write the weights file", cause: failure)
         }
     }
 
@@ -184,7 +187,7 @@ public struct WeightsFile: Sendable, Equatable {
             if !missing.isEmpty { parts.append("missing: \(missing.joined(separator: ", "))") }
             if !unexpected.isEmpty { parts.append("unexpected: \(unexpected.joined(separator: ", "))") }
             if !misshaped.isEmpty { parts.append("mis-shaped: \(misshaped.joined(separator: "; "))") }
-            throw NeuralError(.mismatch, path: path, "the weights do not fit the model", cause: parts.joined(separator: "; "))
+            throw NeuralError(.mismatch, path: path, "the weights do not fit the model", reason: parts.joined(separator: "; "))
         }
         return tensors
     }

@@ -16,7 +16,7 @@ public struct Tensor: Sendable, Equatable {
         guard shape.allSatisfy({ $0 >= 0 }) else { throw NeuralError(.shape, "negative dimension in \(shape)") }
         let count = shape.reduce(1, *)
         guard values.count == count else {
-            throw NeuralError(.shape, "shape \(shape) holds \(count) values", cause: "got \(values.count)")
+            throw NeuralError(.shape, "shape \(shape) holds \(count) values", reason: "got \(values.count)")
         }
         self.shape = shape
         self.values = values

@@ -13,7 +13,7 @@ public enum TensorOperations {
     /// [N, C₁ + C₂ + …, H, W] from tensors equal but for their channels (the U-Net's skips).
     public static func concatenateChannels(_ parts: [Tensor]) throws -> Tensor {
         guard let first = parts.first, parts.allSatisfy({ $0.rank == 4 && $0.shape[0] == first.shape[0] && Array($0.shape[2...]) == Array(first.shape[2...]) }) else {
-            throw NeuralError(.shape, "channel concatenation needs [N, ·, H, W] tensors of one N, H, W", cause: "got \(parts.map(\.shape))")
+            throw NeuralError(.shape, "channel concatenation needs [N, ·, H, W] tensors of one N, H, W", reason: "got \(parts.map(\.shape))")
         }
         let n = first.shape[0], plane = first.shape[2] * first.shape[3], channels = parts.map { $0.shape[1] }.reduce(0, +)
         var values: [Float] = []
@@ -95,7 +95,7 @@ public enum TensorOperations {
     /// mask drawn from `seed` (the same seed gives the same mask). Returns the mask for backward
     /// (dx = dy ⊙ mask).
     public static func dropout(_ x: Tensor, probability p: Float, seed: UInt64) throws -> (output: Tensor, mask: Tensor) {
-        guard (0..<1).contains(p) else { throw NeuralError(.shape, "dropout probability must be in [0, 1)", cause: "got \(p)") }
+        guard (0..<1).contains(p) else { throw NeuralError(.shape, "dropout probability must be in [0, 1)", reason: "got \(p)") }
         var state = seed, mask = Tensor(shape: x.shape), y = x
         for i in x.values.indices {
             state = state &* 6364136223846793005 &+ 1442695040888963407

@@ -27,10 +27,10 @@ public enum TransposedConvolution {
             throw NeuralError(.shape, "transposed convolution \(s.inputChannels)→\(s.outputChannels) cannot have \(s.groups) groups")
         }
         guard input.rank == 4, input.shape[1] == s.inputChannels else {
-            throw NeuralError(.shape, "transposed convolution input must be [N, \(s.inputChannels), H, W]", cause: "got \(input.shape)")
+            throw NeuralError(.shape, "transposed convolution input must be [N, \(s.inputChannels), H, W]", reason: "got \(input.shape)")
         }
         guard weight.shape == weightShape(s) else {
-            throw NeuralError(.shape, "transposed convolution weight must be \(weightShape(s))", cause: "got \(weight.shape)")
+            throw NeuralError(.shape, "transposed convolution weight must be \(weightShape(s))", reason: "got \(weight.shape)")
         }
         let out = outputSize(s, height: input.shape[2], width: input.shape[3])
         guard out.height > 0, out.width > 0 else { throw NeuralError(.shape, "padding \(s.padding) leaves no output") }

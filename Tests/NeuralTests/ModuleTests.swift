@@ -101,8 +101,8 @@ import Testing
             try fresh.load(broken, path: "net.safetensors")
             Issue.record("accepted")
         } catch let error as NeuralError {
-            #expect(error.description == "net.safetensors: the weights do not fit the model (missing: 0.bias; unexpected: head.weight; "
-                    + "mis-shaped: 3.weight is [2, 4, 4, 4], the model needs [4, 2, 4, 4])", "\(error)")
+            #expect(error.description == "net.safetensors: the weights do not fit the model: missing: 0.bias; unexpected: head.weight; "
+                    + "mis-shaped: 3.weight is [2, 4, 4, 4], the model needs [4, 2, 4, 4]", "\(error)")
         }
     }
 }

@@ -134,9 +134,9 @@ import TestSupport
             _ = try Self.sample.parameters(matching: expected, path: "w.safetensors")
             Issue.record("accepted")
         } catch let error as NeuralError {
-            #expect(error.kind == .mismatch)
-            #expect(error.description == "w.safetensors: the weights do not fit the model (missing: decoder.weight; "
-                    + "mis-shaped: encoder.0.bias is [2], the model needs [3])", "\(error)")
+            #expect(error.code == .mismatch)
+            #expect(error.description == "w.safetensors: the weights do not fit the model: missing: decoder.weight; "
+                    + "mis-shaped: encoder.0.bias is [2], the model needs [3]", "\(error)")
         }
         var exact = expected
         exact["encoder.0.bias"] = [2]

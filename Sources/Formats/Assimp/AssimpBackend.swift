@@ -32,7 +32,7 @@ enum AssimpBackend {
         let status = fd_assimp_import(url.path, importTimeout, &out, &error, error.count)
         defer { fd_buffer_free(&out) }
         guard status == 0 else {
-            throw FormatError(.malformed, path: url.path, "cannot be read", cause: String(nullTerminated: error))
+            throw FormatError(.malformed, path: url.path, "cannot be read", reason: String(nullTerminated: error))
         }
         let bytes = [UInt8](UnsafeBufferPointer(start: out.data, count: out.size))
         do {
@@ -55,7 +55,7 @@ enum AssimpBackend {
             fd_assimp_export_to_disk($0.baseAddress, $0.count, formatID, folder.appendingPathComponent(fileName).path, &error, error.count)
         }
         guard status == 0 else {
-            throw FormatError(.writeFailed, path: fileName, "Assimp's '\(formatID)' exporter failed", cause: String(nullTerminated: error))
+            throw FormatError(.writeFailed, path: fileName, "Assimp's '\(formatID)' exporter failed", reason: String(nullTerminated: error))
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         return try names.map { name in
@@ -77,7 +77,7 @@ enum AssimpBackend {
         }
         defer { fd_buffer_free(&out) }
         guard status == 0 else {
-            throw FormatError(.writeFailed, path: fileName, "Assimp's '\(formatID)' exporter failed", cause: String(nullTerminated: error))
+            throw FormatError(.writeFailed, path: fileName, "Assimp's '\(formatID)' exporter failed", reason: String(nullTerminated: error))
         }
         var r = ByteReader([UInt8](UnsafeBufferPointer(start: out.data, count: out.size)), what: "exported file list")
         return try (0..<Int(r.read(UInt32.self))).map { _ in

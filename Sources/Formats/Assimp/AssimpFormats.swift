@@ -4,13 +4,13 @@ extension FormatDescriptor {
 
     private static func assimp(_ id: String, _ summary: String, _ extensions: [String], exporter: String,
                                capabilities: FormatCapabilities, unit: UnitPolicy, trianglesOnly: Bool,
-                               sniff: (@Sendable ([UInt8]) -> Bool)? = nil) -> FormatDescriptor {
+                               singleMesh: Bool = false, sniff: (@Sendable ([UInt8]) -> Bool)? = nil) -> FormatDescriptor {
         FormatDescriptor(
             id: id, summary: summary, kind: .mesh, extensions: extensions, capabilities: capabilities,
             unitPolicy: unit, backend: AssimpBackend.versionLabel, sniff: sniff, meshReader: reader,
             meshWriter: AssimpMeshWriter(exporterID: exporter, unitPolicy: unit, trianglesOnly: trianglesOnly,
                                          keepsVertexColors: capabilities.contains(.vertexColors),
-                                         singleMesh: exporter.hasPrefix("ply")))
+                                         singleMesh: singleMesh))
     }
 
     private static let pbr: FormatCapabilities = [.uvs, .normals, .tangents, .vertexColors, .materials,
@@ -26,18 +26,18 @@ extension FormatDescriptor {
     public static let collada = assimp("collada", "COLLADA 1.4 XML (unit element: metres, Y_UP)", ["dae"],
                                        exporter: "collada",
                                        capabilities: [.uvs, .normals, .tangents, .vertexColors, .quads, .materials,
-                                                      .baseColorTexture, .normalTexture, .unitInFile],
+                                                      .baseColorTexture, .normalTexture, .exrTextures, .unitInFile],
                                        unit: .fixed(.metre), trianglesOnly: false)
     /// No vertex colours: Assimp 5.2.5's binary PLY exporter declares them uchar but writes floats,
     /// which no reader can parse; the ASCII `ply` keeps them.
     public static let plyBinary = assimp("plyb", "Stanford PLY, binary little-endian", ["ply"],
                                          exporter: "plyb",
-                                         capabilities: [.uvs, .normals, .quads, .baseColorTexture],
-                                         unit: .unitless, trianglesOnly: false,
+                                         capabilities: [.uvs, .normals, .quads, .baseColorTexture, .exrTextures],
+                                         unit: .unitless, trianglesOnly: false, singleMesh: true,
                                          sniff: { $0.starts(with: Array("ply".utf8)) && !isASCIIPLY($0) })
     public static let ply = assimp("ply", "Stanford PLY, ASCII", ["ply"], exporter: "ply",
-                                   capabilities: [.uvs, .normals, .vertexColors, .quads, .baseColorTexture],
-                                   unit: .unitless, trianglesOnly: false,
+                                   capabilities: [.uvs, .normals, .vertexColors, .quads, .baseColorTexture, .exrTextures],
+                                   unit: .unitless, trianglesOnly: false, singleMesh: true,
                                    sniff: { isASCIIPLY($0) })
     public static let stlBinary = assimp("stlb", "STL, binary (geometry only)", ["stl"], exporter: "stlb",
                                          capabilities: [.normals], unit: .unitless, trianglesOnly: true)

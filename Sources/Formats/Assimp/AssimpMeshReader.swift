@@ -31,7 +31,7 @@ struct AssimpMeshReader: MeshReader {
             }
         }
         guard asset.triangleCount > 0 else {
-            throw FormatError(.malformed, path: url.path, "holds no polygons", cause: "only points, lines or an empty scene")
+            throw FormatError(.malformed, path: url.path, "holds no polygons", reason: "only points, lines or an empty scene")
         }
         do {
             try asset.validate()
@@ -53,7 +53,7 @@ struct AssimpMeshReader: MeshReader {
     }
 
     private func fileSize(_ url: URL) throws -> Int {
-        _ = try FormatRegistry.firstBytes(of: url, count: 0)
+        _ = try FileContents.prefix(0, of: url)
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
         return (attributes?[.size] as? NSNumber)?.intValue ?? 0
     }

@@ -35,7 +35,7 @@ struct AssimpMeshWriter: MeshWriter {
         let files = try AssimpBackend.export(prepared, formatID: exporterID, fileName: fileName)
         guard files.contains(where: { $0.name == fileName }) else {
             throw FormatError(.writeFailed, path: fileName, "Assimp's '\(exporterID)' exporter wrote no main file",
-                              cause: "it wrote: \(files.map(\.name).joined(separator: ", "))")
+                              reason: "it wrote: \(files.map(\.name).joined(separator: ", "))")
         }
         for file in files { try sink.write(ExportScrubber.scrub(file.bytes, exporterID: exporterID), to: file.name) }
     }

@@ -14,10 +14,10 @@ enum PLYHeaderCheck {
     static func check(_ url: URL, size: Int) throws {
         // Binary files are checked from the header and the file size alone; only ASCII bodies,
         // whose records have no fixed size, are read whole.
-        var bytes = try FormatRegistry.firstBytes(of: url, count: headerLimit)
-        guard bytes.starts(with: Array("ply".utf8)) else { throw FormatError(.malformed, path: url.path, "is not a PLY file", cause: "it does not start with 'ply'") }
+        var bytes = try FileContents.prefix(headerLimit, of: url)
+        guard bytes.starts(with: Array("ply".utf8)) else { throw FormatError(.malformed, path: url.path, "is not a PLY file", reason: "it does not start with 'ply'") }
         guard let end = find(Array("end_header".utf8), in: bytes) else {
-            throw FormatError(.malformed, path: url.path, "is truncated", cause: "the header has no end_header line")
+            throw FormatError(.malformed, path: url.path, "is truncated", reason: "the header has no end_header line")
         }
         var bodyStart = end + 10
         while bodyStart < bytes.count && (bytes[bodyStart] == 0x0D || bytes[bodyStart] == 0x0A) {
@@ -26,7 +26,7 @@ enum PLYHeaderCheck {
         }
         let header = String(decoding: bytes[..<end], as: UTF8.self)
         let isBinary = header.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("format") && !$0.contains("ascii") }
-        if !isBinary && size > bytes.count { bytes = try FormatRegistry.firstBytes(of: url, count: size) }
+        if !isBinary && size > bytes.count { bytes = try FileContents.prefix(size, of: url) }
         var binary = false
         var elements: [(name: String, count: Int, minimumRecord: Int)] = []
         for line in header.split(whereSeparator: \.isNewline) {
@@ -35,7 +35,7 @@ enum PLYHeaderCheck {
             case "format": binary = words.count > 1 && words[1] != "ascii"
             case "element" where words.count >= 3:
                 guard let count = Int(words[2]), count >= 0 else {
-                    throw FormatError(.malformed, path: url.path, "has a bad element line", cause: String(line))
+                    throw FormatError(.malformed, path: url.path, "has a bad element line", reason: String(line))
                 }
                 elements.append((words[1], count, 0))
             case "property" where words.count >= 3 && !elements.isEmpty:
@@ -50,14 +50,14 @@ enum PLYHeaderCheck {
             let needed = elements.reduce(0) { $0 + $1.count * $1.minimumRecord }
             if body < needed {
                 throw FormatError(.malformed, path: url.path, "is truncated",
-                                  cause: "its header declares at least \(needed) bytes of data, the file holds \(body)")
+                                  reason: "its header declares at least \(needed) bytes of data, the file holds \(body)")
             }
         } else {
             let declared = elements.reduce(0) { $0 + $1.count }
             let lines = bytes[bodyStart...].split(separator: 0x0A).filter { $0.contains { $0 > 0x20 } }.count
             if lines < declared {
                 throw FormatError(.malformed, path: url.path, "is truncated",
-                                  cause: "its header declares \(declared) records, the file holds \(lines) lines")
+                                  reason: "its header declares \(declared) records, the file holds \(lines) lines")
             }
         }
     }
@@ -75,18 +75,18 @@ enum PLYHeaderCheck {
 /// STL without complaint, returning garbage triangles.
 enum STLSizeCheck {
     static func check(_ url: URL, size: Int) throws {
-        let head = try FormatRegistry.firstBytes(of: url, count: 84)
+        let head = try FileContents.prefix(84, of: url)
         // ASCII STL starts with "solid" and has no fixed layout; Assimp parses it line by line.
         let text = String(decoding: head.prefix(80), as: UTF8.self)
         if head.starts(with: Array("solid".utf8)) && !text.contains("\0") { return }
         guard head.count == 84 else {
-            throw FormatError(.malformed, path: url.path, "is truncated", cause: "a binary STL header is 84 bytes, the file holds \(size)")
+            throw FormatError(.malformed, path: url.path, "is truncated", reason: "a binary STL header is 84 bytes, the file holds \(size)")
         }
         let triangles = Int(head[80]) | Int(head[81]) << 8 | Int(head[82]) << 16 | Int(head[83]) << 24
         let expected = 84 + 50 * triangles
         guard size >= expected else {
             throw FormatError(.malformed, path: url.path, "is truncated",
-                              cause: "its header declares \(triangles) triangles (\(expected) bytes), the file holds \(size)")
+                              reason: "its header declares \(triangles) triangles (\(expected) bytes), the file holds \(size)")
         }
     }
 }

@@ -6,11 +6,14 @@ enum LossReport {
         (.displacement, .displacementTexture), (.roughness, .roughnessTexture),
     ]
 
-    /// The asset without the texture references `target` cannot store, so they are not copied.
+    /// The asset without the texture references `target` cannot store (a slot it lacks, or a file
+    /// type it cannot name), so they are neither written nor copied.
     static func droppingUnkeptTextures(_ asset: Asset, for target: FormatDescriptor) -> Asset {
         var out = asset
-        for (slot, capability) in textureSlots where !target.capabilities.contains(capability) {
-            for m in out.materials.indices { out.materials[m][texture: slot] = nil }
+        for m in out.materials.indices {
+            for (slot, path) in out.materials[m].textures where !target.keeps(slot, named: path) {
+                out.materials[m][texture: slot] = nil
+            }
         }
         return out
     }
@@ -34,6 +37,29 @@ enum LossReport {
         for (slot, capability) in textureSlots {
             check(asset.materials.contains { $0[texture: slot] != nil }, capability, "\(slot.rawValue) textures")
         }
+        let exr = asset.materials.flatMap(\.textures).filter { isEXR($0.path) && caps.contains(textureCapability($0.slot)) }
+        check(!exr.isEmpty, .exrTextures, "EXR textures (\(Set(exr.map(\.path)).sorted().joined(separator: ", ")))")
         return lost
     }
+}
+
+extension FormatDescriptor {
+    /// Whether this format's files keep a reference to `path` in `slot`: the slot is a declared
+    /// capability, and so is the file type where it is one the format may not name (EXR).
+    public func keeps(_ slot: TextureSlot, named path: String) -> Bool {
+        capabilities.contains(LossReport.textureCapability(slot)) && (capabilities.contains(.exrTextures) || !LossReport.isEXR(path))
+    }
+}
+
+extension Asset {
+    /// The asset with only the texture references `format` keeps (`FormatDescriptor.keeps`).
+    public func keepingTextures(for format: FormatDescriptor) -> Asset { LossReport.droppingUnkeptTextures(self, for: format) }
+}
+
+extension LossReport {
+    static func textureCapability(_ slot: TextureSlot) -> FormatCapabilities {
+        textureSlots.first { $0.0 == slot }!.1
+    }
+
+    static func isEXR(_ path: String) -> Bool { path.lowercased().hasSuffix(".exr") }
 }

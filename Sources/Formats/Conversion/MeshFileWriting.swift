@@ -24,4 +24,23 @@ extension FormatRegistry {
             throw error
         }
     }
+
+    /// Writes `image` as `url` (format from `formatID`, else the extension), all at once or not at all.
+    public func writeImage(_ image: ImageAsset, to url: URL, formatID: String? = nil) throws {
+        let target = try writerFormat(id: formatID, for: url)
+        guard let writer = target.imageWriter else {
+            throw FormatError(.unsupported, path: url.path, "\(target.id) is not an image format")
+        }
+        let sink = DirectorySink(directory: url.deletingLastPathComponent())
+        do {
+            try writer.write(image, fileName: url.lastPathComponent, to: sink)
+            try sink.commit()
+        } catch let error as FormatError {
+            sink.discard()
+            throw error.at(url.path)
+        } catch {
+            sink.discard()
+            throw error
+        }
+    }
 }

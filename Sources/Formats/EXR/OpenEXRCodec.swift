@@ -13,24 +13,20 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         "screenWindowCenter", "screenWindowWidth", "name", "type", "version", "chunkCount", "tiles",
     ]
 
-    func readImage(at url: URL) throws -> ImageAsset {
-        _ = try FormatRegistry.firstBytes(of: url, count: 0)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading")
-        }
-        let stream = EXRStream(bytes: [UInt8](data))
+    func decodeImage(_ data: [UInt8], path: String) throws -> ImageAsset {
+        let stream = EXRStream(bytes: data)
         var context: exr_context_t? = nil
         var initializer = stream.initializer()
-        try stream.check(exr_start_read(&context, url.path, &initializer), url.path, "is not a readable OpenEXR file")
+        try stream.check(exr_start_read(&context, path, &initializer), path, "is not a readable OpenEXR file")
         defer { exr_finish(&context) }
-        return try Self.decode(context!, stream: stream, path: url.path)
+        return try Self.decode(context!, stream: stream, path: path)
     }
 
     private static func decode(_ context: exr_context_t, stream: EXRStream, path: String) throws -> ImageAsset {
         var storage = EXR_STORAGE_LAST_TYPE
         try stream.check(exr_get_storage(context, 0, &storage), path, "has no readable part")
         guard storage == EXR_STORAGE_SCANLINE else {
-            throw FormatError(.unsupported, path: path, "uses tiled or deep storage", cause: "only scanline files are read")
+            throw FormatError(.unsupported, path: path, "uses tiled or deep storage", reason: "only scanline files are read")
         }
         var window = exr_attr_box2i_t()
         try stream.check(exr_get_data_window(context, 0, &window), path, "has no data window")
@@ -42,14 +38,14 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         try stream.check(exr_get_channels(context, 0, &list), path, "has no channel list")
         let entries = UnsafeBufferPointer(start: list!.pointee.entries, count: Int(list!.pointee.num_channels))
         guard (1...4).contains(entries.count) else {
-            throw FormatError(.unsupported, path: path, "has \(entries.count) channels", cause: "1 to 4 are read")
+            throw FormatError(.unsupported, path: path, "has \(entries.count) channels", reason: "1 to 4 are read")
         }
         let names = entries.map { String(cString: $0.name.str) }
         let types = Set(entries.map(\.pixel_type))
         guard types.count == 1, let type = types.first, type == EXR_PIXEL_HALF || type == EXR_PIXEL_FLOAT,
               entries.allSatisfy({ $0.x_sampling == 1 && $0.y_sampling == 1 }) else {
             throw FormatError(.unsupported, path: path, "mixes pixel types, uses uint or subsampled channels",
-                              cause: "one of half or float, full resolution, is read")
+                              reason: "one of half or float, full resolution, is read")
         }
         let order = Self.interleaveOrder(names)
         let bytesPerComponent = type == EXR_PIXEL_HALF ? 2 : 4
@@ -125,7 +121,7 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         case .float32(let i): (type, bytesPerComponent, raw) = (EXR_PIXEL_FLOAT, 4, i.pixels.withUnsafeBytes(Array.init))
         default:
             throw FormatError(.unsupported, path: fileName, "OpenEXR stores half or float pixels",
-                              cause: "got \(asset.image.componentKind.rawValue); convert to float first")
+                              reason: "got \(asset.image.componentKind.rawValue); convert to float first")
         }
         let (width, height, channels) = (asset.image.width, asset.image.height, asset.image.channels)
         guard asset.channelNames.count == channels, Set(asset.channelNames).count == channels else {
@@ -237,7 +233,7 @@ final class EXRStream {
     func check(_ result: exr_result_t, _ path: String, _ message: String) throws {
         guard result != EXR_ERR_SUCCESS.rawValue else { return }
         let cause = lastError ?? String(cString: exr_get_default_error_message(result))
-        throw FormatError(.malformed, path: path, message, cause: cause)
+        throw FormatError(.malformed, path: path, message, reason: cause)
     }
 }
 

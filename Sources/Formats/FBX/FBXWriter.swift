@@ -22,7 +22,7 @@ extension FormatDescriptor {
     public static let fbx = FormatDescriptor(
         id: "fbx", summary: "Autodesk FBX 7.4 binary (centimetres, +Y up)", kind: .mesh, extensions: ["fbx"],
         capabilities: [.uvs, .normals, .vertexColors, .quads, .materials, .baseColorTexture, .normalTexture,
-                       .displacementTexture, .unitInFile],
+                       .displacementTexture, .exrTextures, .unitInFile],
         unitPolicy: .fixed(FBXWriter.unit), backend: "native (reads through \(AssimpBackend.versionLabel))",
         sniff: { $0.starts(with: Array("Kaydara FBX Binary".utf8)) || $0.starts(with: Array("; FBX".utf8)) },
         meshReader: AssimpMeshReader(), meshWriter: FBXWriter())

@@ -1,3 +1,4 @@
+import Errors
 import Foundation
 
 /// Where writers put files: a main file and any sidecars, by path relative to the output folder
@@ -31,16 +32,36 @@ public final class MemorySink: FileSink {
     }
 }
 
-/// Writes into a folder all or nothing: each file goes to a hidden temporary file beside its final
-/// name, and `commit()` renames them all; `discard()` (or a failed commit) removes every trace.
+/// Writes into a folder all or nothing, in one of two ways:
+/// - `init(directory:)`: each file goes to a hidden temporary file beside its final name, and
+///   `commit()` renames them all into place (other files in the folder stay);
+/// - `init(replacingFolder:)`: the files go into a hidden sibling folder, and `commit()` swaps it
+///   for the folder as a whole, so a previous set of files is replaced at once and none of it
+///   survives beside the new set.
+/// `discard()` (or a failed commit, or dropping an uncommitted sink) removes every trace.
 public final class DirectorySink: FileSink {
+    /// The folder the files end up in.
     public let directory: URL
+    /// Where files are written before the commit: `directory` itself, or the staging folder.
+    private let writeRoot: URL
+    private let replacesFolder: Bool
     private var staged: [(temporary: URL, final: URL)] = []
     private var createdDirectories: [URL] = []
+    private var stagingCreated = false
     private var committed = false
 
     public init(directory: URL) {
         self.directory = directory
+        writeRoot = directory
+        replacesFolder = false
+    }
+
+    /// A sink that publishes `folder` whole: written into `.NAME.partial-PID/` beside it, then
+    /// swapped in by `commit()` (the previous folder is moved to `.NAME.previous-PID/` and removed).
+    public init(replacingFolder folder: URL) {
+        directory = folder
+        writeRoot = Self.sibling(of: folder, "partial")
+        replacesFolder = true
     }
 
     /// Final paths of the files written so far, in write order.
@@ -53,27 +74,38 @@ public final class DirectorySink: FileSink {
             try? FileManager.default.removeItem(at: staged[index].temporary)
             staged.remove(at: index)
         }
-        try makeParent(of: final)
-        let temporary = final.deletingLastPathComponent()
-            .appendingPathComponent(".\(final.lastPathComponent).facedetail-\(ProcessInfo.processInfo.processIdentifier).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else {
-            throw FormatError(.writeFailed, path: final.path, "cannot write the file",
-                              cause: String(cString: strerror(errno)))
+        let temporary: URL
+        if replacesFolder {
+            try makeStaging()
+            temporary = writeRoot.appendingPathComponent(relativePath)
+            try makeParent(of: temporary, tracking: false)
+        } else {
+            try makeParent(of: final, tracking: true)
+            temporary = final.deletingLastPathComponent()
+                .appendingPathComponent(".\(final.lastPathComponent).facedetail-\(ProcessInfo.processInfo.processIdentifier).tmp")
+        }
+        let written = bytes.withUnsafeBytes { FileManager.default.createFile(atPath: temporary.path, contents: Data($0)) }
+        guard written else {
+            throw FormatError(.writeFailed, path: final.path, "cannot write the file", cause: SystemCallError("open"))
         }
         staged.append((temporary, final))
     }
 
-    /// Renames every staged file into place; on failure, removes what it renamed and the rest.
+    /// Moves everything into place; on failure, leaves what was there before and removes the rest.
     public func commit() throws {
-        var done: [URL] = []
-        for entry in staged {
-            if rename(entry.temporary.path, entry.final.path) != 0 {
-                let cause = String(cString: strerror(errno))
-                for url in done { try? FileManager.default.removeItem(at: url) }
-                discard()
-                throw FormatError(.writeFailed, path: entry.final.path, "cannot move the finished file into place", cause: cause)
+        if replacesFolder {
+            try commitFolder()
+        } else {
+            var done: [URL] = []
+            for entry in staged {
+                if rename(entry.temporary.path, entry.final.path) != 0 {
+                    let cause = SystemCallError("rename")
+                    for url in done { try? FileManager.default.removeItem(at: url) }
+                    discard()
+                    throw FormatError(.writeFailed, path: entry.final.path, "cannot move the finished file into place", cause: cause)
+                }
+                done.append(entry.final)
             }
-            done.append(entry.final)
         }
         staged.removeAll()
         committed = true
@@ -81,7 +113,12 @@ public final class DirectorySink: FileSink {
 
     /// Removes every staged file and the folders this sink created.
     public func discard() {
-        for entry in staged { try? FileManager.default.removeItem(at: entry.temporary) }
+        if replacesFolder {
+            if stagingCreated { try? FileManager.default.removeItem(at: writeRoot) }
+            stagingCreated = false
+        } else {
+            for entry in staged { try? FileManager.default.removeItem(at: entry.temporary) }
+        }
         staged.removeAll()
         for dir in createdDirectories.reversed() { rmdir(dir.path) }
         createdDirectories.removeAll()
@@ -91,7 +128,43 @@ public final class DirectorySink: FileSink {
         if !committed { discard() }
     }
 
-    private func makeParent(of url: URL) throws {
+    private func commitFolder() throws {
+        try makeStaging()
+        let previous = Self.sibling(of: directory, "previous")
+        let hadPrevious = FileManager.default.fileExists(atPath: directory.path)
+        if hadPrevious && rename(directory.path, previous.path) != 0 {
+            let cause = SystemCallError("rename")
+            discard()
+            throw FormatError(.writeFailed, path: directory.path, "cannot move the previous outputs aside", cause: cause)
+        }
+        guard rename(writeRoot.path, directory.path) == 0 else {
+            let cause = SystemCallError("rename")
+            if hadPrevious { _ = rename(previous.path, directory.path) }
+            discard()
+            throw FormatError(.writeFailed, path: directory.path, "cannot move the finished folder into place", cause: cause)
+        }
+        stagingCreated = false
+        if hadPrevious { try? FileManager.default.removeItem(at: previous) }
+    }
+
+    /// `.NAME.ROLE-PID` beside `folder`.
+    private static func sibling(of folder: URL, _ role: String) -> URL {
+        folder.deletingLastPathComponent()
+            .appendingPathComponent(".\(folder.lastPathComponent).\(role)-\(ProcessInfo.processInfo.processIdentifier)")
+    }
+
+    private func makeStaging() throws {
+        guard !stagingCreated else { return }
+        try makeParent(of: writeRoot, tracking: true)
+        try? FileManager.default.removeItem(at: writeRoot)
+        guard mkdir(writeRoot.path, 0o755) == 0 else {
+            throw FormatError(.writeFailed, path: directory.path, "cannot create the staging folder", cause: SystemCallError("mkdir"))
+        }
+        stagingCreated = true
+    }
+
+    /// Creates the missing folders above `url`; with `tracking`, `discard()` removes them again.
+    private func makeParent(of url: URL, tracking: Bool) throws {
         var missing: [URL] = []
         var dir = url.deletingLastPathComponent()
         while !FileManager.default.fileExists(atPath: dir.path) {
@@ -100,9 +173,9 @@ public final class DirectorySink: FileSink {
         }
         for dir in missing.reversed() {
             guard mkdir(dir.path, 0o755) == 0 || errno == EEXIST else {
-                throw FormatError(.writeFailed, path: dir.path, "cannot create the folder", cause: String(cString: strerror(errno)))
+                throw FormatError(.writeFailed, path: dir.path, "cannot create the folder", cause: SystemCallError("mkdir"))
             }
-            createdDirectories.append(dir)
+            if tracking { createdDirectories.append(dir) }
         }
     }
 }

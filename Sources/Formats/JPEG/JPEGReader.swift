@@ -4,17 +4,12 @@ import Foundation
 /// JPEG through libjpeg-turbo's TurboJPEG API: greyscale stays one channel, everything else comes
 /// out RGB, and the EXIF orientation is applied so row 0 is the top of the scene as a viewer shows it.
 struct JPEGReader: ImageReader {
-    func readImage(at url: URL) throws -> ImageAsset {
-        _ = try FormatRegistry.firstBytes(of: url, count: 0)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading")
-        }
-        let bytes = [UInt8](data)
-        guard let handle = tjInitDecompress() else { throw FormatError(.unreadable, path: url.path, "cannot start the JPEG decoder") }
+    func decodeImage(_ bytes: [UInt8], path: String) throws -> ImageAsset {
+        guard let handle = tjInitDecompress() else { throw FormatError(.unreadable, path: path, "cannot start the JPEG decoder") }
         defer { tjDestroy(handle) }
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
         func failure(_ message: String) -> FormatError {
-            FormatError(.malformed, path: url.path, message, cause: String(cString: tjGetErrorStr2(handle)))
+            FormatError(.malformed, path: path, message, reason: String(cString: tjGetErrorStr2(handle)))
         }
         guard tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0 else {
             throw failure("is not a readable JPEG file")

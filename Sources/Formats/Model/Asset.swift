@@ -84,3 +84,20 @@ public struct Asset: Sendable, Equatable {
         materials.isEmpty ? [Material(name: "default")] : materials
     }
 }
+
+extension LengthUnit: Codable {
+    /// Encoded as its symbol ("mm", "cm", "m").
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let symbol = try container.decode(String.self)
+        guard let unit = LengthUnit(symbol: symbol) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown length unit '\(symbol)'")
+        }
+        self = unit
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(symbol)
+    }
+}

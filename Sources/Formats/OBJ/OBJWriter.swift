@@ -80,7 +80,7 @@ extension FormatDescriptor {
         id: "obj", summary: "Wavefront OBJ with MTL materials (unitless: --units, +Y up)", kind: .mesh,
         extensions: ["obj"],
         capabilities: [.uvs, .normals, .vertexColors, .quads, .materials, .baseColorTexture, .normalTexture,
-                       .displacementTexture, .roughnessTexture, .multiFile],
+                       .displacementTexture, .roughnessTexture, .exrTextures, .multiFile],
         unitPolicy: .unitless, backend: "native (reads through \(AssimpBackend.versionLabel))",
         meshReader: AssimpMeshReader(), meshWriter: OBJWriter())
 }

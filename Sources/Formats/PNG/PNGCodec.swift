@@ -4,19 +4,13 @@ import Foundation
 /// PNG through libpng: 8- and 16-bit, 1–4 channels (grey, grey+alpha, RGB, RGBA), exact both ways.
 /// Palette, low-bit-depth and tRNS images are read expanded to 8-bit grey/RGB(A).
 struct PNGCodec: ImageReader, ImageWriter {
-    func readImage(at url: URL) throws -> ImageAsset {
-        _ = try FormatRegistry.firstBytes(of: url, count: 0)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading")
-        }
+    func decodeImage(_ data: [UInt8], path: String) throws -> ImageAsset {
         var decoded = fd_png_image()
         var error = [CChar](repeating: 0, count: 512)
-        let status = data.withUnsafeBytes {
-            fd_png_decode($0.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count, &decoded, &error, error.count)
-        }
+        let status = data.withUnsafeBufferPointer { fd_png_decode($0.baseAddress, data.count, &decoded, &error, error.count) }
         defer { fd_png_free(decoded.pixels) }
         guard status == 0 else {
-            throw FormatError(.malformed, path: url.path, "is not a readable PNG file", cause: String(nullTerminated: error))
+            throw FormatError(.malformed, path: path, "is not a readable PNG file", reason: String(nullTerminated: error))
         }
         let (w, h, c) = (Int(decoded.width), Int(decoded.height), Int(decoded.channels))
         let count = w * h * c
@@ -36,7 +30,7 @@ struct PNGCodec: ImageReader, ImageWriter {
         case .uint16(let i): (raw, depth) = (i.pixels.withUnsafeBytes(Array.init), 16)
         default:
             throw FormatError(.unsupported, path: fileName, "PNG stores 8- or 16-bit integer pixels",
-                              cause: "got \(image.componentKind.rawValue); map the values onto integers first (convert --range)")
+                              reason: "got \(image.componentKind.rawValue); map the values onto integers first (convert --range)")
         }
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
@@ -45,7 +39,7 @@ struct PNGCodec: ImageReader, ImageWriter {
                                    &out, &size, &error, error.count)
         defer { fd_png_free(out) }
         guard status == 0, let out else {
-            throw FormatError(.writeFailed, path: fileName, "cannot encode PNG", cause: String(nullTerminated: error))
+            throw FormatError(.writeFailed, path: fileName, "cannot encode PNG", reason: String(nullTerminated: error))
         }
         try sink.write(Array(UnsafeBufferPointer(start: out, count: size)), to: fileName)
     }

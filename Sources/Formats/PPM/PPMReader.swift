@@ -3,15 +3,11 @@ import Foundation
 /// Netpbm greymaps and pixmaps (PGM P2/P5, PPM P3/P6), maxval up to 65535, as one or three channels.
 /// Values are rescaled to the full 8- or 16-bit range when maxval is not 255 or 65535.
 struct PPMReader: ImageReader {
-    func readImage(at url: URL) throws -> ImageAsset {
-        _ = try FormatRegistry.firstBytes(of: url, count: 0)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading")
-        }
+    func decodeImage(_ data: [UInt8], path: String) throws -> ImageAsset {
         do {
-            return ImageAsset(image: try Self.decode([UInt8](data)))
+            return ImageAsset(image: try Self.decode(data))
         } catch let error as FormatError {
-            throw error.at(url.path)
+            throw error.at(path)
         }
     }
 
@@ -19,17 +15,17 @@ struct PPMReader: ImageReader {
         var cursor = NetpbmCursor(bytes: bytes)
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P"),
               let kind = [UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "5"), UInt8(ascii: "6")].firstIndex(of: bytes[1])
-        else { throw FormatError(.malformed, "is not a PGM/PPM file", cause: "expected P2, P3, P5 or P6 magic") }
+        else { throw FormatError(.malformed, "is not a PGM/PPM file", reason: "expected P2, P3, P5 or P6 magic") }
         cursor.offset = 2
         let channels = (kind == 1 || kind == 3) ? 3 : 1
         let ascii = kind < 2
         let width = try cursor.headerNumber("width"), height = try cursor.headerNumber("height")
         let maxval = try cursor.headerNumber("maxval")
         guard width > 0, height > 0, width <= 1 << 16, height <= 1 << 16 else {
-            throw FormatError(.malformed, "has an impossible size", cause: "\(width)×\(height)")
+            throw FormatError(.malformed, "has an impossible size", reason: "\(width)×\(height)")
         }
         guard (1...65535).contains(maxval) else {
-            throw FormatError(.malformed, "has an invalid maxval", cause: "\(maxval), expected 1…65535")
+            throw FormatError(.malformed, "has an invalid maxval", reason: "\(maxval), expected 1…65535")
         }
         let count = width * height * channels
         let wide = maxval > 255
@@ -41,7 +37,7 @@ struct PPMReader: ImageReader {
             let size = wide ? 2 : 1
             guard bytes.count - cursor.offset >= count * size else {
                 throw FormatError(.malformed, "is truncated",
-                                  cause: "expected \(count * size) bytes of pixels, found \(max(0, bytes.count - cursor.offset))")
+                                  reason: "expected \(count * size) bytes of pixels, found \(max(0, bytes.count - cursor.offset))")
             }
             bytes.withUnsafeBufferPointer { raw in
                 var p = cursor.offset
@@ -52,7 +48,7 @@ struct PPMReader: ImageReader {
             }
         }
         guard samples.allSatisfy({ $0 <= UInt32(maxval) }) else {
-            throw FormatError(.malformed, "has samples above its maxval", cause: "maxval \(maxval)")
+            throw FormatError(.malformed, "has samples above its maxval", reason: "maxval \(maxval)")
         }
         let top = UInt32(wide ? 65535 : 255)
         let scaled = UInt32(maxval) == top ? samples : samples.map { ($0 * top + UInt32(maxval) / 2) / UInt32(maxval) }
@@ -82,7 +78,7 @@ private struct NetpbmCursor {
             offset += 1
             digits += 1
         }
-        guard digits > 0 else { throw FormatError(.malformed, "is truncated or damaged", cause: "expected a number for \(field)") }
+        guard digits > 0 else { throw FormatError(.malformed, "is truncated or damaged", reason: "expected a number for \(field)") }
         return value
     }
 }

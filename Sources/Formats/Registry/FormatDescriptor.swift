@@ -20,13 +20,15 @@ public struct FormatCapabilities: OptionSet, Sendable, Hashable {
     public static let attributes = FormatCapabilities(rawValue: 1 << 14)
     public static let displacementTexture = FormatCapabilities(rawValue: 1 << 15)
     public static let roughnessTexture = FormatCapabilities(rawValue: 1 << 16)
+    /// Texture references may name OpenEXR files (glTF allows PNG and JPEG only).
+    public static let exrTextures = FormatCapabilities(rawValue: 1 << 17)
 
     /// Names for listings, in a fixed order.
     public static let names: [(FormatCapabilities, String)] = [
         (.uvs, "uvs"), (.normals, "normals"), (.tangents, "tangents"), (.vertexColors, "vertexColors"),
         (.quads, "quads"), (.materials, "materials"), (.baseColorTexture, "baseColorTexture"),
         (.normalTexture, "normalTexture"), (.displacementTexture, "displacementTexture"),
-        (.roughnessTexture, "roughnessTexture"), (.unitInFile, "unitInFile"), (.multiFile, "multiFile"),
+        (.roughnessTexture, "roughnessTexture"), (.exrTextures, "exrTextures"), (.unitInFile, "unitInFile"), (.multiFile, "multiFile"),
         (.uint8, "uint8"), (.uint16, "uint16"), (.float16, "float16"), (.float32, "float32"),
         (.attributes, "attributes"),
     ]

@@ -21,21 +21,21 @@ public struct FormatRegistry: Sendable {
         if let id {
             guard let format = format(id: id), format.canWrite else {
                 throw FormatError(.unknownFormat, path: url.path, "no writer has id '\(id)'",
-                                  cause: "known: \(writableIDs.joined(separator: ", "))")
+                                  reason: "known: \(writableIDs.joined(separator: ", "))")
             }
             return format
         }
         let ext = url.pathExtension.lowercased()
         guard let format = formats.first(where: { $0.canWrite && $0.extensions.contains(ext) }) else {
             throw FormatError(.unknownFormat, path: url.path, "no writer for the extension '.\(ext)'",
-                              cause: "use --to with one of: \(writableIDs.joined(separator: ", "))")
+                              reason: "use --to with one of: \(writableIDs.joined(separator: ", "))")
         }
         return format
     }
 
     /// The reader for a file: by extension, then confirmed or corrected by its first bytes.
     public func readerFormat(for url: URL) throws -> FormatDescriptor {
-        let head = try Self.firstBytes(of: url, count: 64)
+        let head = try FileContents.prefix(64, of: url)
         let ext = url.pathExtension.lowercased()
         let readers = formats.filter(\.canRead)
         let byExtension = readers.filter { $0.extensions.contains(ext) }
@@ -44,21 +44,6 @@ public struct FormatRegistry: Sendable {
         if let sniffed = readers.first(where: { $0.sniff?(head) ?? false }) { return sniffed }
         if let first = byExtension.first { return first }
         throw FormatError(.unknownFormat, path: url.path, "not a format facedetail reads",
-                          cause: "known extensions: \(Set(readers.flatMap(\.extensions)).sorted().joined(separator: " "))")
-    }
-
-    /// Up to `count` leading bytes; throws `.unreadable` for a missing file or a directory.
-    static func firstBytes(of url: URL, count: Int) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw FormatError(.unreadable, path: url.path, "no such file")
-        }
-        guard !isDirectory.boolValue else { throw FormatError(.unreadable, path: url.path, "is a directory, expected a file") }
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading")
-        }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: count)) ?? nil
-        return [UInt8](data ?? Data())
+                          reason: "known extensions: \(Set(readers.flatMap(\.extensions)).sorted().joined(separator: " "))")
     }
 }

@@ -21,9 +21,18 @@ public protocol MeshWriter: Sendable {
     func write(_ asset: Asset, fileName: String, to sink: any FileSink, options: MeshWriteOptions) throws
 }
 
-/// Reads an image file.
+/// Reads an image file: decodes its bytes, so a caller that holds them (and has hashed them, as
+/// `reconstruct` does its photos) does not read the file twice.
 public protocol ImageReader: Sendable {
-    func readImage(at url: URL) throws -> ImageAsset
+    /// Decodes a whole file held in memory; `path` names it in errors.
+    func decodeImage(_ bytes: [UInt8], path: String) throws -> ImageAsset
+}
+
+extension ImageReader {
+    /// Reads and decodes the file at `url`.
+    public func readImage(at url: URL) throws -> ImageAsset {
+        try decodeImage(try FileContents.read(url), path: url.path)
+    }
 }
 
 /// Writes an image file through a sink. Throws `.unsupported` for a component type or channel

@@ -63,10 +63,12 @@ public struct NoDetail: DetailSynthesizer {
     }
 }
 
-/// The synthesizers `--detail` names, in one table.
+/// The synthesizers `--detail` names, in one table: adding one is its file plus one line here.
 public enum DetailSynthesizers {
     public static let all: [any DetailSynthesizer] = [ShadingDetail(), NoDetail()]
     public static func named(_ id: String) -> (any DetailSynthesizer)? { all.first { $0.id == id } }
+    /// Every id, in table order (what `--detail` accepts).
+    public static var ids: [String] { all.map(\.id) }
 }
 
 /// RMS colour error of the model over the weighted texels: normals from `normal(i)`.

@@ -10,7 +10,7 @@ public final class HOGFaceDetector: @unchecked Sendable {
     public init() throws {
         var error = [CChar](repeating: 0, count: 512)
         guard let h = fd_hog_detector_create(&error, error.count) else {
-            throw ReconstructError(.library, "cannot create dlib's face detector", cause: String(nullTerminated: error))
+            throw ReconstructError(.library, "cannot create dlib's face detector", reason: String(nullTerminated: error))
         }
         handle = h
     }
@@ -33,7 +33,7 @@ public final class HOGFaceDetector: @unchecked Sendable {
             found = [fd_detection](repeating: fd_detection(), count: Int(count))
         }
         guard count >= 0 else {
-            throw ReconstructError(.library, "dlib's face detector failed", cause: String(nullTerminated: error))
+            throw ReconstructError(.library, "dlib's face detector failed", reason: String(nullTerminated: error))
         }
         return Array(found.prefix(Int(count)))
     }
@@ -65,11 +65,11 @@ public final class LandmarkPredictor: @unchecked Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw ReconstructError(.missingData, path: url.path, "landmark model not found",
-                                   cause: "install Debian's libdlib-data, or pass --landmark-model / set \(Self.environmentVariable)")
+                                   reason: "install Debian's libdlib-data, or pass --landmark-model / set \(Self.environmentVariable)")
         }
         var error = [CChar](repeating: 0, count: 512)
         guard let h = fd_shape_predictor_load(url.path, &error, error.count) else {
-            throw ReconstructError(.missingData, path: url.path, "is not a dlib shape predictor", cause: String(nullTerminated: error))
+            throw ReconstructError(.missingData, path: url.path, "is not a dlib shape predictor", reason: String(nullTerminated: error))
         }
         handle = h
         partCount = Int(fd_shape_predictor_parts(h))
@@ -93,7 +93,7 @@ public final class LandmarkPredictor: @unchecked Sendable {
                              &xy, Int32(xy.count), &error, error.count)
         }
         guard status == 0 else {
-            throw ReconstructError(.library, "dlib's landmark predictor failed", cause: String(nullTerminated: error))
+            throw ReconstructError(.library, "dlib's landmark predictor failed", reason: String(nullTerminated: error))
         }
         return (0..<partCount).map { SIMD2(xy[2 * $0] + Double(x0), xy[2 * $0 + 1] + Double(y0)) }
     }

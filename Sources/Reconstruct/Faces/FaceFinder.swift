@@ -40,11 +40,16 @@ public struct FaceFinder: Sendable {
     public init(detector: HOGFaceDetector, predictor: LandmarkPredictor, options: Options = Options()) throws {
         guard predictor.partCount == Landmarks68.count else {
             throw ReconstructError(.missingData, path: predictor.url.path, "is not a 68-point landmark model",
-                                   cause: "it predicts \(predictor.partCount) points")
+                                   reason: "it predicts \(predictor.partCount) points")
         }
         self.detector = detector
         self.predictor = predictor
         self.options = options
+    }
+
+    /// dlib's HOG detector and the shape predictor loaded from `landmarkModel` (1–2 s).
+    public init(landmarkModel: URL, options: Options = Options()) throws {
+        try self.init(detector: HOGFaceDetector(), predictor: LandmarkPredictor(contentsOf: landmarkModel), options: options)
     }
 
     /// Wall-clock seconds spent per step of one `faces(in:)` call, for benchmarks.
@@ -92,7 +97,7 @@ public struct FaceFinder: Sendable {
         }
         guard !candidates.isEmpty else {
             throw ReconstructError(.noFace, path: photo.url.path, "no face found",
-                                   cause: "dlib's frontal detector found none upright, upsampled or turned ±30°")
+                                   reason: "dlib's frontal detector found none upright, upsampled or turned ±30°")
         }
 
         // One face per place: strongest detection wins among overlapping ones.

@@ -58,7 +58,7 @@ public struct ProxyFitter: Sendable {
         var residuals: [Double] = []
         func estimateCamera(_ rows: ModelRows) throws -> ScaledOrthographicCamera {
             guard let affine = estimateAffineCamera(points: rows.positions(identity: alpha, expression: beta), pixels: pixels) else {
-                throw ReconstructError(.invalidArgument, "the landmarks do not determine a camera", cause: "degenerate landmark layout")
+                throw ReconstructError(.invalidArgument, "the landmarks do not determine a camera", reason: "degenerate landmark layout")
             }
             return affine.scaledOrthographic()
         }

@@ -1,3 +1,4 @@
+import Errors
 import Foundation
 
 /// Imports ICT-FaceKit's FaceXModel folder (USC ICT, MIT licence) into a `ModelContents`:
@@ -8,7 +9,7 @@ import Foundation
 /// ICT works in centimetres; everything is scaled to millimetres. Axes already match DESIGN.md.
 public struct ICTImporter: Sendable {
     /// Which prefix of ICT's topology to keep (its parts are contiguous in vertex and polygon order).
-    public enum Region: String, CaseIterable, Sendable {
+    public enum Region: String, CaseIterable, Sendable, Codable {
         /// The skin of the face: 9,409 vertices, 9,230 polygons.
         case face
         /// Face plus the back of the head and the neck: 11,248 vertices, 11,144 polygons.
@@ -48,7 +49,7 @@ public struct ICTImporter: Sendable {
         let allVertices = Self.parts.reduce(0) { $0 + $1.vertices }, allPolygons = Self.parts.reduce(0) { $0 + $1.polygons }
         guard neutral.positions.count == 3 * allVertices, neutral.polygonSizes.count == allPolygons else {
             throw ReconstructError(.missingData, path: neutralURL.path, "does not have ICT-FaceKit's topology",
-                                   cause: "\(neutral.positions.count / 3) vertices and \(neutral.polygonSizes.count) polygons, expected \(allVertices) and \(allPolygons)")
+                                   reason: "\(neutral.positions.count / 3) vertices and \(neutral.polygonSizes.count) polygons, expected \(allVertices) and \(allPolygons)")
         }
         let keptParts = region == .face ? 1 : region == .head ? 2 : Self.parts.count
         let v = Self.parts.prefix(keptParts).reduce(0) { $0 + $1.vertices }
@@ -140,11 +141,11 @@ public struct ICTImporter: Sendable {
             try Data(bytes).write(to: staging)
             // rename(2) replaces an existing model atomically (Foundation's replaceItemAt does not here).
             guard rename(staging.path, url.path) == 0 else {
-                throw ReconstructError(.missingData, path: url.path, "cannot replace the model file", cause: String(cString: strerror(errno)))
+                throw ReconstructError(.missingData, path: url.path, "cannot replace the model file", cause: SystemCallError("rename"))
             }
         } catch {
             try? FileManager.default.removeItem(at: staging)
-            throw ReconstructError(.missingData, path: url.path, "cannot write the model file", cause: "\(error.localizedDescription)")
+            throw ReconstructError(.missingData, path: url.path, "cannot write the model file", reason: "\(error.localizedDescription)")
         }
         return contents.info
     }
@@ -159,15 +160,15 @@ public struct ICTImporter: Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ReconstructError(.missingData, path: folder.path, "is not a folder",
-                                   cause: "expected ICT-FaceKit's FaceXModel folder (unpack ../shared/models/ICT-FaceKit.tar.xz)")
+                                   reason: "expected ICT-FaceKit's FaceXModel folder (unpack ../shared/models/ICT-FaceKit.tar.xz)")
         }
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ReconstructError(.missingData, path: url.path, "not found", cause: "expected in ICT-FaceKit's FaceXModel folder")
+            throw ReconstructError(.missingData, path: url.path, "not found", reason: "expected in ICT-FaceKit's FaceXModel folder")
         }
         do {
             return try JSONDecoder().decode(Index.self, from: data)
         } catch {
-            throw ReconstructError(.missingData, path: url.path, "is not ICT-FaceKit's vertex index file", cause: "\(error)")
+            throw ReconstructError(.missingData, path: url.path, "is not ICT-FaceKit's vertex index file", reason: "\(error)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Errors
 import CZlib
 import Foundation
 #if canImport(Glibc)
@@ -73,6 +74,15 @@ public enum ModelFile {
     }
 
     /// Maps `url` read-only and checks it: magic, version, size, checksum, sections.
+    /// Environment variable naming the folder of the default model files (else ./models).
+    public static let folderVariable = "FACEDETAIL_MODEL_DIR"
+
+    /// The model file `make setup` imports for `region`: $FACEDETAIL_MODEL_DIR (or ./models)/ict-REGION.fdmodel.
+    public static func defaultURL(region: ICTImporter.Region) -> URL {
+        let folder = ProcessInfo.processInfo.environment[folderVariable] ?? "models"
+        return URL(fileURLWithPath: folder).appendingPathComponent("ict-\(region.rawValue).fdmodel")
+    }
+
     public static func load(_ url: URL) throws -> MorphableModel {
         let storage = try ModelStorage(mapping: url)
         return try decode(storage, path: url.path)
@@ -86,7 +96,7 @@ public enum ModelFile {
     static func decode(_ storage: ModelStorage, path: String) throws -> MorphableModel {
         let raw = storage.bytes
         func damaged(_ message: String, _ cause: String? = nil) -> ReconstructError {
-            ReconstructError(.damagedModel, path: path, message, cause: [cause, remedy].compactMap { $0 }.joined(separator: "; "))
+            ReconstructError(.damagedModel, path: path, message, reason: [cause, remedy].compactMap { $0 }.joined(separator: "; "))
         }
         guard raw.count >= headerSize, Array(raw[0..<8]) == magic else {
             throw damaged("is not a facedetail model file", "it does not start with FDMODEL")
@@ -94,7 +104,7 @@ public enum ModelFile {
         let fileVersion = u32(raw, 8)
         guard fileVersion == version else {
             throw ReconstructError(.modelVersion, path: path, "is a model file of format version \(fileVersion); this facedetail reads version \(version)",
-                                   cause: remedy)
+                                   reason: remedy)
         }
         let declared = Int(u64(raw, 24))
         guard declared == raw.count else {
@@ -212,19 +222,19 @@ final class ModelStorage: @unchecked Sendable {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
-            throw ReconstructError(.missingData, path: path, "cannot open the model file", cause: "\(reason); \(ModelFile.remedy)")
+            throw ReconstructError(.missingData, path: path, "cannot open the model file", reason: "\(reason); \(ModelFile.remedy)")
         }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            throw ReconstructError(.missingData, path: path, "is not a regular file", cause: ModelFile.remedy)
+            throw ReconstructError(.missingData, path: path, "is not a regular file", reason: ModelFile.remedy)
         }
         let size = Int(info.st_size)
         guard size > 0 else {
-            throw ReconstructError(.damagedModel, path: path, "is empty", cause: ModelFile.remedy)
+            throw ReconstructError(.damagedModel, path: path, "is empty", reason: ModelFile.remedy)
         }
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-            throw ReconstructError(.missingData, path: path, "cannot be memory-mapped", cause: String(cString: strerror(errno)))
+            throw ReconstructError(.missingData, path: path, "cannot be memory-mapped", cause: SystemCallError("mmap"))
         }
         bytes = UnsafeRawBufferPointer(start: base, count: size)
         mapped = true

@@ -19,7 +19,7 @@ struct OBJScanner {
         try scan(url, into: &geometry, positionsOnly: true, stopAfter: expected)
         guard geometry.positions.count == 3 * expected else {
             throw ReconstructError(.missingData, path: url.path, "has \(geometry.positions.count / 3) vertices",
-                                   cause: "expected \(expected), as in generic_neutral_mesh.obj")
+                                   reason: "expected \(expected), as in generic_neutral_mesh.obj")
         }
         return geometry.positions
     }
@@ -38,7 +38,7 @@ struct OBJScanner {
         bytes.append(0)  // strtof stops at the NUL after the last line
         var line = 1
         func malformed(_ what: String) -> ReconstructError {
-            ReconstructError(.missingData, path: url.path, "is not the OBJ expected", cause: "line \(line): \(what)")
+            ReconstructError(.missingData, path: url.path, "is not the OBJ expected", reason: "line \(line): \(what)")
         }
         try bytes.withUnsafeBufferPointer { buf in
             let base = UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self)

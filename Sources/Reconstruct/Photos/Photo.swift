@@ -8,6 +8,8 @@ public struct Photo: Sendable {
     public let url: URL
     /// Colour pixels, 3 channels, 8 bits.
     public let rgb: Image<UInt8>
+    /// SHA-256 of the file's bytes, taken as they were read (nil for a photo made in memory).
+    public let sha256: String?
 
     public var width: Int { rgb.width }
     public var height: Int { rgb.height }
@@ -15,31 +17,35 @@ public struct Photo: Sendable {
     /// Smallest side we accept: dlib's HOG window is 80 px, and its upsampling pass halves that.
     public static let minimumSide = 32
 
-    public init(url: URL, rgb: Image<UInt8>) {
+    public init(url: URL, rgb: Image<UInt8>, sha256: String? = nil) {
         precondition(rgb.channels == 3, "Photo holds RGB")
         self.url = url
         self.rgb = rgb
+        self.sha256 = sha256
     }
 
     /// Reads any image format the registry knows (JPEG, PNG 8/16-bit with or without alpha, PPM/PGM,
     /// EXR), greyscale or colour; alpha is dropped and 16-bit or float samples are scaled to 8 bits.
     public static func load(from url: URL, registry: FormatRegistry = .standard) throws -> Photo {
         let asset: ImageAsset
+        let checksum: String
         do {
             let format = try registry.readerFormat(for: url)
             guard let reader = format.imageReader else {
                 throw FormatError(.unsupported, path: url.path, "is a \(format.id) file, not an image")
             }
-            asset = try reader.readImage(at: url)
-        } catch let error as FormatError {
-            throw ReconstructError(.unreadablePhoto, wrapping: error, path: url.path)
+            let bytes = try FileContents.read(url)
+            checksum = SHA256.hex(bytes)
+            asset = try reader.decodeImage(bytes, path: url.path)
+        } catch {
+            throw ReconstructError(.unreadablePhoto, path: url.path, "cannot be read as a photo", cause: error)
         }
         let rgb = Self.rgb8(from: asset.image)
         guard rgb.width >= minimumSide, rgb.height >= minimumSide else {
             throw ReconstructError(.unreadablePhoto, path: url.path, "is too small to hold a face",
-                                   cause: "\(rgb.width)×\(rgb.height) px, need at least \(minimumSide) px on each side")
+                                   reason: "\(rgb.width)×\(rgb.height) px, need at least \(minimumSide) px on each side")
         }
-        return Photo(url: url, rgb: rgb)
+        return Photo(url: url, rgb: rgb, sha256: checksum)
     }
 
     /// Grey values as dlib computes them from RGB (the unweighted mean), which is what its detector

@@ -28,13 +28,13 @@ struct DetailMaps {
 
     init() {}
 
-    init(_ products: DetailStage.Products, kinds: Set<String>) {
+    init(_ products: DetailStage.Products, kinds: [MapFileType]) {
         let values = products.detail.displacement.values
         // displacement.exr: one float channel "Y", mm, with units / midlevel / scale attributes.
         images.append(ImageJob(name: "displacement.exr", format: .openEXR) {
             ImageAsset(image: .float32(values), channelNames: ["Y"], attributes: ["units": .string("mm"), "midlevel": .float(0), "scale": .float(1)])
         })
-        let png = kinds.contains("png"), exr = kinds.contains("exr")
+        let png = kinds.contains(.png), exr = kinds.contains(.exr)
         for (stem, normals) in [("normal", products.normalMap), ("detailed_normal", products.detailedNormalMap)] {
             if exr { images.append(ImageJob(name: "\(stem).exr", format: .openEXR) { try NormalMapBaker.encoded(normals, as: .float16) }) }
             if png { images.append(ImageJob(name: "\(stem).png", format: .png) { try NormalMapBaker.encoded(normals, as: .uint16) }) }
@@ -51,42 +51,5 @@ struct DetailMaps {
         proxyMaterial = Material(name: "", normalTexture: "normal.\(normalExtension)", displacementTexture: "displacement.exr",
                                  displacementScale: 1, displacementMidlevel: 0)
         detailedMaterial = Material(name: "", normalTexture: "detailed_normal.\(normalExtension)")
-    }
-}
-
-/// manifest.json's `detail` object (docs/reconstruct.md).
-struct DetailRecord: Encodable {
-    struct Displacement: Encodable {
-        let file = "displacement.exr"
-        let unit = "mm"
-        let midlevel = 0.0
-        let scale = 1.0
-        let minimum: Double
-        let maximum: Double
-        let pngRangeMillimetres: Double?
-    }
-    struct PhotometricError: Encodable { let proxy: Double; let detailed: Double }
-
-    let synthesizer: String
-    let gridTexels: Int
-    let displacement: Displacement
-    let photometricErrorRMS: PhotometricError?
-    /// Nine SH coefficients per channel [[r, g, b], …] (docs/details.md), linear light.
-    let lighting: [[Double]]?
-    let subdivisionLevels: Int?
-    let detailedMesh: [String: Int]
-
-    init(_ products: DetailStage.Products, maps: DetailMaps, subdivision: String?) {
-        let d = products.detail
-        synthesizer = d.synthesizerID
-        gridTexels = d.workingSize
-        let values = d.displacement.values.pixels
-        func rounded(_ v: Double) -> Double { (v * 1e6).rounded() / 1e6 }
-        displacement = Displacement(minimum: rounded(Double(values.min() ?? 0)), maximum: rounded(Double(values.max() ?? 0)),
-                                    pngRangeMillimetres: maps.pngRange.map(Double.init))
-        photometricErrorRMS = d.photometricError.map { PhotometricError(proxy: rounded($0.proxy), detailed: rounded($0.detailed)) }
-        lighting = d.appearance?.lighting.coefficients.map { c in [c.x, c.y, c.z].map { rounded(Double($0)) } }
-        subdivisionLevels = subdivision.flatMap { Int($0) }
-        detailedMesh = ["vertices": products.detailedMesh.positions.count, "polygons": products.detailedMesh.faceCount]
     }
 }

@@ -31,12 +31,12 @@ public struct DetailStage: Sendable {
         public let timings: Timings
     }
 
-    public func run(_ proxy: ProxyReconstructor.Result, model: MorphableModel) throws -> Products {
+    public func run(_ proxy: ProxyReconstructor.Result) throws -> Products {
         let clock = ContinuousClock()
         var timings = Timings()
         var mark = clock.now
         func lap() -> Double { let now = clock.now; defer { mark = now }; return (now - mark).seconds }
-        let mesh = ReconstructionOutputs.proxyMesh(result: proxy, model: model)
+        let mesh = proxy.proxy
         let size = proxy.texture.width
         let working = DetailInput.workingSize(textureSize: size, pixelsAcross: Self.pixelsAcrossTile(mesh, camera: proxy.fit.camera))
         let detail = try synthesizer.synthesize(DetailInput(texture: proxy.texture, proxy: mesh, rotation: proxy.fit.camera.rotation,

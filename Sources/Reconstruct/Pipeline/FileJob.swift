@@ -15,9 +15,13 @@ struct FileJob: Sendable {
     init(_ image: ImageJob) {
         make = {
             let bytes = try image.encoded()
-            return [File(record: ManifestFile(name: image.name, format: image.format.id, unit: nil,
-                                              sha256: SHA256.hex(bytes), bytes: bytes.count), bytes: bytes)]
+            return [File(record: ManifestFile(name: image.name, format: image.format.id, unit: nil, contents: bytes), bytes: bytes)]
         }
+    }
+
+    /// A file whose bytes are already made (small JSON records).
+    init(name: String, format: String, unit: String?, bytes: [UInt8]) {
+        make = { [File(record: ManifestFile(name: name, format: format, unit: unit, contents: bytes), bytes: bytes)] }
     }
 
     init(mesh asset: Asset, stem: String, format: FormatDescriptor, options: MeshWriteOptions) {
@@ -27,8 +31,7 @@ struct FileJob: Sendable {
             return sink.order.map { name in
                 let bytes = sink.files[name]!
                 let unit = name.hasPrefix("\(stem).\(format.primaryExtension)") ? format.fileUnit(for: options).symbol : nil
-                return File(record: ManifestFile(name: name, format: format.id, unit: unit, sha256: SHA256.hex(bytes), bytes: bytes.count),
-                            bytes: bytes)
+                return File(record: ManifestFile(name: name, format: format.id, unit: unit, contents: bytes), bytes: bytes)
             }
         }
     }

@@ -39,6 +39,9 @@ public struct ProxyReconstructor: Sendable {
         public let fit: FittedFace
         /// The fitted instance's positions, mm.
         public let shape: [SIMD3<Float>]
+        /// The fitted instance as a mesh (mm, the model's UVs, polygons and materials, smooth
+        /// normals): built once here, used by the detail stage and the writers.
+        public let proxy: Mesh
         /// RGBA, alpha = visibility × facing.
         public let texture: Image<UInt8>
         public let timings: Timings
@@ -61,18 +64,26 @@ public struct ProxyReconstructor: Sendable {
         let iod = face.landmarks.interocularDistance
         guard iod >= options.minimumInterocular else {
             throw ReconstructError(.unfittableFace, path: url.path, "the face is too small to fit",
-                                   cause: String(format: "inter-ocular distance %.1f px, need at least %.0f px", iod, options.minimumInterocular))
+                                   reason: String(format: "inter-ocular distance %.1f px, need at least %.0f px", iod, options.minimumInterocular))
         }
         let fit = try fitter.fit(face.landmarks)
         let yaw = fit.camera.eulerDegrees.yaw
         guard abs(yaw) <= options.maximumYaw else {
             throw ReconstructError(.unfittableFace, path: url.path, "the face is seen in profile",
-                                   cause: String(format: "yaw %.0f°, the proxy fit needs at most ±%.0f°", yaw, options.maximumYaw))
+                                   reason: String(format: "yaw %.0f°, the proxy fit needs at most ±%.0f°", yaw, options.maximumYaw))
         }
         let shape = model.shape(identity: fit.identity.map(Float.init), expression: fit.expression.map(Float.init))
+        let proxy = Self.proxyMesh(shape, model: model)
         timings.fit = lap()
         let texture = TextureUnwrapper(size: options.uvSize).unwrap(photo: photo, model: model, shape: shape, camera: fit.camera)
         timings.unwrap = lap()
-        return Result(photo: photo, face: face, fit: fit, shape: shape, texture: texture, timings: timings)
+        return Result(photo: photo, face: face, fit: fit, shape: shape, proxy: proxy, texture: texture, timings: timings)
+    }
+
+    /// An instance of `model` in mm with the model's UVs, polygons and materials.
+    public static func proxyMesh(_ shape: [SIMD3<Float>], model: MorphableModel) -> Mesh {
+        Mesh(name: "proxy", positions: shape, uvs: model.uvs, faceSizes: model.polygonSizes,
+             faceVertexIndices: model.polygonVertices, faceUVIndices: model.polygonUVIndices,
+             faceMaterials: model.polygonMaterials).withGeneratedNormals()
     }
 }

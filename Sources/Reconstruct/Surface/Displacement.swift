@@ -1,3 +1,4 @@
+import Foundation
 import Formats
 
 /// A displacement map over the face UV tile (DESIGN.md §3): signed distance along the surface's
@@ -41,12 +42,12 @@ extension DisplacementMap {
     public init(_ asset: ImageAsset, path: String) throws {
         guard case .float32(let image) = asset.image, image.channels == 1 else {
             throw ReconstructError(.invalidArgument, path: path, "expected a one-channel 32-bit float displacement map",
-                                   cause: "found \(asset.image.channels) channel(s) of \(asset.image.componentKind.rawValue)")
+                                   reason: "found \(asset.image.channels) channel(s) of \(asset.image.componentKind.rawValue)")
         }
         var unit = LengthUnit.millimetre
         if case .string(let symbol)? = asset.attributes["units"] {
             guard let named = LengthUnit(symbol: symbol) else {
-                throw ReconstructError(.invalidArgument, path: path, "unknown displacement unit '\(symbol)'", cause: "expected mm, cm or m")
+                throw ReconstructError(.invalidArgument, path: path, "unknown displacement unit '\(symbol)'", reason: "expected mm, cm or m")
             }
             unit = named
         }
@@ -57,6 +58,14 @@ extension DisplacementMap {
             throw ReconstructError(.invalidArgument, path: path, "the displacement map holds NaN or infinite values")
         }
         self.init(values: image, unit: unit, midlevel: midlevel, scale: scale)
+    }
+
+    /// The map in an image file (usually EXR), read through the registry.
+    public init(contentsOf url: URL, registry: FormatRegistry = .standard) throws {
+        guard let reader = try registry.readerFormat(for: url).imageReader else {
+            throw FormatError(.unsupported, path: url.path, "is a mesh format, expected an image with one float channel")
+        }
+        try self.init(reader.readImage(at: url), path: url.path)
     }
 }
 

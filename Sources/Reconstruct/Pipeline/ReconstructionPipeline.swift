@@ -1,0 +1,66 @@
+import Foundation
+import Formats
+
+/// The library front end of `facedetail reconstruct` (eos's `fit_shape_and_pose`, swift-format's
+/// `Frontend`): it loads the model and the landmark predictor once, owns the face finder, the
+/// fitter and the detail synthesizer, and turns each photo into one `Reconstruction` and its
+/// files. The CLI and `bench reconstruct` map their options onto it and print.
+public struct ReconstructionPipeline: Sendable {
+    public let options: ReconstructionOptions
+    public let model: MorphableModel
+    /// Face, landmarks, proxy fit, unwrap.
+    public let proxyStage: ProxyReconstructor
+    /// Displacement, normal maps, detailed mesh; nil when `options.detail` is nil.
+    public let detailStage: DetailStage?
+    /// The output contract's files (DESIGN.md §4).
+    public let writer: ReconstructionWriter
+
+    /// Loads what `options` needs: the model file (default `ModelFile.defaultURL(region:)`) and the
+    /// 68-point landmark predictor (default `LandmarkPredictor.resolvedURL(explicit: nil)`).
+    public init(options: ReconstructionOptions, modelFile: URL? = nil, landmarkModel: URL? = nil,
+                registry: FormatRegistry = .standard) throws {
+        let options = try options.validated(registry: registry)
+        let model = try ModelFile.load(modelFile ?? ModelFile.defaultURL(region: options.region))
+        let finder = try FaceFinder(landmarkModel: landmarkModel ?? LandmarkPredictor.resolvedURL(explicit: nil))
+        try self.init(options: options, model: model, finder: finder, registry: registry)
+    }
+
+    /// A pipeline over parts already loaded (tests, benchmarks that share one model).
+    public init(options: ReconstructionOptions, model: MorphableModel, finder: FaceFinder,
+                registry: FormatRegistry = .standard) throws {
+        let options = try options.validated(registry: registry)
+        self.options = options
+        self.model = model
+        var proxyOptions = ProxyReconstructor.Options()
+        proxyOptions.uvSize = options.uvSize
+        proxyStage = ProxyReconstructor(finder: finder, fitter: ProxyFitter(model: model), model: model, options: proxyOptions)
+        detailStage = options.detail.flatMap(DetailSynthesizers.named).map { DetailStage(synthesizer: $0, subdivision: options.subdivision) }
+        writer = ReconstructionWriter(options: options, model: model, registry: registry)
+    }
+
+    /// The same loaded model and face finder under other options (benchmarks over texture sizes).
+    public func reconfigured(_ options: ReconstructionOptions) throws -> ReconstructionPipeline {
+        try ReconstructionPipeline(options: options, model: model, finder: proxyStage.finder, registry: writer.registry)
+    }
+
+    /// Every stage for the photo at `url`.
+    public func reconstruct(_ url: URL) throws -> Reconstruction {
+        let proxy = try proxyStage.reconstruct(url)
+        return Reconstruction(proxyStage: proxy, detail: try detailStage?.run(proxy))
+    }
+
+    /// Writes the files of `reconstruction` as the folder `folder`, all at once, replacing any
+    /// previous folder of that name only when every file is written; returns the files' records.
+    @discardableResult
+    public func publish(_ reconstruction: Reconstruction, as folder: URL) throws -> [ManifestFile] {
+        let sink = DirectorySink(replacingFolder: folder)
+        do {
+            let files = try writer.write(reconstruction, to: sink)
+            try sink.commit()
+            return files
+        } catch {
+            sink.discard()
+            throw ReconstructError(.writeFailed, path: folder.path, "cannot write the outputs", cause: error)
+        }
+    }
+}
