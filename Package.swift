@@ -60,7 +60,7 @@ let package = Package(
             ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "FormatsTests", dependencies: ["Formats", "CTurboJPEG", "TestSupport"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Errors", "Formats", "CTurboJPEG", "TestSupport"]),
         .testTarget(name: "ReconstructTests", dependencies: ["Reconstruct", "Formats", "TestSupport"]),
         .testTarget(name: "ConvertTests", dependencies: ["Formats", "Convert", "TestSupport"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),

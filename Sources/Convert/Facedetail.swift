@@ -37,7 +37,7 @@ struct Facedetail: ParsableCommand {
             Diagnostics.report(error)
             Foundation.exit(ExitStatus.of(error).rawValue)
         } catch {
-            exit(withError: error)  // ExitCode, CleanExit, ValidationError raised while running
+            type(of: command).exit(withError: error)  // ExitCode, CleanExit, ValidationError raised while running
         }
     }
 }

@@ -79,7 +79,8 @@ struct ModelCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "Mesh file to write; the extension picks the format unless --to is given.") var output: String
         @Option(help: "Target format id (see `facedetail formats`).") var to: FormatID?
         @Option(help: "Identity: random (seeded) or zero.") var identity: IdentityChoice = .zero
-        @Option(help: "Expression weights, e.g. jawOpen=0.5,eyeBlink_L=1.") var expression: String?
+        @Option(help: "Expression weights NAME=W, W in [0, 1], comma-separated, e.g. jawOpen=0.5,eyeBlink_L=1.")
+        var expression: CommaSeparated<ExpressionWeight>?
         @Option(help: "Seed of the random identity.") var seed: UInt64 = 1
         @OptionGroup var units: UnitOptions
 
@@ -100,20 +101,30 @@ struct ModelCommand: ParsableCommand {
 
         private func expressionWeights(_ model: MorphableModel) throws -> [Float] {
             var beta = [Float](repeating: 0, count: model.expressionNames.count)
-            guard let expression, !expression.isEmpty else { return beta }
-            for item in expression.split(separator: ",") {
-                let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
-                guard parts.count == 2, let w = Float(parts[1]), (0...1).contains(w) else {
-                    throw ValidationError("--expression: '\(item)' is not NAME=W with W in [0, 1]")
+            for item in expression?.values ?? [] {
+                guard let e = model.expressionIndex(named: item.name) else {
+                    throw ValidationError("--expression: the model has no expression '\(item.name)'; see `facedetail model info`")
                 }
-                guard let e = model.expressionIndex(named: parts[0]) else {
-                    throw ValidationError("--expression: the model has no expression '\(parts[0])'; see `facedetail model info`")
-                }
-                beta[e] = w
+                beta[e] = item.weight
             }
             return beta
         }
     }
+}
+
+/// One `--expression` item: a blendshape name and its weight in [0, 1].
+struct ExpressionWeight: ExpressibleByArgument {
+    let name: String
+    let weight: Float
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, !parts[0].isEmpty, let w = Float(parts[1]), (0...1).contains(w) else { return nil }
+        name = parts[0]
+        weight = w
+    }
+
+    var defaultValueDescription: String { "\(name)=\(weight)" }
 }
 
 /// `model info --json`.

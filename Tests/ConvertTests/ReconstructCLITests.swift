@@ -58,12 +58,38 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["astronaut"])
     }
 
-    @Test func badDetailOptionsAreRefused() throws {
-        for arguments in [["--detail", "magic"], ["--maps", "tiff"], ["--subdiv", "4"]] {
-            let result = try CLI.run(["reconstruct", Repository.astronaut.path, "-o", "/tmp/unused"] + arguments)
+    /// A wrong id is refused by the parser, which lists the valid ones from the registries: exit 64
+    /// and nothing written.
+    @Test func badOptionsAreRefusedWithTheValidChoices() throws {
+        let folder = try TemporaryFolder()
+        let out = folder.file("out")
+        let cases: [([String], [String])] = [
+            (["--formats", "nonsense"], FormatRegistry.standard.formats.filter { $0.kind == .mesh && $0.meshWriter != nil }.map(\.id)),
+            (["--formats", "fbx,nonsense"], ["fbx", "glb2", "collada"]), (["--maps", "tiff"], ["exr", "png"]),
+            (["--detail", "magic"], ["sfs", "none"]), (["--subdiv", "4"], []), (["--uv-size", "100"], []),
+        ]
+        for (arguments, choices) in cases {
+            let result = try CLI.run(["reconstruct", Repository.astronaut.path, "-o", out.path] + arguments)
             #expect(result.status == 64 && result.stderr.contains(arguments[0]), "\(arguments): \(result.stderr)")
+            for id in choices { #expect(result.stderr.contains("'\(id)'") || result.stderr.contains("- \(id)\n"), "\(arguments) lists \(id)") }
         }
-        #expect(!FileManager.default.fileExists(atPath: "/tmp/unused"))
+        #expect(folder.listing().isEmpty)
+        let help = try CLI.run(["reconstruct", "--help"])
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("values: fbx, obj, gltf2, glb2, collada") && text.contains("values: sfs, none"), "\(help.stdout)")
+    }
+
+    /// A photo that cannot be read: one line with its path and the decoder's own reason, exit 1.
+    @Test func anUnreadablePhotoIsReportedOnceWithItsReason() throws {
+        let folder = try TemporaryFolder()
+        let photo = folder.file("cut.png")
+        try Data(try Data(contentsOf: Repository.astronaut).prefix(4000)).write(to: photo)
+        let result = try CLI.run(["reconstruct", photo.path, "-o", folder.file("out").path, "--proxy-only"])
+        #expect(result.status == 1)
+        let prefix = "error: \(photo.path): cannot be read as a photo: is not a readable PNG file: "
+        #expect(result.stderrLines.count == 1 && result.stderr.hasPrefix(prefix), "\(result.stderr)")
+        #expect(result.stderrLines.first.map { $0.count > prefix.count + 3 } == true, "libpng's reason follows: \(result.stderr)")
+        #expect(folder.listing() == ["cut.png"])
     }
 }
 

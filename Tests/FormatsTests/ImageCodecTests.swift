@@ -161,5 +161,11 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // FIPS 180-4's long vector, a million "a"s, hashed in place as an array and as Data.
+        let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        let expected = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        #expect(SHA256.hex(million) == expected)
+        #expect(SHA256.hex(Data(million)) == expected)
+        #expect(SHA256.hex(million[1...]) != expected)
     }
 }
