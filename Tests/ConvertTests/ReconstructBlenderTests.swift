@@ -23,11 +23,11 @@ struct ReconstructBlenderTests {
             #expect(report.error == nil, "\(name): \(report.error ?? "")")
             let triangles = report.triangles ?? -1
             #expect(detailed ? triangles >= 4 * 18460 : triangles == 18460, "\(name): \(triangles) triangles")
-            #expect((report.uv_layers ?? 0) >= 1, "\(name): no UVs")
-            let face = (report.materials ?? []).filter { $0.base_color != nil }
+            #expect((report.uvLayers ?? 0) >= 1, "\(name): no UVs")
+            let face = (report.materials ?? []).filter { $0.baseColor != nil }
             #expect(face.count == 1, "\(name): \(face.count) textured materials")
             guard let material = face.first else { continue }
-            #expect(material.base_color?.loaded == true && material.base_color?.file == "texture.png", "\(name): base colour \(String(describing: material.base_color))")
+            #expect(material.baseColor?.loaded == true && material.baseColor?.file == "texture.png", "\(name): base colour \(String(describing: material.baseColor))")
             let normal = detailed ? "detailed_normal.png" : "normal.png"
             #expect(material.normal?.loaded == true && material.normal?.file == normal, "\(name): normal map \(String(describing: material.normal))")
         }

@@ -39,7 +39,7 @@ struct BlenderImportTests {
             if FormatRegistry.standard.format(id: e.id)!.capabilities.contains(.quads) && e.id != "collada" {
                 #expect(report.polygons == asset.faceCount, "\(e.id): quads stay quads")
             }
-            if e.uvs { #expect((report.uv_layers ?? 0) >= 1, "\(e.id) UV layer") }
+            if e.uvs { #expect((report.uvLayers ?? 0) >= 1, "\(e.id) UV layer") }
             if FormatRegistry.standard.format(id: e.id)!.capabilities.contains(.unitInFile) {
                 // The asset is 20 mm wide (x) and 10 mm tall (+Y, Blender's +Z) and 5 mm deep:
                 // a format that states its unit must arrive at that size in metres, Z up.
@@ -49,8 +49,8 @@ struct BlenderImportTests {
             }
             let skin = report.materials?.first { $0.name.hasPrefix("skin") }
             if e.baseColor {
-                #expect(skin?.base_color?.file == "albedo.png", "\(e.id) base colour texture: \(String(describing: skin))")
-                #expect(skin?.base_color?.loaded == true, "\(e.id) base colour image loads")
+                #expect(skin?.baseColor?.file == "albedo.png", "\(e.id) base colour texture: \(String(describing: skin))")
+                #expect(skin?.baseColor?.loaded == true, "\(e.id) base colour image loads")
             }
             if e.normalMap {
                 #expect(skin?.normal?.file == "normal.png", "\(e.id) normal map: \(String(describing: skin))")

@@ -42,7 +42,7 @@ func loadModel(_ region: String) throws -> MorphableModel {
         for (right, left) in [(0, 16), (36, 45), (48, 54), (17, 26)] { #expect(p[right].x < 0 && p[left].x > 0) }
         let rightEye: SIMD3<Float> = p[36...41].reduce(SIMD3<Float>.zero, +) / 6
         let leftEye: SIMD3<Float> = p[42...47].reduce(SIMD3<Float>.zero, +) / 6
-        let iod = simd_length(rightEye - leftEye)
+        let iod = norm(rightEye - leftEye)
         #expect(iod > 50 && iod < 80, "inter-ocular distance \(iod) mm")
     }
 
@@ -73,7 +73,7 @@ func loadModel(_ region: String) throws -> MorphableModel {
         var random = SeededRandom(seed: 3)
         let alpha = (0..<100).map { _ in Float(random.gaussian()) }
         let person = model.shape(identity: alpha)
-        let moved = zip(person, mean).map { simd_length($0 - $1) }
+        let moved = zip(person, mean).map { norm($0 - $1) }
         let rms = (moved.map { $0 * $0 }.reduce(0, +) / Float(moved.count)).squareRoot()
         #expect(rms > 1 && rms < 30, "a random identity differs from the mean by \(rms) mm RMS")
         #expect(model.shape(identity: alpha) == person)

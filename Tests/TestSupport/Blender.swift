@@ -7,12 +7,21 @@ public enum Blender {
     public static let skipped = ProcessInfo.processInfo.environment["FACEDETAIL_SKIP_BLENDER"] == "1"
 
     public struct ImageReport: Decodable { public let file: String; public let loaded: Bool }
-    public struct MaterialReport: Decodable { public let name: String; public let base_color: ImageReport?; public let normal: ImageReport? }
+    public struct MaterialReport: Decodable {
+        public let name: String
+        public let baseColor: ImageReport?
+        public let normal: ImageReport?
+        enum CodingKeys: String, CodingKey { case name, normal, baseColor = "base_color" }  // the script's Python names
+    }
     public struct FileReport: Decodable {
         public let error: String?
-        public let objects, vertices, polygons, triangles, uv_layers: Int?
+        public let objects, vertices, polygons, triangles, uvLayers: Int?
         public let extent: [Double]?
         public let materials: [MaterialReport]?
+        enum CodingKeys: String, CodingKey {
+            case error, objects, vertices, polygons, triangles, extent, materials
+            case uvLayers = "uv_layers"
+        }
     }
 
     static var script: URL {

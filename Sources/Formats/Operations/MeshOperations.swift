@@ -14,7 +14,7 @@ extension Mesh {
             let triangles: [[Int]]
             if corners.count == 4 {
                 let p = corners.map { positions[Int(faceVertexIndices[$0])] }
-                let d02 = simd_length_squared(p[2] - p[0]), d13 = simd_length_squared(p[3] - p[1])
+                let d02 = lengthSquared(p[2] - p[0]), d13 = lengthSquared(p[3] - p[1])
                 triangles = d02 <= d13
                     ? [[corners[0], corners[1], corners[2]], [corners[0], corners[2], corners[3]]]
                     : [[corners[0], corners[1], corners[3]], [corners[1], corners[2], corners[3]]]
@@ -49,7 +49,7 @@ extension Mesh {
         }
         var out = self
         out.normals = sums.map { s in
-            let length = simd_length(s)
+            let length = norm(s)
             return length > 0 ? s / length : SIMD3(0, 0, 1)
         }
         return out
@@ -59,7 +59,7 @@ extension Mesh {
     /// by its inverse transpose; winding reversed when it mirrors.
     func transformed(rows: (SIMD3<Float>, SIMD3<Float>, SIMD3<Float>)) -> Mesh {
         func apply(_ v: SIMD3<Float>) -> SIMD3<Float> {
-            SIMD3(simd_dot(rows.0, v), simd_dot(rows.1, v), simd_dot(rows.2, v))
+            SIMD3(dotProduct(rows.0, v), dotProduct(rows.1, v), dotProduct(rows.2, v))
         }
         var out = self
         out.positions = positions.map(apply)
@@ -69,7 +69,7 @@ extension Mesh {
             let v = apply(SIMD3(t.x, t.y, t.z))
             return SIMD4(v.x, v.y, v.z, t.w)
         }
-        let determinant = simd_dot(rows.0, simd_cross(rows.1, rows.2))
+        let determinant = dotProduct(rows.0, crossProduct(rows.1, rows.2))
         if determinant < 0 {
             let offsets = faceOffsets
             for f in faceSizes.indices {
@@ -81,9 +81,9 @@ extension Mesh {
     }
 }
 
-@inlinable func simd_dot(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { (a * b).sum() }
-@inlinable func simd_length_squared(_ a: SIMD3<Float>) -> Float { (a * a).sum() }
-@inlinable func simd_length(_ a: SIMD3<Float>) -> Float { simd_length_squared(a).squareRoot() }
-@inlinable func simd_cross(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> SIMD3<Float> {
+@inlinable func dotProduct(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { (a * b).sum() }
+@inlinable func lengthSquared(_ a: SIMD3<Float>) -> Float { (a * a).sum() }
+@inlinable func norm(_ a: SIMD3<Float>) -> Float { lengthSquared(a).squareRoot() }
+@inlinable func crossProduct(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> SIMD3<Float> {
     SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
 }

@@ -27,7 +27,12 @@ public enum ModelFile {
     /// What to tell users whose model file is unusable.
     static let remedy = "re-create it with `make setup`, or `facedetail model import ict DIR -o FILE`"
 
-    enum Kind: UInt32 { case float32 = 1, uint32 = 2, uint8 = 3, json = 4 }
+    enum Kind: UInt32 {
+        case float32 = 1
+        case uint32 = 2
+        case uint8 = 3
+        case json = 4
+    }
 
     struct Section {
         let tag: String
