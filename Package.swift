@@ -15,14 +15,15 @@ let package = Package(
         .library(name: "Neural", targets: ["Neural"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // Thin C/C++ targets: a module map and the smallest shim each library needs.
         .systemLibrary(name: "COpenEXR", path: "Sources/COpenEXR"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
-        .target(name: "CPNG", path: "Sources/CPNG", cSettings: [.unsafeFlags(["-O2"])],
-                linkerSettings: [.linkedLibrary("png16")]),
+        .target(
+            name: "CPNG", path: "Sources/CPNG", cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
@@ -48,8 +49,9 @@ let package = Package(
             dependencies: ["Errors", "CAssimpBridge", "CCrypto", "COpenEXR", "CPNG", "CTurboJPEG", "CZlib"],
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
-        .target(name: "Reconstruct", dependencies: ["Errors", "Formats", "CDlibBridge", "CZlib"],
-                swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(
+            name: "Reconstruct", dependencies: ["Errors", "Formats", "CDlibBridge", "CZlib"],
+            swiftSettings: [.unsafeFlags(["-O"])]),
         // The neural engine: tensors, layers, weights files, on OpenBLAS. No face knowledge.
         .target(name: "Neural", dependencies: ["Errors", "CBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
         .executableTarget(

@@ -45,7 +45,9 @@ struct Progress {
 /// Runs `body` on each photo of a batch: progress on stderr, a refusal when two photos would write
 /// the same outputs (same file name without extension, `uniqueNames`), and every failure recorded
 /// without stopping the batch.
-func forEachPhoto(_ paths: [String], uniqueNames: Bool, _ body: (_ url: URL, _ name: String) throws -> Void) -> BatchOutcome {
+func forEachPhoto(_ paths: [String], uniqueNames: Bool, _ body: (_ url: URL, _ name: String) throws -> Void)
+    -> BatchOutcome
+{
     var outcome = BatchOutcome()
     var claimed: [String: String] = [:]
     let progress = Progress(total: paths.count)
@@ -55,8 +57,9 @@ func forEachPhoto(_ paths: [String], uniqueNames: Bool, _ body: (_ url: URL, _ n
         let name = url.deletingPathExtension().lastPathComponent
         do {
             if uniqueNames, let other = claimed[name] {
-                throw ReconstructError(.invalidArgument, path: path, "its outputs would overwrite those of \(other)",
-                                       reason: "photos in one batch need different file names")
+                throw ReconstructError(
+                    .invalidArgument, path: path, "its outputs would overwrite those of \(other)",
+                    reason: "photos in one batch need different file names")
             }
             claimed[name] = path
             try body(url, name)

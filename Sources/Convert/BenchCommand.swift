@@ -47,7 +47,9 @@ struct BenchCommand: ParsableCommand {
                 let side = Int((megapixels * 1_000_000).squareRoot().rounded())
                 let height = Int((Double(side) * Double(source.height) / Double(source.width)).rounded())
                 let image = Photo(url: source.url, rgb: source.rgb.resized(width: side, height: height))
-                var detection: [Double] = [], landmarks: [Double] = [], baseline: [Double] = []
+                var detection: [Double] = []
+                var landmarks: [Double] = []
+                var baseline: [Double] = []
                 for _ in 0..<runs {
                     var t = FaceFinder.Timings()
                     _ = try finder.faces(in: image, timings: &t)
@@ -57,13 +59,16 @@ struct BenchCommand: ParsableCommand {
                     _ = try plain.faces(in: image, timings: &b)
                     baseline.append(b.detection)
                 }
-                rows.append(.init(megapixels: Double(side * height) / 1e6, width: side, height: height,
-                                  detectionMs: median(detection) * 1000, landmarksMs: median(landmarks) * 1000,
-                                  plainDetectionMs: median(baseline) * 1000))
+                rows.append(
+                    .init(
+                        megapixels: Double(side * height) / 1e6, width: side, height: height,
+                        detectionMs: median(detection) * 1000, landmarksMs: median(landmarks) * 1000,
+                        plainDetectionMs: median(baseline) * 1000))
                 FileHandle.standardError.write(Data("measured \(side)×\(height)\n".utf8))
             }
             let modelURL = model.url
-            var loads: [Double] = [], reads: [Double] = []
+            var loads: [Double] = []
+            var reads: [Double] = []
             for _ in 0..<runs {
                 let a = clock.now
                 _ = try ModelFile.load(modelURL)
@@ -74,7 +79,8 @@ struct BenchCommand: ParsableCommand {
             }
             return LandmarkBenchReport(
                 photo: photo, dlib: dlibVersion, rows: rows, predictorLoadMs: predictorLoad * 1000,
-                model: modelURL.path, modelBytes: (try? FileManager.default.attributesOfItem(atPath: modelURL.path)[.size] as? Int) ?? 0,
+                model: modelURL.path,
+                modelBytes: (try? FileManager.default.attributesOfItem(atPath: modelURL.path)[.size] as? Int) ?? 0,
                 modelLoadMs: median(loads) * 1000, modelReadMs: median(reads) * 1000)
         }
     }
@@ -103,23 +109,25 @@ extension BenchCommand {
         @OptionGroup var report: ReportOptions
 
         func run() throws {
-                let loaded = try ModelFile.load(model.url)
-                let clock = ContinuousClock(), start = clock.now
-                var fitter = ProxyFitter(model: loaded)
-                if let sigma { fitter.options.landmarkNoise = sigma }
-                if let mu { fitter.options.expressionPriorWeight = mu }
-                if let iterations { fitter.options.iterations = iterations }
-                if let refinements { fitter.options.refinements = refinements }
-                let setup = (clock.now - start).seconds
-                var benchmark = FitBenchmark(model: loaded, fitter: fitter)
-                benchmark.noise = noise
-                benchmark.yawRange = yaw
-                benchmark.pitchRange = pitch
-                benchmark.expressions = expressions
-                benchmark.givenExpression = givenExpression
-                let cases = try benchmark.run(count: faces, seed: seed)
-                let result = FitBenchReport(model: model.url.path, faces: faces, seed: seed, setupMs: setup * 1000, cases: cases)
-                if report.json { print(try JSONOutput.encode(result)) } else { result.printTable() }
+            let loaded = try ModelFile.load(model.url)
+            let clock = ContinuousClock()
+            let start = clock.now
+            var fitter = ProxyFitter(model: loaded)
+            if let sigma { fitter.options.landmarkNoise = sigma }
+            if let mu { fitter.options.expressionPriorWeight = mu }
+            if let iterations { fitter.options.iterations = iterations }
+            if let refinements { fitter.options.refinements = refinements }
+            let setup = (clock.now - start).seconds
+            var benchmark = FitBenchmark(model: loaded, fitter: fitter)
+            benchmark.noise = noise
+            benchmark.yawRange = yaw
+            benchmark.pitchRange = pitch
+            benchmark.expressions = expressions
+            benchmark.givenExpression = givenExpression
+            let cases = try benchmark.run(count: faces, seed: seed)
+            let result = FitBenchReport(
+                model: model.url.path, faces: faces, seed: seed, setupMs: setup * 1000, cases: cases)
+            if report.json { print(try JSONOutput.encode(result)) } else { result.printTable() }
         }
     }
 }
@@ -141,33 +149,40 @@ extension BenchCommand {
         @OptionGroup var report: ReportOptions
 
         func run() throws {
-                let loaded = try ModelFile.load(model.url)
-                let source = try Photo.load(from: URL(fileURLWithPath: photo))
-                let face = try FaceFinder(landmarkModel: landmarkModel.url).faces(in: source)[0]
-                let fit = try ProxyFitter(model: loaded).fit(face.landmarks)
-                let shape = loaded.shape(identity: fit.identity.map(Float.init), expression: fit.expression.map(Float.init))
-                let clock = ContinuousClock()
-                var rows: [UnwrapBenchRow] = []
-                for size in [512, 1024, 2048, 4096] {
-                    var unwrap: [Double] = [], floor: [Double] = []
-                    let unwrapper = TextureUnwrapper(size: size)
-                    for _ in 0..<runs {
-                        let a = clock.now
-                        _ = unwrapper.unwrap(photo: source, model: loaded, shape: shape, camera: fit.camera)
-                        unwrap.append((clock.now - a).seconds)
-                        let b = clock.now
-                        _ = unwrapper.coverage(model: loaded)
-                        floor.append((clock.now - b).seconds)
-                    }
-                    rows.append(UnwrapBenchRow(size: size, unwrapMs: median(unwrap) * 1000, coverageMs: median(floor) * 1000))
+            let loaded = try ModelFile.load(model.url)
+            let source = try Photo.load(from: URL(fileURLWithPath: photo))
+            let face = try FaceFinder(landmarkModel: landmarkModel.url).faces(in: source)[0]
+            let fit = try ProxyFitter(model: loaded).fit(face.landmarks)
+            let shape = loaded.shape(identity: fit.identity.map(Float.init), expression: fit.expression.map(Float.init))
+            let clock = ContinuousClock()
+            var rows: [UnwrapBenchRow] = []
+            for size in [512, 1024, 2048, 4096] {
+                var unwrap: [Double] = []
+                var floor: [Double] = []
+                let unwrapper = TextureUnwrapper(size: size)
+                for _ in 0..<runs {
+                    let a = clock.now
+                    _ = unwrapper.unwrap(photo: source, model: loaded, shape: shape, camera: fit.camera)
+                    unwrap.append((clock.now - a).seconds)
+                    let b = clock.now
+                    _ = unwrapper.coverage(model: loaded)
+                    floor.append((clock.now - b).seconds)
                 }
-                if report.json { print(try JSONOutput.encode(rows)) } else {
-                    print("bench unwrap — \(photo), medians of \(runs) runs (ms)")
-                    print("size    unwrap   coverage only   unwrap / coverage")
-                    for r in rows {
-                        print(String(format: "%-6d %7.1f  %14.1f  %18.2f", r.size, r.unwrapMs, r.coverageMs, r.unwrapMs / r.coverageMs))
-                    }
+                rows.append(
+                    UnwrapBenchRow(size: size, unwrapMs: median(unwrap) * 1000, coverageMs: median(floor) * 1000))
+            }
+            if report.json {
+                print(try JSONOutput.encode(rows))
+            } else {
+                print("bench unwrap — \(photo), medians of \(runs) runs (ms)")
+                print("size    unwrap   coverage only   unwrap / coverage")
+                for r in rows {
+                    print(
+                        String(
+                            format: "%-6d %7.1f  %14.1f  %18.2f", r.size, r.unwrapMs, r.coverageMs,
+                            r.unwrapMs / r.coverageMs))
                 }
+            }
         }
     }
 }
@@ -216,17 +231,28 @@ struct FitBenchReport: Encodable {
 
     func printTable() {
         print("bench fit — \(faces) synthetic faces (seed \(seed)), \(model)")
-        print(String(format: "per-vertex error, face skin (mm)   median %.2f   mean %.2f", fittedMedianMm, fittedMeanMm))
-        print(String(format: "mean-face baseline (mm)            median %.2f   mean %.2f", baselineMedianMm, baselineMeanMm))
+        print(
+            String(format: "per-vertex error, face skin (mm)   median %.2f   mean %.2f", fittedMedianMm, fittedMeanMm))
+        print(
+            String(
+                format: "mean-face baseline (mm)            median %.2f   mean %.2f", baselineMedianMm, baselineMeanMm))
         print(String(format: "mean error vs baseline: %.0f %% lower", errorReduction * 100))
-        print(String(format: "after similarity alignment (mm)    fitted mean %.2f   baseline mean %.2f   %.0f %% lower",
-                     alignedFittedMeanMm, alignedBaselineMeanMm, alignedErrorReduction * 100))
+        print(
+            String(
+                format: "after similarity alignment (mm)    fitted mean %.2f   baseline mean %.2f   %.0f %% lower",
+                alignedFittedMeanMm, alignedBaselineMeanMm, alignedErrorReduction * 100))
         print(String(format: "diagnostic oracle (true camera and expression given): mean %.2f mm", oracleMeanMm))
-        print(String(format: "  … told all but the face's size (the limit of one view): mean %.2f mm, %.0f %% below the mean face",
-                     sizeBlindOracleMeanMm, 100 * (1 - sizeBlindOracleMeanMm / baselineMeanMm)))
+        print(
+            String(
+                format:
+                    "  … told all but the face's size (the limit of one view): mean %.2f mm, %.0f %% below the mean face",
+                sizeBlindOracleMeanMm, 100 * (1 - sizeBlindOracleMeanMm / baselineMeanMm)))
         print(String(format: "expression weight error (mean |Δβ|): %.3f", expressionError))
         print(String(format: "landmark reprojection (median, fraction of IOD): %.4f", reprojectionError))
-        print(String(format: "fit time per face (median): %.2f ms; fitter set-up once per model: %.1f ms", fitMsMedian, setupMs))
+        print(
+            String(
+                format: "fit time per face (median): %.2f ms; fitter set-up once per model: %.1f ms", fitMsMedian,
+                setupMs))
     }
 }
 
@@ -259,11 +285,14 @@ struct LandmarkBenchReport: Encodable {
         print("size          detection  landmarks  plain dlib pass  detection / plain")
         for r in rows {
             let size = "\(r.width)×\(r.height)".padding(toLength: 13, withPad: " ", startingAt: 0)
-            print("\(size) \(f(r.detectionMs, 9))  \(f(r.landmarksMs, 9))  \(f(r.plainDetectionMs, 15))  \(f(r.detectionMs / r.plainDetectionMs, 17, 2))")
+            print(
+                "\(size) \(f(r.detectionMs, 9))  \(f(r.landmarksMs, 9))  \(f(r.plainDetectionMs, 15))  \(f(r.detectionMs / r.plainDetectionMs, 17, 2))"
+            )
         }
         print("landmark predictor load: \(f(predictorLoadMs, 0)) ms")
-        print("model \(model) (\(modelBytes / 1_000_000) MB): load (mmap + CRC-32 + decode) \(f(modelLoadMs, 0, 2)) ms, "
-              + "plain read \(f(modelReadMs, 0, 2)) ms, ratio \(f(modelLoadMs / modelReadMs, 0, 2))")
+        print(
+            "model \(model) (\(modelBytes / 1_000_000) MB): load (mmap + CRC-32 + decode) \(f(modelLoadMs, 0, 2)) ms, "
+                + "plain read \(f(modelReadMs, 0, 2)) ms, ratio \(f(modelLoadMs / modelReadMs, 0, 2))")
     }
 
     private func f(_ v: Double, _ width: Int, _ decimals: Int = 1) -> String {

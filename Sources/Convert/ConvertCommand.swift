@@ -32,7 +32,8 @@ struct ConvertCommand: ParsableCommand {
         options.range = range
         let result: Converter.Report
         do {
-            result = try Converter().convert(URL(fileURLWithPath: input), to: URL(fileURLWithPath: output), options: options)
+            result = try Converter().convert(
+                URL(fileURLWithPath: input), to: URL(fileURLWithPath: output), options: options)
         } catch let error as FormatError {
             throw error.at(input)
         }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Formats
+import Foundation
 import Reconstruct
 
 /// `facedetail displace MESH DISP.exr -o OUT`: subdivides any mesh and moves its vertices along
@@ -19,7 +19,8 @@ struct DisplaceCommand: ParsableCommand {
 
     @Argument(help: "Input mesh (any format facedetail reads).") var mesh: String
     @Argument(help: "Displacement map: one-channel float image, usually EXR.") var map: String
-    @Option(name: .shortAndLong, help: "Output mesh; its extension picks the format unless --to is given.") var output: String
+    @Option(name: .shortAndLong, help: "Output mesh; its extension picks the format unless --to is given.") var output:
+        String
     @Option(help: "Subdivision levels, 0–3.") var subdiv = 1
     @Option(help: "Multiplier on the map's distances.") var scale: Float = 1
     @Option(help: "Target format id (see `facedetail formats`).") var to: FormatID?
@@ -40,12 +41,15 @@ struct DisplaceCommand: ParsableCommand {
         options.transform = { asset in
             var out = asset
             let unit = asset.unit ?? .millimetre
-            out.meshes = asset.meshes.map { Subdivision.subdivided($0, levels: levels).displaced(by: displacement, gain: gain, meshUnit: unit) }
+            out.meshes = asset.meshes.map {
+                Subdivision.subdivided($0, levels: levels).displaced(by: displacement, gain: gain, meshUnit: unit)
+            }
             return out
         }
         let result: Converter.Report
         do {
-            result = try Converter().convert(URL(fileURLWithPath: mesh), to: URL(fileURLWithPath: output), options: options)
+            result = try Converter().convert(
+                URL(fileURLWithPath: mesh), to: URL(fileURLWithPath: output), options: options)
         } catch let error as FormatError {
             throw error.at(mesh)
         }
@@ -53,7 +57,9 @@ struct DisplaceCommand: ParsableCommand {
         if report.json {
             print(try JSONOutput.encode(result))
         } else {
-            print("wrote \(result.files.joined(separator: ", ")) (\(result.vertices ?? 0) vertices, \(result.triangles ?? 0) triangles, \(result.format), lengths in \(result.unit ?? "?"))")
+            print(
+                "wrote \(result.files.joined(separator: ", ")) (\(result.vertices ?? 0) vertices, \(result.triangles ?? 0) triangles, \(result.format), lengths in \(result.unit ?? "?"))"
+            )
         }
     }
 }

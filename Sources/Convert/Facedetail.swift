@@ -15,7 +15,8 @@ struct Facedetail: ParsableCommand {
             photos without a face; 64 the command line itself is wrong.
             """,
         subcommands: [
-            FormatsCommand.self, ConvertCommand.self, DisplaceCommand.self, NormalMapCommand.self, LandmarksCommand.self,
+            FormatsCommand.self, ConvertCommand.self, DisplaceCommand.self, NormalMapCommand.self,
+            LandmarksCommand.self,
             ModelCommand.self, ReconstructCommand.self, BenchCommand.self,
         ]
     )

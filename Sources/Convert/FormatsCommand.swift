@@ -19,8 +19,9 @@ struct FormatsCommand: ParsableCommand {
 
     func run() throws {
         let entries = FormatRegistry.standard.formats.map { f in
-            Entry(id: f.id, kind: f.kind.rawValue, summary: f.summary, backend: f.backend, extensions: f.extensions,
-                  read: f.canRead, write: f.canWrite, capabilities: f.capabilities.names, unit: Self.unitText(f))
+            Entry(
+                id: f.id, kind: f.kind.rawValue, summary: f.summary, backend: f.backend, extensions: f.extensions,
+                read: f.canRead, write: f.canWrite, capabilities: f.capabilities.names, unit: Self.unitText(f))
         }
         if report.json {
             print(try JSONOutput.encode(entries))

@@ -31,7 +31,8 @@ struct LandmarksCommand: ParsableCommand {
     }
 
     func run() throws {
-        let finder = try FaceFinder(landmarkModel: landmarkModel.url, options: .init(allFaces: allFaces, minimumScore: minScore))
+        let finder = try FaceFinder(
+            landmarkModel: landmarkModel.url, options: .init(allFaces: allFaces, minimumScore: minScore))
         var results: [PhotoLandmarks] = []
         let outcome = forEachPhoto(inputs.photos, uniqueNames: output != nil) { url, name in
             let photo = try Photo.load(from: url)
@@ -57,7 +58,8 @@ struct LandmarksCommand: ParsableCommand {
             }
             if debug {
                 let overlay = landmarkOverlay(on: photo, faces: result.detected)
-                try FormatDescriptor.png.imageWriter!.write(ImageAsset(image: .uint8(overlay)), fileName: "\(name).landmarks.png", to: sink)
+                try FormatDescriptor.png.imageWriter!.write(
+                    ImageAsset(image: .uint8(overlay)), fileName: "\(name).landmarks.png", to: sink)
             }
             try sink.commit()
         } catch {

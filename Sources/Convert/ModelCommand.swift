@@ -26,10 +26,13 @@ struct ModelCommand: ParsableCommand {
         func run() throws {
             let started = Date()
             let importer = ICTImporter(folder: URL(fileURLWithPath: folder), region: region)
-            let info = try importer.write(to: URL(fileURLWithPath: output)) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-            print("wrote \(output): \(info.region), \(info.vertexCount) vertices, \(info.polygonCount) polygons, "
-                  + "\(info.identityCount) identity modes, \(info.expressionNames.count) expressions "
-                  + "(\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
+            let info = try importer.write(to: URL(fileURLWithPath: output)) {
+                FileHandle.standardError.write(Data("\($0)\n".utf8))
+            }
+            print(
+                "wrote \(output): \(info.region), \(info.vertexCount) vertices, \(info.polygonCount) polygons, "
+                    + "\(info.identityCount) identity modes, \(info.expressionNames.count) expressions "
+                    + "(\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
         }
     }
 
@@ -46,7 +49,8 @@ struct ModelCommand: ParsableCommand {
                 print(try JSONOutput.encode(ModelSummary(model: model)))
                 return
             }
-            print("""
+            print(
+                """
                 \(file)
                   source        \(info.source) — \(info.license)
                   region        \(info.region)
@@ -62,7 +66,9 @@ struct ModelCommand: ParsableCommand {
                   regions
                 """)
             for r in info.regions {
-                print("    \(r.name.padding(toLength: 22, withPad: " ", startingAt: 0)) vertices \(r.firstVertex)…\(r.firstVertex + r.vertexCount - 1) (\(r.vertexCount)), polygons \(r.firstPolygon)…\(r.firstPolygon + r.polygonCount - 1) (\(r.polygonCount))")
+                print(
+                    "    \(r.name.padding(toLength: 22, withPad: " ", startingAt: 0)) vertices \(r.firstVertex)…\(r.firstVertex + r.vertexCount - 1) (\(r.vertexCount)), polygons \(r.firstPolygon)…\(r.firstPolygon + r.polygonCount - 1) (\(r.polygonCount))"
+                )
             }
         }
     }
@@ -71,12 +77,15 @@ struct ModelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "sample",
             abstract: "Write one instance of the model through any mesh writer.",
-            discussion: "Identity coefficients are N(0, 1) draws from --seed (or zero: the mean face); expression weights are in [0, 1].")
+            discussion:
+                "Identity coefficients are N(0, 1) draws from --seed (or zero: the mean face); expression weights are in [0, 1]."
+        )
 
         enum IdentityChoice: String, ExpressibleByArgument, CaseIterable { case random, zero }
 
         @Argument(help: "Model file.") var file: String
-        @Option(name: .shortAndLong, help: "Mesh file to write; the extension picks the format unless --to is given.") var output: String
+        @Option(name: .shortAndLong, help: "Mesh file to write; the extension picks the format unless --to is given.")
+        var output: String
         @Option(help: "Target format id (see `facedetail formats`).") var to: FormatID?
         @Option(help: "Identity: random (seeded) or zero.") var identity: IdentityChoice = .zero
         @Option(help: "Expression weights NAME=W, W in [0, 1], comma-separated, e.g. jawOpen=0.5,eyeBlink_L=1.")
@@ -96,14 +105,17 @@ struct ModelCommand: ParsableCommand {
             let written = try FormatRegistry.standard.writeMesh(
                 asset, to: URL(fileURLWithPath: output), formatID: to?.id,
                 options: MeshWriteOptions(unitlessFormatUnit: units.units))
-            print("wrote \(written.files.map(\.path).joined(separator: ", ")) (\(written.format.id), \(asset.vertexCount) vertices, \(asset.faceCount) polygons)")
+            print(
+                "wrote \(written.files.map(\.path).joined(separator: ", ")) (\(written.format.id), \(asset.vertexCount) vertices, \(asset.faceCount) polygons)"
+            )
         }
 
         private func expressionWeights(_ model: MorphableModel) throws -> [Float] {
             var beta = [Float](repeating: 0, count: model.expressionNames.count)
             for item in expression?.values ?? [] {
                 guard let e = model.expressionIndex(named: item.name) else {
-                    throw ValidationError("--expression: the model has no expression '\(item.name)'; see `facedetail model info`")
+                    throw ValidationError(
+                        "--expression: the model has no expression '\(item.name)'; see `facedetail model info`")
                 }
                 beta[e] = item.weight
             }

@@ -56,17 +56,19 @@ struct NeuralBench: ParsableCommand {
     }
 
     func run() throws {
-            let layers = networksOnly ? [] : try ConvolutionCase.all.map { try measure($0) }
-            var networks: [NetworkRow] = []
-            let torch = try pytorch.map { try PyTorchReference.run(python: $0, filters: filterList, runs: runs) }
-            for ngf in filterList {
-                let row = try measureUnet(filters: ngf, torch: torch?.networks[String(ngf)])
-                networks.append(row)
-                progress("U-Net ngf \(ngf): forward \(String(format: "%.1f", row.forwardMs)) ms")
-            }
-            let result = Report(cores: ProcessInfo.processInfo.activeProcessorCount, runs: runs, sgemmPeakGflops: peakRate(), layers: layers,
-                                networks: networks, pytorch: torch?.version)
-            if report.json { print(try JSONOutput.encode(result)) } else { printTable(result) }
+        let layers = networksOnly ? [] : try ConvolutionCase.all.map { try measure($0) }
+        var networks: [NetworkRow] = []
+        let torch = try pytorch.map { try PyTorchReference.run(python: $0, filters: filterList, runs: runs) }
+        for ngf in filterList {
+            let row = try measureUnet(filters: ngf, torch: torch?.networks[String(ngf)])
+            networks.append(row)
+            progress("U-Net ngf \(ngf): forward \(String(format: "%.1f", row.forwardMs)) ms")
+        }
+        let result = Report(
+            cores: ProcessInfo.processInfo.activeProcessorCount, runs: runs, sgemmPeakGflops: peakRate(),
+            layers: layers,
+            networks: networks, pytorch: torch?.version)
+        if report.json { print(try JSONOutput.encode(result)) } else { printTable(result) }
     }
 
     private var filterList: [Int] { filters.values }
@@ -90,7 +92,8 @@ struct NeuralBench: ParsableCommand {
 
     private func peakRate() -> Double {
         let side = 1024
-        let a = [Float](repeating: 0.01, count: side * side), b = a
+        let a = [Float](repeating: 0.01, count: side * side)
+        let b = a
         var c = a
         let seconds = time { MatrixProduct.multiply(m: side, n: side, k: side, a: a, b: b, into: &c) }
         return 2 * Double(side * side * side) / seconds / 1e9
@@ -98,22 +101,27 @@ struct NeuralBench: ParsableCommand {
 
     private func measure(_ c: ConvolutionCase) throws -> LayerRow {
         var random = SplitMix(state: 11)
-        let x = try Tensor(shape: [c.batch, c.shape.inputChannels, c.size, c.size],
-                           values: (0..<(c.batch * c.shape.inputChannels * c.size * c.size)).map { _ in random.next() })
+        let x = try Tensor(
+            shape: [c.batch, c.shape.inputChannels, c.size, c.size],
+            values: (0..<(c.batch * c.shape.inputChannels * c.size * c.size)).map { _ in random.next() })
         let weightShape = c.transposed ? TransposedConvolution.weightShape(c.shape) : c.shape.weightShape
         let w = try Tensor(shape: weightShape, values: (0..<weightShape.reduce(1, *)).map { _ in random.next() * 0.05 })
         let g = c.gemm
-        let a = [Float](repeating: 0.01, count: g.m * g.k), b = [Float](repeating: 0.02, count: g.k * g.n)
+        let a = [Float](repeating: 0.01, count: g.m * g.k)
+        let b = [Float](repeating: 0.02, count: g.k * g.n)
         var out = [Float](repeating: 0, count: g.m * g.n)
         let sgemm = time { MatrixProduct.multiply(m: g.m, n: g.n, k: g.k, a: a, b: b, into: &out) }
         let seconds = try time {
-            _ = c.transposed ? try TransposedConvolution.forward(x, weight: w, bias: nil, shape: c.shape)
-                             : try Convolution.forward(x, weight: w, bias: nil, shape: c.shape)
+            _ =
+                c.transposed
+                ? try TransposedConvolution.forward(x, weight: w, bias: nil, shape: c.shape)
+                : try Convolution.forward(x, weight: w, bias: nil, shape: c.shape)
         }
         let flops = 2 * Double(g.m * g.n * g.k)
         progress("\(c.name): \(String(format: "%.2f", seconds * 1000)) ms")
-        return LayerRow(layer: c.name, megaFlops: flops / 1e6, milliseconds: seconds * 1000, gflops: flops / seconds / 1e9,
-                        sgemmGflops: flops / sgemm / 1e9, ratio: sgemm / seconds)
+        return LayerRow(
+            layer: c.name, megaFlops: flops / 1e6, milliseconds: seconds * 1000, gflops: flops / seconds / 1e9,
+            sgemmGflops: flops / sgemm / 1e9, ratio: sgemm / seconds)
     }
 
     private func measureUnet(filters ngf: Int, torch: PyTorchReference.Times?) throws -> NetworkRow {
@@ -128,11 +136,14 @@ struct NeuralBench: ParsableCommand {
             let y = try net.forward(x)
             _ = try net.backward(y)
         }
-        var adam = Adam(learningRate: 2e-4, beta1: 0.5)   // pix2pix's settings
+        var adam = Adam(learningRate: 2e-4, beta1: 0.5)  // pix2pix's settings
         let step = try time { try adam.update(&net) }
-        return NetworkRow(filters: ngf, gigaMacs: Self.unetMacs(filters: ngf) / 1e9, forwardMs: forward * 1000, forwardBackwardMs: both * 1000,
-                          adamMs: step * 1000,
-                          pytorchForwardMs: torch?.forwardMs, pytorchForwardBackwardMs: torch?.forwardBackwardMs, pytorchAdamMs: torch?.adamMs)
+        return NetworkRow(
+            filters: ngf, gigaMacs: Self.unetMacs(filters: ngf) / 1e9, forwardMs: forward * 1000,
+            forwardBackwardMs: both * 1000,
+            adamMs: step * 1000,
+            pytorchForwardMs: torch?.forwardMs, pytorchForwardBackwardMs: torch?.forwardBackwardMs,
+            pytorchAdamMs: torch?.adamMs)
     }
 
     /// Multiply–adds of unet_256's convolutions for one 256² input (5.95 G at ngf 64).
@@ -142,27 +153,40 @@ struct NeuralBench: ParsableCommand {
         var macs = 0.0
         for level in 0..<8 {
             let side = Double(256 >> (level + 1))
-            macs += Double(widths[level] * widths[level + 1] * 16) * side * side       // down: 4×4, stride 2
+            macs += Double(widths[level] * widths[level + 1] * 16) * side * side  // down: 4×4, stride 2
             let upIn = level == 7 ? widths[8] : 2 * widths[level + 1]
             let upOut = level == 0 ? 3 : widths[level]
-            macs += Double(upIn * upOut * 16) * side * side                               // up: each input texel × 16 taps
+            macs += Double(upIn * upOut * 16) * side * side  // up: each input texel × 16 taps
         }
         return macs
     }
 
     private func printTable(_ r: Report) {
-        print("neural engine, \(r.cores) cores, median of \(r.runs) runs; sgemm 1024³: \(String(format: "%.1f", r.sgemmPeakGflops)) GFLOP/s")
+        print(
+            "neural engine, \(r.cores) cores, median of \(r.runs) runs; sgemm 1024³: \(String(format: "%.1f", r.sgemmPeakGflops)) GFLOP/s"
+        )
         print("layer                                   MFLOP      ms   GFLOP/s  sgemm GFLOP/s  conv/sgemm")
         for l in r.layers {
-            print(l.layer.padding(toLength: 38, withPad: " ", startingAt: 0)
-                  + String(format: "%7.0f %7.2f %9.1f %14.1f %10.0f %%", l.megaFlops, l.milliseconds, l.gflops, l.sgemmGflops, 100 * l.ratio))
+            print(
+                l.layer.padding(toLength: 38, withPad: " ", startingAt: 0)
+                    + String(
+                        format: "%7.0f %7.2f %9.1f %14.1f %10.0f %%", l.megaFlops, l.milliseconds, l.gflops,
+                        l.sgemmGflops, 100 * l.ratio))
         }
         print("\npix2pix unet_256, one 3×256×256 input" + (r.pytorch.map { ", PyTorch \($0) in the same run" } ?? ""))
         print("ngf   GMAC   forward ms   fwd+bwd ms   Adam ms   PyTorch fwd ms   PyTorch fwd+bwd ms   PyTorch Adam ms")
         for n in r.networks {
-            let torch = n.pytorchForwardMs.map { String(format: "%14.1f   %18.1f   %15.1f", $0, n.pytorchForwardBackwardMs ?? .nan, n.pytorchAdamMs ?? .nan) }
+            let torch =
+                n.pytorchForwardMs.map {
+                    String(
+                        format: "%14.1f   %18.1f   %15.1f", $0, n.pytorchForwardBackwardMs ?? .nan,
+                        n.pytorchAdamMs ?? .nan)
+                }
                 ?? "             —                    —                 —"
-            print(String(format: "%-5d %5.2f %12.1f %12.1f %9.1f   ", n.filters, n.gigaMacs, n.forwardMs, n.forwardBackwardMs, n.adamMs) + torch)
+            print(
+                String(
+                    format: "%-5d %5.2f %12.1f %12.1f %9.1f   ", n.filters, n.gigaMacs, n.forwardMs,
+                    n.forwardBackwardMs, n.adamMs) + torch)
         }
     }
 }
@@ -177,14 +201,34 @@ struct ConvolutionCase {
     var batch = 1
 
     static let all: [ConvolutionCase] = [
-        .init(name: "3×3 conv 64→64 at 128²", shape: ConvolutionShape(inputChannels: 64, outputChannels: 64, kernel: 3, padding: 1), size: 128, transposed: false),
-        .init(name: "3×3 conv 128→128 at 64²", shape: ConvolutionShape(inputChannels: 128, outputChannels: 128, kernel: 3, padding: 1), size: 64, transposed: false),
-        .init(name: "3×3 conv 256→256 at 32²", shape: ConvolutionShape(inputChannels: 256, outputChannels: 256, kernel: 3, padding: 1), size: 32, transposed: false),
-        .init(name: "4×4/2 conv 64→128 at 128²", shape: ConvolutionShape(inputChannels: 64, outputChannels: 128, kernel: 4, stride: 2, padding: 1), size: 128, transposed: false),
-        .init(name: "4×4/2 up-conv 256→64 at 64²", shape: ConvolutionShape(inputChannels: 256, outputChannels: 64, kernel: 4, stride: 2, padding: 1), size: 64, transposed: true),
-        .init(name: "4×4/2 up-conv 1024→256 at 16²", shape: ConvolutionShape(inputChannels: 1024, outputChannels: 256, kernel: 4, stride: 2, padding: 1), size: 16, transposed: true),
-        .init(name: "3×3 conv 256→256 at 6², batch 32", shape: ConvolutionShape(inputChannels: 256, outputChannels: 256, kernel: 3, padding: 1), size: 6,
-              transposed: false, batch: 32),
+        .init(
+            name: "3×3 conv 64→64 at 128²",
+            shape: ConvolutionShape(inputChannels: 64, outputChannels: 64, kernel: 3, padding: 1), size: 128,
+            transposed: false),
+        .init(
+            name: "3×3 conv 128→128 at 64²",
+            shape: ConvolutionShape(inputChannels: 128, outputChannels: 128, kernel: 3, padding: 1), size: 64,
+            transposed: false),
+        .init(
+            name: "3×3 conv 256→256 at 32²",
+            shape: ConvolutionShape(inputChannels: 256, outputChannels: 256, kernel: 3, padding: 1), size: 32,
+            transposed: false),
+        .init(
+            name: "4×4/2 conv 64→128 at 128²",
+            shape: ConvolutionShape(inputChannels: 64, outputChannels: 128, kernel: 4, stride: 2, padding: 1),
+            size: 128, transposed: false),
+        .init(
+            name: "4×4/2 up-conv 256→64 at 64²",
+            shape: ConvolutionShape(inputChannels: 256, outputChannels: 64, kernel: 4, stride: 2, padding: 1), size: 64,
+            transposed: true),
+        .init(
+            name: "4×4/2 up-conv 1024→256 at 16²",
+            shape: ConvolutionShape(inputChannels: 1024, outputChannels: 256, kernel: 4, stride: 2, padding: 1),
+            size: 16, transposed: true),
+        .init(
+            name: "3×3 conv 256→256 at 6², batch 32",
+            shape: ConvolutionShape(inputChannels: 256, outputChannels: 256, kernel: 3, padding: 1), size: 6,
+            transposed: false, batch: 32),
     ]
 
     /// The one matrix product the layer amounts to (m × k times k × n), the batch side by side.

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Formats
+import Foundation
 import Reconstruct
 
 /// `facedetail normalmap DISP.exr --mesh MESH -o OUT.(exr|png)`: the tangent-space normal map of
@@ -33,7 +33,8 @@ struct NormalMapCommand: ParsableCommand {
 
     func run() throws {
         let registry = FormatRegistry.standard
-        let meshURL = URL(fileURLWithPath: mesh), outURL = URL(fileURLWithPath: output)
+        let meshURL = URL(fileURLWithPath: mesh)
+        let outURL = URL(fileURLWithPath: output)
         let displacement = try DisplacementMap(contentsOf: URL(fileURLWithPath: map))
         guard let meshReader = try registry.readerFormat(for: meshURL).meshReader else {
             throw FormatError(.unsupported, path: mesh, "is an image format, expected a mesh")

@@ -16,7 +16,10 @@ struct UnitOptions: ParsableArguments {
 
 /// `--landmark-model`: dlib's 68-point shape predictor.
 struct LandmarkModelOptions: ParsableArguments {
-    @Option(help: "dlib 68-point shape predictor (default $\(LandmarkPredictor.environmentVariable), else \(LandmarkPredictor.defaultPath)).")
+    @Option(
+        help:
+            "dlib 68-point shape predictor (default $\(LandmarkPredictor.environmentVariable), else \(LandmarkPredictor.defaultPath))."
+    )
     var landmarkModel: String?
 
     var url: URL { LandmarkPredictor.resolvedURL(explicit: landmarkModel) }
@@ -25,7 +28,8 @@ struct LandmarkModelOptions: ParsableArguments {
 /// `--model` and `--region`: the morphable model file, or the default one of a region.
 struct ModelOptions: ParsableArguments {
     @Option(help: "Model part: face, head or full.") var region: ICTImporter.Region = .face
-    @Option(help: "Model file (default: $\(ModelFile.folderVariable) or ./models, ict-REGION.fdmodel).") var model: String?
+    @Option(help: "Model file (default: $\(ModelFile.folderVariable) or ./models, ict-REGION.fdmodel).") var model:
+        String?
 
     var url: URL { model.map { URL(fileURLWithPath: $0) } ?? ModelFile.defaultURL(region: region) }
 }
@@ -85,7 +89,10 @@ struct MeshFormatID: ExpressibleByArgument {
     init?(argument: String) {
         let name = argument.lowercased()
         let writers = FormatRegistry.standard.formats.filter { $0.kind == .mesh && $0.meshWriter != nil }
-        guard let format = writers.first(where: { $0.id == name }) ?? writers.first(where: { $0.extensions.contains(name) }) else {
+        guard
+            let format = writers.first(where: { $0.id == name })
+                ?? writers.first(where: { $0.extensions.contains(name) })
+        else {
             return nil
         }
         id = format.id

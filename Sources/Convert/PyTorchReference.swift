@@ -20,7 +20,9 @@ enum PyTorchReference {
     static func run(python: String, filters: [Int], runs: Int) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--filters", filters.map(String.init).joined(separator: ","), "--runs", String(runs)]
+        process.arguments = [
+            script, "--filters", filters.map(String.init).joined(separator: ","), "--runs", String(runs),
+        ]
         let output = Pipe()
         process.standardOutput = output
         do { try process.run() } catch {
@@ -29,7 +31,9 @@ enum PyTorchReference {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw CommandError(.helperFailed, path: script, "failed under \(python)", reason: "exit status \(process.terminationStatus)")
+            throw CommandError(
+                .helperFailed, path: script, "failed under \(python)",
+                reason: "exit status \(process.terminationStatus)")
         }
         do { return try JSONDecoder().decode(Result.self, from: data) } catch {
             throw CommandError(.helperFailed, path: script, "printed no timing JSON", cause: error)

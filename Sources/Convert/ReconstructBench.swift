@@ -40,14 +40,18 @@ struct ReconstructBench: ParsableCommand {
             options.region = model.region
             options.uvSize = size
             // The model and the landmark predictor are loaded once; each size reuses them.
-            pipeline = try pipeline?.reconfigured(options)
+            pipeline =
+                try pipeline?.reconfigured(options)
                 ?? ReconstructionPipeline(options: options, modelFile: model.url, landmarkModel: landmarkModel.url)
             var samples: [[String: Double]] = []
             for _ in 0..<max(1, runs) { samples.append(try measure(pipeline!)) }
-            let stages = Dictionary(uniqueKeysWithValues: samples[0].keys.map { key in (key, median(samples.map { $0[key]! })) })
+            let stages = Dictionary(
+                uniqueKeysWithValues: samples[0].keys.map { key in (key, median(samples.map { $0[key]! })) })
             let proxy = ["load", "detection", "landmarks", "fit", "unwrap"].reduce(0) { $0 + stages[$1]! }
-            rows.append(Row(size: size, stages: stages, proxySeconds: proxy, totalSeconds: stages.values.reduce(0, +),
-                            peakResidentMegabytes: peakResidentMegabytes()))
+            rows.append(
+                Row(
+                    size: size, stages: stages, proxySeconds: proxy, totalSeconds: stages.values.reduce(0, +),
+                    peakResidentMegabytes: peakResidentMegabytes()))
             if !report.json { FileHandle.standardError.write(Data("bench reconstruct: \(size)² done\n".utf8)) }
         }
         if report.json { print(try JSONOutput.encode(rows)) } else { printTable(rows) }
@@ -58,20 +62,31 @@ struct ReconstructBench: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         try pipeline.writer.write(result, to: MemorySink())
-        let t = result.timings.proxy, d = result.timings.detail!
-        return ["load": t.load, "detection": t.detection, "landmarks": t.landmarks, "fit": t.fit, "unwrap": t.unwrap,
-                "detail": d.detail, "maps+mesh": d.wall - d.detail, "outputs": (clock.now - start).seconds]
+        let t = result.timings.proxy
+        let d = result.timings.detail!
+        return [
+            "load": t.load, "detection": t.detection, "landmarks": t.landmarks, "fit": t.fit, "unwrap": t.unwrap,
+            "detail": d.detail, "maps+mesh": d.wall - d.detail, "outputs": (clock.now - start).seconds,
+        ]
     }
 
     private func printTable(_ rows: [Row]) {
         let order = ["load", "detection", "landmarks", "fit", "unwrap", "detail", "maps+mesh", "outputs"]
-        print("photo \(photo), \(runs) runs per size, median seconds per stage (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
-        print(([String(repeating: " ", count: 6)] + order.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) } + ["total", "total/proxy", "peak MB"]).joined(separator: " "))
+        print(
+            "photo \(photo), \(runs) runs per size, median seconds per stage (\(ProcessInfo.processInfo.activeProcessorCount) cores)"
+        )
+        print(
+            ([String(repeating: " ", count: 6)] + order.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }
+                + ["total", "total/proxy", "peak MB"]).joined(separator: " "))
         for row in rows {
             let cells = order.map { String(format: "%-12.3f", row.stages[$0]!) }
-            print((["\(row.size)".padding(toLength: 6, withPad: " ", startingAt: 0)] + cells
-                   + [String(format: "%.2f", row.totalSeconds), String(format: "%10.1f×", row.totalSeconds / row.proxySeconds),
-                      String(format: "%.0f", row.peakResidentMegabytes)]).joined(separator: " "))
+            print(
+                (["\(row.size)".padding(toLength: 6, withPad: " ", startingAt: 0)] + cells
+                    + [
+                        String(format: "%.2f", row.totalSeconds),
+                        String(format: "%10.1f×", row.totalSeconds / row.proxySeconds),
+                        String(format: "%.0f", row.peakResidentMegabytes),
+                    ]).joined(separator: " "))
         }
     }
 

@@ -28,14 +28,17 @@ struct ReconstructCommand: ParsableCommand {
     @Flag(help: "Stop after the proxy: fitted mesh and texture, no detail maps or detailed mesh.") var proxyOnly = false
     @Option(help: "Detail synthesizer (docs/details.md; none: flat maps).")
     var detail = DetailSynthesizerID(argument: "sfs")!
-    @Option(help: """
-        Map files, comma-separated: png (16-bit normal.png, displacement.png; the default), exr \
-        (half-float normal.exr); displacement.exr always.
-        """)
+    @Option(
+        help: """
+            Map files, comma-separated: png (16-bit normal.png, displacement.png; the default), exr \
+            (half-float normal.exr); displacement.exr always.
+            """)
     var maps = CommaSeparated([MapFileType.png])
     @Option(help: "Subdivision levels of the detailed mesh, 0–3 (each ×4 faces).") var subdiv = 2
-    @Flag(help: "Also write debug.png: detected (red) and fitted (green) landmarks over the wireframe.") var debug = false
-    @Flag(help: "Record per-stage wall-clock times in manifest.json (outputs then differ between runs).") var timings = false
+    @Flag(help: "Also write debug.png: detected (red) and fitted (green) landmarks over the wireframe.") var debug =
+        false
+    @Flag(help: "Record per-stage wall-clock times in manifest.json (outputs then differ between runs).") var timings =
+        false
     @OptionGroup var report: ReportOptions
     @OptionGroup var landmarkModel: LandmarkModelOptions
 
@@ -54,12 +57,17 @@ struct ReconstructCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard ReconstructionOptions.uvSizes.contains(uvSize) else { throw ValidationError("--uv-size must be within 512…4096 (got \(uvSize))") }
-        guard ReconstructionOptions.subdivisionLevels.contains(subdiv) else { throw ValidationError("--subdiv must be within 0…3 (got \(subdiv))") }
+        guard ReconstructionOptions.uvSizes.contains(uvSize) else {
+            throw ValidationError("--uv-size must be within 512…4096 (got \(uvSize))")
+        }
+        guard ReconstructionOptions.subdivisionLevels.contains(subdiv) else {
+            throw ValidationError("--subdiv must be within 0…3 (got \(subdiv))")
+        }
     }
 
     func run() throws {
-        let pipeline = try ReconstructionPipeline(options: options, modelFile: model.url, landmarkModel: landmarkModel.url)
+        let pipeline = try ReconstructionPipeline(
+            options: options, modelFile: model.url, landmarkModel: landmarkModel.url)
         var reports: [ReconstructReport] = []
         let outcome = forEachPhoto(inputs.photos, uniqueNames: true) { url, name in
             let result = try pipeline.reconstruct(url)
@@ -69,7 +77,9 @@ struct ReconstructCommand: ParsableCommand {
             reports.append(entry)
             if !report.json {
                 let error = String(format: "%.1f", 100 * entry.reprojectionError)
-                print("\(url.path): \(folder.path)/ (\(entry.files.count) files; landmark fit \(error) % of inter-ocular distance)")
+                print(
+                    "\(url.path): \(folder.path)/ (\(entry.files.count) files; landmark fit \(error) % of inter-ocular distance)"
+                )
             }
         }
         if report.json { print(try JSONOutput.encode(reports)) }

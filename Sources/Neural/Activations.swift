@@ -17,7 +17,11 @@ public enum Activation: Sendable, Equatable {
                 Self.inHalves(xp.count) { range in
                     switch self {
                     case .relu: for i in range { yp[i] = max(0, xp[i]) }
-                    case .leakyReLU(let a): for i in range { let v = xp[i]; yp[i] = v > 0 ? v : a * v }
+                    case .leakyReLU(let a):
+                        for i in range {
+                            let v = xp[i]
+                            yp[i] = v > 0 ? v : a * v
+                        }
                     case .tanh: for i in range { yp[i] = Foundation.tanh(xp[i]) }
                     case .sigmoid: for i in range { yp[i] = Self.logistic(xp[i]) }
                     }
@@ -35,14 +39,17 @@ public enum Activation: Sendable, Equatable {
     /// dL/dx from dL/dy given the forward pass's input x and output y: the ReLUs read x, tanh and
     /// the sigmoid read y (1 − y², y·(1 − y)), so nothing is evaluated twice.
     public func backward(input x: Tensor, output y: Tensor, outputGradient dy: Tensor) throws -> Tensor {
-        guard x.shape == dy.shape, y.shape == dy.shape else { throw NeuralError(.shape, "gradient \(dy.shape) does not match input \(x.shape)") }
+        guard x.shape == dy.shape, y.shape == dy.shape else {
+            throw NeuralError(.shape, "gradient \(dy.shape) does not match input \(x.shape)")
+        }
         var dx = dy
         x.values.withUnsafeBufferPointer { xp in
             y.values.withUnsafeBufferPointer { yp in
                 dx.values.withUnsafeMutableBufferPointer { dp in
                     switch self {
                     case .relu: Self.update(dp, reading: xp) { d, x in d.replacing(with: 0, where: x .<= 0) }
-                    case .leakyReLU(let a): Self.update(dp, reading: xp) { d, x in d.replacing(with: d * a, where: x .<= 0) }
+                    case .leakyReLU(let a):
+                        Self.update(dp, reading: xp) { d, x in d.replacing(with: d * a, where: x .<= 0) }
                     case .tanh: Self.update(dp, reading: yp) { d, y in d * (1 - y * y) }
                     case .sigmoid: Self.update(dp, reading: yp) { d, y in d * y * (1 - y) }
                     }
@@ -55,14 +62,18 @@ public enum Activation: Sendable, Equatable {
     /// d[i] = f(d[i], v[i]) eight lanes at a time (explicit vectors: written as a plain loop over
     /// buffer pointers the compiler left these scalar), the tail as one-lane vectors.
     @inline(__always)
-    private static func update(_ d: UnsafeMutableBufferPointer<Float>, reading v: UnsafeBufferPointer<Float>,
-                               _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) {
+    private static func update(
+        _ d: UnsafeMutableBufferPointer<Float>, reading v: UnsafeBufferPointer<Float>,
+        _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>
+    ) {
         guard let dBase = d.baseAddress, let vBase = v.baseAddress else { return }
         let (out, source) = (UnsafeMutableRawPointer(dBase), UnsafeRawPointer(vBase))
         inHalves(d.count) { range in
             var i = range.lowerBound
             while i + 8 <= range.upperBound {
-                let r = f(out.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), source.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
+                let r = f(
+                    out.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self),
+                    source.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
                 out.storeBytes(of: r, toByteOffset: 4 * i, as: SIMD8<Float>.self)
                 i += 8
             }
@@ -79,7 +90,9 @@ public enum Activation: Sendable, Equatable {
     private static func inHalves(_ count: Int, _ body: (Range<Int>) -> Void) {
         let lanes = count >= 1 << 16 ? Lanes.count : 1
         // Halves on 8-element boundaries, so the vector loops above see the same chunks either way.
-        Lanes.run(lanes) { lane in body(((count * lane / lanes) & ~7)..<(lane == lanes - 1 ? count : (count * (lane + 1) / lanes) & ~7)) }
+        Lanes.run(lanes) { lane in
+            body(((count * lane / lanes) & ~7)..<(lane == lanes - 1 ? count : (count * (lane + 1) / lanes) & ~7))
+        }
     }
 
     /// 1 / (1 + e^−x), written so neither branch overflows.

@@ -13,7 +13,9 @@ public struct Adam: Sendable {
     private var first: [String: [Float]] = [:]
     private var second: [String: [Float]] = [:]
 
-    public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
+    public init(
+        learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0
+    ) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -25,11 +27,16 @@ public struct Adam: Sendable {
     /// parameter, or of another shape, is an error (nothing moves then).
     public mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor]) throws {
         for (name, g) in gradients {
-            guard let p = parameters[name] else { throw NeuralError(.mismatch, "gradient for unknown parameter '\(name)'") }
-            guard p.shape == g.shape else { throw NeuralError(.shape, "gradient of '\(name)' is \(g.shape), the parameter \(p.shape)") }
+            guard let p = parameters[name] else {
+                throw NeuralError(.mismatch, "gradient for unknown parameter '\(name)'")
+            }
+            guard p.shape == g.shape else {
+                throw NeuralError(.shape, "gradient of '\(name)' is \(g.shape), the parameter \(p.shape)")
+            }
         }
         step += 1
-        let c1 = 1 - powf(beta1, Float(step)), c2 = 1 - powf(beta2, Float(step))
+        let c1 = 1 - powf(beta1, Float(step))
+        let c2 = 1 - powf(beta2, Float(step))
         let (b1, b2, lr, eps, decay) = (beta1, beta2, learningRate, epsilon, weightDecay)
         for name in gradients.keys.sorted() {
             let g = gradients[name]!

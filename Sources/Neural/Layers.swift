@@ -50,16 +50,22 @@ public struct Conv2d: Module {
 
     public mutating func forward(_ x: Tensor) throws -> Tensor {
         remembered.input = x
-        return transposed ? try TransposedConvolution.forward(x, weight: state["weight"]!, bias: state["bias"], shape: shape)
-                          : try Convolution.forward(x, weight: state["weight"]!, bias: state["bias"], shape: shape)
+        return transposed
+            ? try TransposedConvolution.forward(x, weight: state["weight"]!, bias: state["bias"], shape: shape)
+            : try Convolution.forward(x, weight: state["weight"]!, bias: state["bias"], shape: shape)
     }
 
     public mutating func backward(_ outputGradient: Tensor) throws -> Tensor {
         let x = try remembered.get("Conv2d")
         var weightGradient = gradients.removeValue(forKey: "weight") ?? reusedWeightGradient()
-        let g = transposed
-            ? try TransposedConvolution.backward(x, weight: state["weight"]!, outputGradient: outputGradient, shape: shape, addingWeightGradientTo: &weightGradient)
-            : try Convolution.backward(x, weight: state["weight"]!, outputGradient: outputGradient, shape: shape, addingWeightGradientTo: &weightGradient)
+        let g =
+            transposed
+            ? try TransposedConvolution.backward(
+                x, weight: state["weight"]!, outputGradient: outputGradient, shape: shape,
+                addingWeightGradientTo: &weightGradient)
+            : try Convolution.backward(
+                x, weight: state["weight"]!, outputGradient: outputGradient, shape: shape,
+                addingWeightGradientTo: &weightGradient)
         gradients["weight"] = weightGradient
         if state["bias"] != nil { accumulate(&gradients, "bias", g.bias) }
         return g.input
@@ -94,7 +100,9 @@ public struct Norm2d: Module {
     public var training = true
     private var cache: Normalization.Cache?
 
-    public init(_ statistics: Normalization.Statistics, channels: Int) { layer = Normalization(statistics, channels: channels) }
+    public init(_ statistics: Normalization.Statistics, channels: Int) {
+        layer = Normalization(statistics, channels: channels)
+    }
 
     public var state: [String: Tensor] {
         get {
@@ -139,7 +147,10 @@ public struct Norm2d: Module {
 /// copies) for backward.
 public struct ActivationLayer: Module {
     public let activation: Activation
-    public var state: [String: Tensor] { get { [:] } set {} }
+    public var state: [String: Tensor] {
+        get { [:] }
+        set {}
+    }
     public var trainableNames: [String] { [] }
     public var gradients: [String: Tensor] { [:] }
     public var training = true
@@ -157,7 +168,8 @@ public struct ActivationLayer: Module {
 
     public mutating func backward(_ outputGradient: Tensor) throws -> Tensor {
         let x = try remembered.get("\(activation)")
-        return try activation.backward(input: x, output: output ?? activation.forward(x), outputGradient: outputGradient)
+        return try activation.backward(
+            input: x, output: output ?? activation.forward(x), outputGradient: outputGradient)
     }
 
     public mutating func zeroGradients() {}
@@ -168,7 +180,10 @@ public struct ActivationLayer: Module {
 public struct DropoutLayer: Module {
     public let probability: Float
     public var seed: UInt64
-    public var state: [String: Tensor] { get { [:] } set {} }
+    public var state: [String: Tensor] {
+        get { [:] }
+        set {}
+    }
     public var trainableNames: [String] { [] }
     public var gradients: [String: Tensor] { [:] }
     public var training = true
@@ -180,7 +195,10 @@ public struct DropoutLayer: Module {
     }
 
     public mutating func forward(_ x: Tensor) throws -> Tensor {
-        guard training else { mask = nil; return x }
+        guard training else {
+            mask = nil
+            return x
+        }
         let (y, mask) = try TensorOperations.dropout(x, probability: probability, seed: seed)
         seed &+= 1
         self.mask = mask
@@ -202,7 +220,7 @@ struct SeededUniform {
     var state: UInt64
     init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
     mutating func next() -> Float {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return Float(state >> 40) / Float(1 << 23) - 1
     }
 }

@@ -19,7 +19,9 @@ public enum Loss: Sendable, Equatable {
     public func evaluate(prediction p: Tensor, target t: Tensor? = nil) throws -> (loss: Double, gradient: Tensor) {
         var target = t ?? Tensor(shape: p.shape)
         if case .leastSquaresGAN(let label) = self { target = Tensor(shape: p.shape, repeating: label) }
-        guard target.shape == p.shape else { throw NeuralError(.shape, "target \(target.shape) does not match prediction \(p.shape)") }
+        guard target.shape == p.shape else {
+            throw NeuralError(.shape, "target \(target.shape) does not match prediction \(p.shape)")
+        }
         var gradient = Tensor(shape: p.shape)
         var sum = 0.0
         let count = Float(max(1, p.count))
@@ -49,7 +51,9 @@ public enum Loss: Sendable, Equatable {
     }
 
     private static func crossEntropy(_ p: Tensor, _ t: Tensor) throws -> (loss: Double, gradient: Tensor) {
-        guard p.rank == 2 else { throw NeuralError(.shape, "categorical cross-entropy takes logits [N, K]", reason: "got \(p.shape)") }
+        guard p.rank == 2 else {
+            throw NeuralError(.shape, "categorical cross-entropy takes logits [N, K]", reason: "got \(p.shape)")
+        }
         let (n, k) = (p.shape[0], p.shape[1])
         var gradient = Tensor(shape: p.shape)
         var sum = 0.0

@@ -17,13 +17,16 @@ enum Matrix {
 
     /// `parallel: false` keeps the product on the calling thread (for callers already running on
     /// both cores).
-    static func multiply(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
-                         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true) {
+    static func multiply(
+        transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true
+    ) {
         _ = singleThreaded
         guard m > 0, n > 0 else { return }
-        let operands = Operands(transposeA: transposeA, transposeB: transposeB, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                                b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        let operands = Operands(
+            transposeA: transposeA, transposeB: transposeB, n: n, k: k, alpha: alpha, a: a, lda: lda,
+            b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         guard parallel, m >= 2, m * n * k >= splitThreshold else { return operands.rows(0..<m) }
         DispatchQueue.concurrentPerform(iterations: 2) { part in operands.rows(part == 0 ? 0..<(m / 2) : (m / 2)..<m) }
     }
@@ -42,9 +45,10 @@ private struct Operands: @unchecked Sendable {
     /// Rows `range` of C. Row r of op(A) starts at a + r·lda, or at column r when A is transposed.
     func rows(_ range: Range<Int>) {
         let aStart = transposeA ? a + range.lowerBound : a + range.lowerBound * lda
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(range.count), Int32(n), Int32(k), alpha, aStart, Int32(lda), b, Int32(ldb), beta,
-                    c + range.lowerBound * ldc, Int32(ldc))
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(range.count), Int32(n), Int32(k), alpha, aStart, Int32(lda), b, Int32(ldb), beta,
+            c + range.lowerBound * ldc, Int32(ldc))
     }
 }
 
@@ -56,7 +60,9 @@ public enum MatrixProduct {
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
-                    Matrix.multiply(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+                    Matrix.multiply(
+                        m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!,
+                        ldc: n)
                 }
             }
         }

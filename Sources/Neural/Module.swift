@@ -51,13 +51,17 @@ public struct Sequential: Module {
             for k in layers.indices {
                 let prefix = "\(k)."
                 var mine: [String: Tensor] = [:]
-                for (name, t) in newValue where name.hasPrefix(prefix) { mine[String(name.dropFirst(prefix.count))] = t }
+                for (name, t) in newValue where name.hasPrefix(prefix) {
+                    mine[String(name.dropFirst(prefix.count))] = t
+                }
                 layers[k].state = mine
             }
         }
     }
 
-    public var trainableNames: [String] { layers.enumerated().flatMap { k, layer in layer.trainableNames.map { "\(k).\($0)" } } }
+    public var trainableNames: [String] {
+        layers.enumerated().flatMap { k, layer in layer.trainableNames.map { "\(k).\($0)" } }
+    }
 
     public var gradients: [String: Tensor] {
         var all: [String: Tensor] = [:]
@@ -72,7 +76,9 @@ public struct Sequential: Module {
 
     public mutating func forward(_ x: Tensor) throws -> Tensor { try forward(x, layers: layers.indices) }
 
-    public mutating func backward(_ outputGradient: Tensor) throws -> Tensor { try backward(outputGradient, layers: layers.indices) }
+    public mutating func backward(_ outputGradient: Tensor) throws -> Tensor {
+        try backward(outputGradient, layers: layers.indices)
+    }
 
     /// Runs only the layers in `range`, in order.
     public mutating func forward(_ x: Tensor, layers range: Range<Int>) throws -> Tensor {

@@ -57,19 +57,27 @@ public struct Normalization: Sendable {
                         inverse.withUnsafeMutableBufferPointer { ip in
                             forEachChannel(n: n, count: x.count) { c, planes in
                                 if useBatch {
-                                    for (base, g) in planes { var sum = 0.0; for i in base..<(base + plane) { sum += Double(xp[i]) }; mp[g] += sum }
+                                    for (base, g) in planes {
+                                        var sum = 0.0
+                                        for i in base..<(base + plane) { sum += Double(xp[i]) }
+                                        mp[g] += sum
+                                    }
                                     for g in groupsOf(c, n: n) { mp[g] /= perGroup }
                                     for (base, g) in planes {
                                         let m = mp[g]
                                         var sum = 0.0
-                                        for i in base..<(base + plane) { let d = Double(xp[i]) - m; sum += d * d }
+                                        for i in base..<(base + plane) {
+                                            let d = Double(xp[i]) - m
+                                            sum += d * d
+                                        }
                                         vp[g] += sum
                                     }
                                     for g in groupsOf(c, n: n) { vp[g] /= perGroup }
                                 }
                                 for g in groupsOf(c, n: n) { ip[g] = Float(1 / (vp[g] + eps).squareRoot()) }
                                 for (base, g) in planes {
-                                    let a = gamma[c] * ip[g], b = beta[c] - a * Float(mp[g])
+                                    let a = gamma[c] * ip[g]
+                                    let b = beta[c] - a * Float(mp[g])
                                     for i in base..<(base + plane) { yp[i] = a * xp[i] + b }
                                 }
                             }
@@ -82,20 +90,24 @@ public struct Normalization: Sendable {
             let unbiased = perGroup / max(1, perGroup - 1)
             for c in 0..<channels {
                 runningMean.values[c] = (1 - momentum) * runningMean.values[c] + momentum * Float(mean[c])
-                runningVariance.values[c] = (1 - momentum) * runningVariance.values[c] + momentum * Float(variance[c] * unbiased)
+                runningVariance.values[c] =
+                    (1 - momentum) * runningVariance.values[c] + momentum * Float(variance[c] * unbiased)
             }
         }
         return (y, Cache(input: x, mean: mean.map { Float($0) }, inverseDeviation: inverse, training: useBatch))
     }
 
     /// dL/dx, dL/dγ, dL/dβ from dL/dy.
-    public func backward(_ cache: Cache, outputGradient dy: Tensor) throws -> (input: Tensor, scale: Tensor, shift: Tensor) {
+    public func backward(_ cache: Cache, outputGradient dy: Tensor) throws -> (
+        input: Tensor, scale: Tensor, shift: Tensor
+    ) {
         guard dy.shape == cache.input.shape else {
             throw NeuralError(.shape, "gradient \(dy.shape) does not match the forward pass \(cache.input.shape)")
         }
         let (n, plane) = (dy.shape[0], dy.shape[2] * dy.shape[3])
         let perGroup = Float(dy.count / cache.inverseDeviation.count)
-        var dScale = Tensor(shape: [channels]), dShift = Tensor(shape: [channels])
+        var dScale = Tensor(shape: [channels])
+        var dShift = Tensor(shape: [channels])
         var dx = dy
         let gamma = scale.values
         dy.values.withUnsafeBufferPointer { gp in
@@ -107,24 +119,34 @@ public struct Normalization: Sendable {
                                 // Per statistics group: Σ dy and Σ dy·x̂ (x̂ recomputed from x).
                                 var sums: [Int: (dy: Float, dyXhat: Float)] = [:]
                                 for (base, g) in planes {
-                                    let m = cache.mean[g], k = cache.inverseDeviation[g]
-                                    var s0: Float = 0, s1: Float = 0
-                                    for i in base..<(base + plane) { s0 += gp[i]; s1 += gp[i] * (xp[i] - m) }
+                                    let m = cache.mean[g]
+                                    let k = cache.inverseDeviation[g]
+                                    var s0: Float = 0
+                                    var s1: Float = 0
+                                    for i in base..<(base + plane) {
+                                        s0 += gp[i]
+                                        s1 += gp[i] * (xp[i] - m)
+                                    }
                                     dbp[c] += s0
                                     dsp[c] += s1 * k
                                     let old = sums[g] ?? (0, 0)
                                     sums[g] = (old.dy + s0, old.dyXhat + s1 * k)
                                 }
                                 for (base, g) in planes {
-                                    let m = cache.mean[g], k = cache.inverseDeviation[g], a = gamma[c] * k
+                                    let m = cache.mean[g]
+                                    let k = cache.inverseDeviation[g]
+                                    let a = gamma[c] * k
                                     guard cache.training else {
                                         // Running statistics: y is affine in x.
                                         for i in base..<(base + plane) { dp[i] = a * gp[i] }
                                         continue
                                     }
                                     // Statistics from this batch: x moves them too.
-                                    let meanDy = sums[g]!.dy / perGroup, meanDyXhat = sums[g]!.dyXhat / perGroup
-                                    for i in base..<(base + plane) { dp[i] = a * (gp[i] - meanDy - (xp[i] - m) * k * meanDyXhat) }
+                                    let meanDy = sums[g]!.dy / perGroup
+                                    let meanDyXhat = sums[g]!.dyXhat / perGroup
+                                    for i in base..<(base + plane) {
+                                        dp[i] = a * (gp[i] - meanDy - (xp[i] - m) * k * meanDyXhat)
+                                    }
                                 }
                             }
                         }

@@ -36,8 +36,10 @@ struct Patches {
 
     /// Calls body(row, image row y or nil, output columns ox0..<ox1, inside columns, destination
     /// offset) for every run of one output row within `tile`.
-    @inline(__always) private func forEachRun(_ tile: Range<Int>,
-                                              _ body: (_ row: Int, _ y: Int?, _ ox0: Int, _ ox1: Int, _ inside: Range<Int>, _ column: Int) -> Void) {
+    @inline(__always) private func forEachRun(
+        _ tile: Range<Int>,
+        _ body: (_ row: Int, _ y: Int?, _ ox0: Int, _ ox1: Int, _ inside: Range<Int>, _ column: Int) -> Void
+    ) {
         for c in 0..<channels {
             for ky in 0..<kernelHeight {
                 for kx in 0..<kernelWidth {
@@ -45,10 +47,13 @@ struct Patches {
                     let inside = insideColumns(kx)
                     var q = tile.lowerBound
                     while q < tile.upperBound {
-                        let oy = q / outputWidth, ox0 = q - oy * outputWidth
+                        let oy = q / outputWidth
+                        let ox0 = q - oy * outputWidth
                         let ox1 = min(outputWidth, ox0 + tile.upperBound - q)
                         let y = oy * stride - padding + ky * dilation
-                        body(row, y >= 0 && y < height ? y : nil, ox0, ox1, inside.clamped(to: ox0..<ox1), q - tile.lowerBound)
+                        body(
+                            row, y >= 0 && y < height ? y : nil, ox0, ox1, inside.clamped(to: ox0..<ox1),
+                            q - tile.lowerBound)
                         q += ox1 - ox0
                     }
                 }
@@ -58,16 +63,20 @@ struct Patches {
 
     /// Writes columns `tile` of the patch matrix of `image` (the group's first channel plane) into
     /// `destination`, rows `rowStride` floats apart (by default a rows × tile.count block).
-    func gather(_ image: UnsafePointer<Float>, tile: Range<Int>, into destination: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+    func gather(
+        _ image: UnsafePointer<Float>, tile: Range<Int>, into destination: UnsafeMutablePointer<Float>,
+        rowStride: Int? = nil
+    ) {
         let (t, plane) = (rowStride ?? tile.count, height * width)
         forEachRun(tile) { row, y, ox0, ox1, inside, column in
-            let out = destination + row * t + column - ox0   // indexed by ox
+            let out = destination + row * t + column - ox0  // indexed by ox
             guard let y, !inside.isEmpty else {
                 (out + ox0).update(repeating: 0, count: ox1 - ox0)
                 return
             }
-            let kx = row % kernelWidth, c = row / (kernelHeight * kernelWidth)
-            let source = image + c * plane + y * width + kx * dilation - padding   // indexed by ox·stride
+            let kx = row % kernelWidth
+            let c = row / (kernelHeight * kernelWidth)
+            let source = image + c * plane + y * width + kx * dilation - padding  // indexed by ox·stride
             (out + ox0).update(repeating: 0, count: inside.lowerBound - ox0)
             if stride == 1 {
                 (out + inside.lowerBound).update(from: source + inside.lowerBound, count: inside.count)
@@ -85,12 +94,15 @@ struct Patches {
 
     /// Adds columns `tile` of a patch-matrix gradient (`source`, rows `rowStride` floats apart, by
     /// default tile.count) back onto the image gradient `image` (the group's first channel plane).
-    func scatterAdd(_ source: UnsafePointer<Float>, rowStride: Int? = nil, tile: Range<Int>, into image: UnsafeMutablePointer<Float>) {
+    func scatterAdd(
+        _ source: UnsafePointer<Float>, rowStride: Int? = nil, tile: Range<Int>, into image: UnsafeMutablePointer<Float>
+    ) {
         let (t, plane) = (rowStride ?? tile.count, height * width)
         forEachRun(tile) { row, y, ox0, _, inside, column in
             guard let y, !inside.isEmpty else { return }
             let from = source + row * t + column - ox0
-            let kx = row % kernelWidth, c = row / (kernelHeight * kernelWidth)
+            let kx = row % kernelWidth
+            let c = row / (kernelHeight * kernelWidth)
             let target = image + c * plane + y * width + kx * dilation - padding
             if stride == 1 {
                 for ox in inside { target[ox] += from[ox] }
@@ -107,18 +119,25 @@ struct Patches {
     // relative to the run's source pointer); the rest one at a time.
 
     @inline(__always)
-    private static func gatherEven(from source: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ inside: Range<Int>, rowEnd: Int) {
+    private static func gatherEven(
+        from source: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ inside: Range<Int>, rowEnd: Int
+    ) {
         var ox = inside.lowerBound
         while ox + 8 <= inside.upperBound && 2 * ox + 16 <= rowEnd {
             let pair = UnsafeRawPointer(source + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
             UnsafeMutableRawPointer(out + ox).storeBytes(of: pair.evenHalf, as: SIMD8<Float>.self)
             ox += 8
         }
-        while ox < inside.upperBound { out[ox] = source[2 * ox]; ox += 1 }
+        while ox < inside.upperBound {
+            out[ox] = source[2 * ox]
+            ox += 1
+        }
     }
 
     @inline(__always)
-    private static func scatterAddEven(_ from: UnsafePointer<Float>, onto target: UnsafeMutablePointer<Float>, _ inside: Range<Int>, rowEnd: Int) {
+    private static func scatterAddEven(
+        _ from: UnsafePointer<Float>, onto target: UnsafeMutablePointer<Float>, _ inside: Range<Int>, rowEnd: Int
+    ) {
         var ox = inside.lowerBound
         while ox + 8 <= inside.upperBound && 2 * ox + 16 <= rowEnd {
             let address = UnsafeMutableRawPointer(target + 2 * ox)
@@ -127,6 +146,9 @@ struct Patches {
             address.storeBytes(of: pair, as: SIMD16<Float>.self)
             ox += 8
         }
-        while ox < inside.upperBound { target[2 * ox] += from[ox]; ox += 1 }
+        while ox < inside.upperBound {
+            target[2 * ox] += from[ox]
+            ox += 1
+        }
     }
 }

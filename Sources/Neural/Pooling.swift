@@ -32,7 +32,9 @@ public enum Pooling: Sendable, Equatable {
         try check(x)
         let g = geometry(x.shape)
         guard dy.shape == [x.shape[0], x.shape[1], g.out.0, g.out.1] else {
-            throw NeuralError(.shape, "pooling gradient must be \([x.shape[0], x.shape[1], g.out.0, g.out.1])", reason: "got \(dy.shape)")
+            throw NeuralError(
+                .shape, "pooling gradient must be \([x.shape[0], x.shape[1], g.out.0, g.out.1])",
+                reason: "got \(dy.shape)")
         }
         var dx = Tensor(shape: x.shape)
         forEachWindow(x.shape) { o, inputs in
@@ -63,7 +65,9 @@ public enum Pooling: Sendable, Equatable {
                 for ox in 0..<g.out.1 {
                     var inputs: [Int] = []
                     for ky in 0..<g.window.0 {
-                        for kx in 0..<g.window.1 { inputs.append((plane * h + oy * g.stride + ky) * w + ox * g.stride + kx) }
+                        for kx in 0..<g.window.1 {
+                            inputs.append((plane * h + oy * g.stride + ky) * w + ox * g.stride + kx)
+                        }
                     }
                     body((plane * g.out.0 + oy) * g.out.1 + ox, inputs)
                 }

@@ -44,52 +44,78 @@ public struct WeightsFile: Sendable, Equatable {
         func fail(_ message: String, _ reason: String? = nil) -> NeuralError {
             NeuralError(.malformed, path: path, message, cause: reason.map(Reason.init))
         }
-        guard bytes.count >= 8 else { throw fail("is not a safetensors file", "\(bytes.count) bytes, shorter than the 8-byte header length") }
+        guard bytes.count >= 8 else {
+            throw fail("is not a safetensors file", "\(bytes.count) bytes, shorter than the 8-byte header length")
+        }
         let length = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
         guard length <= UInt64(Self.maximumHeader), Int(length) <= bytes.count - 8 else {
-            throw fail("has a header length past the end of the file", "header claims \(length) bytes, the file has \(bytes.count - 8) after the length")
+            throw fail(
+                "has a header length past the end of the file",
+                "header claims \(length) bytes, the file has \(bytes.count - 8) after the length")
         }
         let headerEnd = 8 + Int(length)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])), let header = object as? [String: Any] else {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
+            let header = object as? [String: Any]
+        else {
             throw fail("has a header that is not a JSON object")
         }
         let dataSize = bytes.count - headerEnd
-        var tensors: [String: Tensor] = [:], metadata: [String: String] = [:], storage: [String: StorageType] = [:]
+        var tensors: [String: Tensor] = [:]
+        var metadata: [String: String] = [:]
+        var storage: [String: StorageType] = [:]
         var spans: [(begin: Int, end: Int, name: String)] = []
         for (name, value) in header {
             if name == "__metadata__" {
-                guard let entries = value as? [String: Any] else { throw fail("has a __metadata__ that is not an object") }
+                guard let entries = value as? [String: Any] else {
+                    throw fail("has a __metadata__ that is not an object")
+                }
                 for (key, entry) in entries {
-                    guard let text = entry as? String else { throw fail("has a non-string __metadata__ value for '\(key)'") }
+                    guard let text = entry as? String else {
+                        throw fail("has a non-string __metadata__ value for '\(key)'")
+                    }
                     metadata[key] = text
                 }
                 continue
             }
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
+                let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
+            else {
                 throw fail("has a malformed entry for tensor '\(name)'", "expected dtype, shape and two data_offsets")
             }
             guard let type = StorageType(rawValue: dtype) else {
-                throw NeuralError(.mismatch, path: path, "tensor '\(name)' has dtype \(dtype)",
-                                  reason: "readable types: \(StorageType.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw NeuralError(
+                    .mismatch, path: path, "tensor '\(name)' has dtype \(dtype)",
+                    reason: "readable types: \(StorageType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
-                throw fail("tensor '\(name)' lies outside the data", "offsets \(offsets), shape \(shape), \(dataSize) data bytes")
+            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize
+            else {
+                throw fail(
+                    "tensor '\(name)' lies outside the data",
+                    "offsets \(offsets), shape \(shape), \(dataSize) data bytes")
             }
             // Sizes computed with overflow checks: a hostile shape must be an error, not a trap.
             let count = shape.reduce(Optional(1)) { product, d in
-                product.flatMap { p in let (r, o) = p.multipliedReportingOverflow(by: d); return o ? nil : r }
+                product.flatMap { p in
+                    let (r, o) = p.multipliedReportingOverflow(by: d)
+                    return o ? nil : r
+                }
             }
-            let needed = count.flatMap { c in let (r, o) = c.multipliedReportingOverflow(by: type.size); return o ? nil : r }
+            let needed = count.flatMap { c in
+                let (r, o) = c.multipliedReportingOverflow(by: type.size)
+                return o ? nil : r
+            }
             guard let count, let needed, offsets[1] - offsets[0] == needed else {
-                throw fail("tensor '\(name)' has \(offsets[1] - offsets[0]) bytes",
-                           "shape \(shape) of \(dtype) needs \(needed.map(String.init) ?? "more than Int.max")")
+                throw fail(
+                    "tensor '\(name)' has \(offsets[1] - offsets[0]) bytes",
+                    "shape \(shape) of \(dtype) needs \(needed.map(String.init) ?? "more than Int.max")")
             }
             let start = headerEnd + offsets[0]
             var values = [Float](repeating: 0, count: count)
             let exact = bytes.withUnsafeBufferPointer { raw in
-                if type == .f32 {   // little-endian hosts: the bytes are the values
-                    values.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw.baseAddress! + start, count: 4 * count)) }
+                if type == .f32 {  // little-endian hosts: the bytes are the values
+                    values.withUnsafeMutableBytes {
+                        $0.copyMemory(from: UnsafeRawBufferPointer(start: raw.baseAddress! + start, count: 4 * count))
+                    }
                     return true
                 }
                 for i in 0..<count {
@@ -99,7 +125,9 @@ public struct WeightsFile: Sendable, Equatable {
                 return true
             }
             guard exact else {
-                throw NeuralError(.mismatch, path: path, "tensor '\(name)' holds \(dtype) values beyond ±2^24", reason: "float32 cannot hold them exactly")
+                throw NeuralError(
+                    .mismatch, path: path, "tensor '\(name)' holds \(dtype) values beyond ±2^24",
+                    reason: "float32 cannot hold them exactly")
             }
             tensors[name] = try Tensor(shape: shape, values: values)
             if type != .f32 { storage[name] = type }
@@ -109,7 +137,9 @@ public struct WeightsFile: Sendable, Equatable {
         var position = 0
         for span in spans.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
             guard span.begin == position else {
-                throw fail(span.begin < position ? "tensor '\(span.name)' overlaps another" : "has unused bytes before tensor '\(span.name)'")
+                throw fail(
+                    span.begin < position
+                        ? "tensor '\(span.name)' overlaps another" : "has unused bytes before tensor '\(span.name)'")
             }
             position = span.end
         }
@@ -125,8 +155,11 @@ public struct WeightsFile: Sendable, Equatable {
         var entries: [String] = []
         var offset = 0
         for name in names {
-            let t = tensors[name]!, type = storage[name] ?? .f32
-            entries.append("\(Self.quoted(name)):{\"dtype\":\"\(type.rawValue)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + type.size * t.count)]}")
+            let t = tensors[name]!
+            let type = storage[name] ?? .f32
+            entries.append(
+                "\(Self.quoted(name)):{\"dtype\":\"\(type.rawValue)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + type.size * t.count)]}"
+            )
             offset += type.size * t.count
         }
         if !metadata.isEmpty {
@@ -150,7 +183,8 @@ public struct WeightsFile: Sendable, Equatable {
 
     /// Writes the file atomically: a temporary file beside it, renamed on success.
     public func write(to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).partial-\(getpid())")
         do {
             try Data(encoded()).write(to: temporary)
         } catch {
@@ -187,7 +221,8 @@ public struct WeightsFile: Sendable, Equatable {
             if !missing.isEmpty { parts.append("missing: \(missing.joined(separator: ", "))") }
             if !unexpected.isEmpty { parts.append("unexpected: \(unexpected.joined(separator: ", "))") }
             if !misshaped.isEmpty { parts.append("mis-shaped: \(misshaped.joined(separator: "; "))") }
-            throw NeuralError(.mismatch, path: path, "the weights do not fit the model", reason: parts.joined(separator: "; "))
+            throw NeuralError(
+                .mismatch, path: path, "the weights do not fit the model", reason: parts.joined(separator: "; "))
         }
         return tensors
     }

@@ -3,9 +3,19 @@
 /// floats round to the nearest float32, integers must be exactly representable (|v| ≤ 2²⁴), so
 /// that a counter such as BatchNorm's `num_batches_tracked` (int64) round-trips unchanged.
 public enum StorageType: String, Sendable, CaseIterable {
-    case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
-    case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8"
-    case u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8", bool = "BOOL"
+    case f64 = "F64"
+    case f32 = "F32"
+    case f16 = "F16"
+    case bf16 = "BF16"
+    case i64 = "I64"
+    case i32 = "I32"
+    case i16 = "I16"
+    case i8 = "I8"
+    case u64 = "U64"
+    case u32 = "U32"
+    case u16 = "U16"
+    case u8 = "U8"
+    case bool = "BOOL"
 
     /// Bytes per element.
     public var size: Int {
@@ -39,7 +49,7 @@ public enum StorageType: String, Sendable, CaseIterable {
             case .i32: value = Double(Int32(truncatingIfNeeded: bits))
             case .i16: value = Double(Int16(truncatingIfNeeded: bits))
             case .i8: value = Double(Int8(truncatingIfNeeded: bits))
-            default: value = Double(bits)   // unsigned and bool
+            default: value = Double(bits)  // unsigned and bool
             }
             return abs(value) <= Self.exactIntegerLimit ? Float(value) : nil
         }

@@ -40,7 +40,8 @@ public struct Tensor: Sendable, Equatable {
 extension Tensor {
     /// Adds bias[c] to every value of channel c of this [N, C, H, W] tensor.
     mutating func addChannelBias(_ bias: Tensor) {
-        let (n, c) = (shape[0], shape[1]), plane = shape[2] * shape[3]
+        let (n, c) = (shape[0], shape[1])
+        let plane = shape[2] * shape[3]
         for b in 0..<n {
             for k in 0..<c {
                 let base = (b * c + k) * plane
@@ -51,7 +52,8 @@ extension Tensor {
 
     /// Per channel, the sum over batch and space of this [N, C, H, W] tensor (a bias's gradient).
     func channelSums() -> Tensor {
-        let (n, c) = (shape[0], shape[1]), plane = shape[2] * shape[3]
+        let (n, c) = (shape[0], shape[1])
+        let plane = shape[2] * shape[3]
         var sums = Tensor(shape: [c])
         for b in 0..<n {
             for k in 0..<c {

@@ -12,10 +12,18 @@ public enum TensorOperations {
 
     /// [N, C₁ + C₂ + …, H, W] from tensors equal but for their channels (the U-Net's skips).
     public static func concatenateChannels(_ parts: [Tensor]) throws -> Tensor {
-        guard let first = parts.first, parts.allSatisfy({ $0.rank == 4 && $0.shape[0] == first.shape[0] && Array($0.shape[2...]) == Array(first.shape[2...]) }) else {
-            throw NeuralError(.shape, "channel concatenation needs [N, ·, H, W] tensors of one N, H, W", reason: "got \(parts.map(\.shape))")
+        guard let first = parts.first,
+            parts.allSatisfy({
+                $0.rank == 4 && $0.shape[0] == first.shape[0] && Array($0.shape[2...]) == Array(first.shape[2...])
+            })
+        else {
+            throw NeuralError(
+                .shape, "channel concatenation needs [N, ·, H, W] tensors of one N, H, W",
+                reason: "got \(parts.map(\.shape))")
         }
-        let n = first.shape[0], plane = first.shape[2] * first.shape[3], channels = parts.map { $0.shape[1] }.reduce(0, +)
+        let n = first.shape[0]
+        let plane = first.shape[2] * first.shape[3]
+        let channels = parts.map { $0.shape[1] }.reduce(0, +)
         var values: [Float] = []
         values.reserveCapacity(n * channels * plane)
         for b in 0..<n {
@@ -29,7 +37,9 @@ public enum TensorOperations {
         guard gradient.rank == 4, counts.reduce(0, +) == gradient.shape[1] else {
             throw NeuralError(.shape, "cannot split \(gradient.shape) into \(counts) channels")
         }
-        let n = gradient.shape[0], plane = gradient.shape[2] * gradient.shape[3], total = gradient.shape[1]
+        let n = gradient.shape[0]
+        let plane = gradient.shape[2] * gradient.shape[3]
+        let total = gradient.shape[1]
         var first = 0
         return try counts.map { count in
             defer { first += count }
@@ -48,7 +58,11 @@ public enum TensorOperations {
         let (h, w) = (x.shape[2], x.shape[3])
         var y = Tensor(shape: [x.shape[0], x.shape[1], h * f, w * f])
         for plane in 0..<(x.shape[0] * x.shape[1]) {
-            for yy in 0..<(h * f) { for xx in 0..<(w * f) { y.values[(plane * h * f + yy) * w * f + xx] = x.values[(plane * h + yy / f) * w + xx / f] } }
+            for yy in 0..<(h * f) {
+                for xx in 0..<(w * f) {
+                    y.values[(plane * h * f + yy) * w * f + xx] = x.values[(plane * h + yy / f) * w + xx / f]
+                }
+            }
         }
         return y
     }
@@ -60,7 +74,11 @@ public enum TensorOperations {
         let (h, w) = (dy.shape[2] / f, dy.shape[3] / f)
         var dx = Tensor(shape: [dy.shape[0], dy.shape[1], h, w])
         for plane in 0..<(dy.shape[0] * dy.shape[1]) {
-            for yy in 0..<(h * f) { for xx in 0..<(w * f) { dx.values[(plane * h + yy / f) * w + xx / f] += dy.values[(plane * h * f + yy) * w * f + xx] } }
+            for yy in 0..<(h * f) {
+                for xx in 0..<(w * f) {
+                    dx.values[(plane * h + yy / f) * w + xx / f] += dy.values[(plane * h * f + yy) * w * f + xx]
+                }
+            }
         }
         return dx
     }
@@ -70,9 +88,14 @@ public enum TensorOperations {
         let k = x.shape.last ?? 1
         var y = x
         for start in stride(from: 0, to: x.count, by: max(k, 1)) {
-            let row = x.values[start..<(start + k)], top = row.max() ?? 0
+            let row = x.values[start..<(start + k)]
+            let top = row.max() ?? 0
             var sum: Float = 0
-            for j in 0..<k { let e = expf(x.values[start + j] - top); y.values[start + j] = e; sum += e }
+            for j in 0..<k {
+                let e = expf(x.values[start + j] - top)
+                y.values[start + j] = e
+                sum += e
+            }
             for j in 0..<k { y.values[start + j] /= sum }
         }
         return y
@@ -94,11 +117,16 @@ public enum TensorOperations {
     /// Inverted dropout: each value kept with probability 1 − p and scaled by 1/(1 − p), the
     /// mask drawn from `seed` (the same seed gives the same mask). Returns the mask for backward
     /// (dx = dy ⊙ mask).
-    public static func dropout(_ x: Tensor, probability p: Float, seed: UInt64) throws -> (output: Tensor, mask: Tensor) {
-        guard (0..<1).contains(p) else { throw NeuralError(.shape, "dropout probability must be in [0, 1)", reason: "got \(p)") }
-        var state = seed, mask = Tensor(shape: x.shape), y = x
+    public static func dropout(_ x: Tensor, probability p: Float, seed: UInt64) throws -> (output: Tensor, mask: Tensor)
+    {
+        guard (0..<1).contains(p) else {
+            throw NeuralError(.shape, "dropout probability must be in [0, 1)", reason: "got \(p)")
+        }
+        var state = seed
+        var mask = Tensor(shape: x.shape)
+        var y = x
         for i in x.values.indices {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             let u = Float(state >> 40) / Float(1 << 24)
             mask.values[i] = u >= p ? 1 / (1 - p) : 0
             y.values[i] *= mask.values[i]

@@ -34,7 +34,8 @@ struct TilePlan {
         var parts: [(Int, Range<Int>, Int)] = []
         var q = tile.lowerBound
         while q < tile.upperBound {
-            let b = q / positions, end = min(tile.upperBound, (b + 1) * positions)
+            let b = q / positions
+            let end = min(tile.upperBound, (b + 1) * positions)
             parts.append((b, (q - b * positions)..<(end - b * positions), q - tile.lowerBound))
             q = end
         }
@@ -43,22 +44,33 @@ struct TilePlan {
 
     /// The tile's patches as (pointer, row stride): the image itself for a 1 × 1 kernel within
     /// one sample, else gathered, sample by sample, into `scratch`.
-    func patchBlock(_ image: (Int) -> UnsafePointer<Float>, tile: Range<Int>, scratch: UnsafeMutablePointer<Float>) -> (UnsafePointer<Float>, Int) {
+    func patchBlock(_ image: (Int) -> UnsafePointer<Float>, tile: Range<Int>, scratch: UnsafeMutablePointer<Float>) -> (
+        UnsafePointer<Float>, Int
+    ) {
         let parts = segments(tile)
-        if patches.isImage && parts.count == 1 { return (image(parts[0].sample) + parts[0].range.lowerBound, positions) }
-        for part in parts { patches.gather(image(part.sample), tile: part.range, into: scratch + part.column, rowStride: tile.count) }
+        if patches.isImage && parts.count == 1 {
+            return (image(parts[0].sample) + parts[0].range.lowerBound, positions)
+        }
+        for part in parts {
+            patches.gather(image(part.sample), tile: part.range, into: scratch + part.column, rowStride: tile.count)
+        }
         return (UnsafePointer(scratch), tile.count)
     }
 
     /// The tile's columns of a per-sample `rows` × positions matrix as (pointer, row stride): in
     /// place within one sample, else copied into `scratch` (rows × tile.count).
-    func columns(_ rows: Int, of matrix: (Int) -> UnsafePointer<Float>, tile: Range<Int>, scratch: UnsafeMutablePointer<Float>)
-        -> (UnsafePointer<Float>, Int) {
+    func columns(
+        _ rows: Int, of matrix: (Int) -> UnsafePointer<Float>, tile: Range<Int>, scratch: UnsafeMutablePointer<Float>
+    )
+        -> (UnsafePointer<Float>, Int)
+    {
         let parts = segments(tile)
         if parts.count == 1 { return (matrix(parts[0].sample) + parts[0].range.lowerBound, positions) }
         for part in parts {
             let source = matrix(part.sample) + part.range.lowerBound
-            for r in 0..<rows { (scratch + r * tile.count + part.column).update(from: source + r * positions, count: part.range.count) }
+            for r in 0..<rows {
+                (scratch + r * tile.count + part.column).update(from: source + r * positions, count: part.range.count)
+            }
         }
         return (UnsafePointer(scratch), tile.count)
     }
@@ -66,16 +78,24 @@ struct TilePlan {
     /// Where a product writes the tile's columns of a per-sample `rows` × positions matrix, as
     /// (pointer, row stride), and how to finish: in place within one sample; else into `scratch`,
     /// which `finish` then copies out to each sample.
-    func output(_ rows: Int, of matrix: @escaping (Int) -> UnsafeMutablePointer<Float>, tile: Range<Int>,
-                scratch: UnsafeMutablePointer<Float>) -> (pointer: UnsafeMutablePointer<Float>, stride: Int, finish: () -> Void) {
+    func output(
+        _ rows: Int, of matrix: @escaping (Int) -> UnsafeMutablePointer<Float>, tile: Range<Int>,
+        scratch: UnsafeMutablePointer<Float>
+    ) -> (pointer: UnsafeMutablePointer<Float>, stride: Int, finish: () -> Void) {
         let parts = segments(tile)
         if parts.count == 1 { return (matrix(parts[0].sample) + parts[0].range.lowerBound, positions, {}) }
-        return (scratch, tile.count, {
-            for part in parts {
-                let target = matrix(part.sample) + part.range.lowerBound
-                for r in 0..<rows { (target + r * positions).update(from: scratch + r * tile.count + part.column, count: part.range.count) }
+        return (
+            scratch, tile.count,
+            {
+                for part in parts {
+                    let target = matrix(part.sample) + part.range.lowerBound
+                    for r in 0..<rows {
+                        (target + r * positions).update(
+                            from: scratch + r * tile.count + part.column, count: part.range.count)
+                    }
+                }
             }
-        })
+        )
     }
 
     /// Adds a tile's patch-matrix gradient (rows × tile.count) onto each sample's image gradient.
@@ -95,24 +115,36 @@ func sampleChunks(_ n: Int, groups: Int) -> [Range<Int>] {
 extension Tensor {
     /// Runs body with the base addresses of `read` (not to be written) and of `written`, all
     /// valid for the call: the raw access the tiled layers need, in one place.
-    static func withPointers(_ read: [Tensor], _ written: inout Tensor,
-                             _ body: ([UnsafePointer<Float>], UnsafeMutablePointer<Float>) -> Void) {
-        reading(read[...], []) { inputs in written.values.withUnsafeMutableBufferPointer { body(inputs, $0.baseAddress ?? placeholder) } }
+    static func withPointers(
+        _ read: [Tensor], _ written: inout Tensor,
+        _ body: ([UnsafePointer<Float>], UnsafeMutablePointer<Float>) -> Void
+    ) {
+        reading(read[...], []) { inputs in
+            written.values.withUnsafeMutableBufferPointer { body(inputs, $0.baseAddress ?? placeholder) }
+        }
     }
 
     /// As above with two written tensors.
-    static func withPointers(_ read: [Tensor], _ first: inout Tensor, _ second: inout Tensor,
-                             _ body: ([UnsafePointer<Float>], UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+    static func withPointers(
+        _ read: [Tensor], _ first: inout Tensor, _ second: inout Tensor,
+        _ body: ([UnsafePointer<Float>], UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) {
         reading(read[...], []) { inputs in
             first.values.withUnsafeMutableBufferPointer { a in
-                second.values.withUnsafeMutableBufferPointer { b in body(inputs, a.baseAddress ?? placeholder, b.baseAddress ?? placeholder) }
+                second.values.withUnsafeMutableBufferPointer { b in
+                    body(inputs, a.baseAddress ?? placeholder, b.baseAddress ?? placeholder)
+                }
             }
         }
     }
 
-    private static func reading(_ tensors: ArraySlice<Tensor>, _ collected: [UnsafePointer<Float>], _ body: ([UnsafePointer<Float>]) -> Void) {
+    private static func reading(
+        _ tensors: ArraySlice<Tensor>, _ collected: [UnsafePointer<Float>], _ body: ([UnsafePointer<Float>]) -> Void
+    ) {
         guard let first = tensors.first else { return body(collected) }
-        first.values.withUnsafeBufferPointer { reading(tensors.dropFirst(), collected + [$0.baseAddress ?? UnsafePointer(placeholder)], body) }
+        first.values.withUnsafeBufferPointer {
+            reading(tensors.dropFirst(), collected + [$0.baseAddress ?? UnsafePointer(placeholder)], body)
+        }
     }
 
     /// Stands in for an empty tensor's storage (never dereferenced: its loops run zero times).

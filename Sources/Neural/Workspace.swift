@@ -69,8 +69,10 @@ extension Lanes {
     /// every other lane's are zeroed buffers of its own workspace (slots from `firstSlot`), then
     /// adds those into the targets: sums that lanes build from overlapping writes (col2im) or
     /// over their own tiles (weight gradients), without locks.
-    static func accumulate(into targets: [(pointer: UnsafeMutablePointer<Float>, count: Int)], lanes: Int, firstSlot: Int,
-                           _ body: (_ lane: Int, _ accumulators: [UnsafeMutablePointer<Float>]) -> Void) {
+    static func accumulate(
+        into targets: [(pointer: UnsafeMutablePointer<Float>, count: Int)], lanes: Int, firstSlot: Int,
+        _ body: (_ lane: Int, _ accumulators: [UnsafeMutablePointer<Float>]) -> Void
+    ) {
         guard lanes > 1 else { return body(0, targets.map(\.pointer)) }
         let table = PointerTable(capacity: lanes * targets.count)
         defer { table.base.deallocate() }

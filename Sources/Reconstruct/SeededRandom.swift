@@ -20,7 +20,8 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// Standard normal by the Box–Muller transform (one of the pair; simple and exact enough here).
     public mutating func gaussian() -> Double {
-        let u = max(unit(), 0x1p-53), v = unit()
+        let u = max(unit(), 0x1p-53)
+        let v = unit()
         return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * .pi * v)
     }
 }

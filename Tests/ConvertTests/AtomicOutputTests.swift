@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Formats
 
 /// A run either writes a complete, consistent set of files or leaves the folder as it was.
@@ -13,8 +14,9 @@ import Testing
         }
     }
 
-    static let failing = FormatDescriptor(id: "failing", summary: "test writer", kind: .mesh, extensions: ["fail"],
-                                          backend: "test", meshWriter: FailingAfterSidecar())
+    static let failing = FormatDescriptor(
+        id: "failing", summary: "test writer", kind: .mesh, extensions: ["fail"],
+        backend: "test", meshWriter: FailingAfterSidecar())
 
     @Test func writerThrowingAfterItsFirstSidecarLeavesNothing() throws {
         let out = try TemporaryFolder()
@@ -49,8 +51,9 @@ import Testing
         if !asNobody { try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: target.path) }
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: target.path) }
         for name in ["x.gltf", "x.obj", "x.fbx"] {
-            let result = try CLI.run(["convert", input.path, target.appendingPathComponent(name).path],
-                                     asUser: asNobody ? (65534, 65534) : nil, binary: binary)
+            let result = try CLI.run(
+                ["convert", input.path, target.appendingPathComponent(name).path],
+                asUser: asNobody ? (65534, 65534) : nil, binary: binary)
             #expect(result.status == 1, "\(name): \(result.stderr)")
             #expect(result.stderrLines.count == 1 && result.stderr.contains("out/"), "\(name): \(result.stderr)")
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: target.path)) ?? ["?"]).isEmpty)

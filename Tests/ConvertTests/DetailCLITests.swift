@@ -1,13 +1,15 @@
 import Foundation
-import Testing
-@testable import Formats
 import TestSupport
+import Testing
+
+@testable import Formats
 
 /// The whole pipeline on the astronaut: every file of the output contract, consistent records,
 /// maps as exrheader and our reader see them, the photometric gain of the detail, determinism.
 @Suite struct DetailCLITests {
     static let expectedFiles: Set<String> = [
-        "proxy.fbx", "proxy.obj", "proxy.mtl", "proxy.glb", "detailed.fbx", "detailed.obj", "detailed.mtl", "detailed.glb",
+        "proxy.fbx", "proxy.obj", "proxy.mtl", "proxy.glb", "detailed.fbx", "detailed.obj", "detailed.mtl",
+        "detailed.glb",
         "texture.png", "displacement.exr", "displacement.png", "normal.exr", "normal.png", "detailed_normal.exr",
         "detailed_normal.png", "landmarks.json", "manifest.json",
     ]
@@ -16,19 +18,26 @@ import TestSupport
         let folder = try TemporaryFolder()
         var contents: [[String: Data]] = []
         for run in ["a", "b"] {
-            let result = try CLI.run(["reconstruct", Repository.astronaut.path, "-o", folder.file(run).path, "--uv-size", "1024",
-                                      "--formats", "fbx,obj,glb", "--maps", "exr,png", "--subdiv", "1"])
+            let result = try CLI.run([
+                "reconstruct", Repository.astronaut.path, "-o", folder.file(run).path, "--uv-size", "1024",
+                "--formats", "fbx,obj,glb", "--maps", "exr,png", "--subdiv", "1",
+            ])
             #expect(result.status == 0, "\(result.stderr)")
             let out = folder.file(run).appendingPathComponent("astronaut")
             var files: [String: Data] = [:]
-            for name in try FileManager.default.contentsOfDirectory(atPath: out.path) { files[name] = try Data(contentsOf: out.appendingPathComponent(name)) }
+            for name in try FileManager.default.contentsOfDirectory(atPath: out.path) {
+                files[name] = try Data(contentsOf: out.appendingPathComponent(name))
+            }
             contents.append(files)
         }
         #expect(Set(contents[0].keys) == Self.expectedFiles)
-        #expect(contents[0] == contents[1], "two runs differ in \(contents[0].keys.filter { contents[0][$0] != contents[1][$0] }.sorted())")
+        #expect(
+            contents[0] == contents[1],
+            "two runs differ in \(contents[0].keys.filter { contents[0][$0] != contents[1][$0] }.sorted())")
         let out = folder.file("a").appendingPathComponent("astronaut")
 
-        let manifest = try #require(try JSONSerialization.jsonObject(with: contents[0]["manifest.json"]!) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: contents[0]["manifest.json"]!) as? [String: Any])
         let files = try #require(manifest["files"] as? [[String: Any]])
         #expect(Set(files.compactMap { $0["name"] as? String }) == Self.expectedFiles.subtracting(["manifest.json"]))
         for file in files {
@@ -40,14 +49,18 @@ import TestSupport
         // Re-rendering with the estimated light and albedo: the detailed surface explains the photo better.
         let errors = try #require(detail["photometricErrorRMS"] as? [String: Double])
         let (proxy, detailed) = (try #require(errors["proxy"]), try #require(errors["detailed"]))
-        print("astronaut photometric RMS (linear RGB): proxy \(proxy), detailed \(detailed), \(String(format: "%.0f", 100 * (1 - detailed / proxy))) % lower")
+        print(
+            "astronaut photometric RMS (linear RGB): proxy \(proxy), detailed \(detailed), \(String(format: "%.0f", 100 * (1 - detailed / proxy))) % lower"
+        )
         #expect(detailed <= 0.9 * proxy)
 
         // What exrheader (OpenEXR's own tool) reports: the stated channels, types and attributes.
         let header = try exrheader(out.appendingPathComponent("displacement.exr"))
         #expect(header.contains("channels (type chlist):\n    Y, 32-bit floating-point"), "\(header)")
-        #expect(header.contains("units (type string): \"mm\"") && header.contains("midlevel (type float): 0")
-                && header.contains("scale (type float): 1") && header.contains("compression (type compression): zip"), "\(header)")
+        #expect(
+            header.contains("units (type string): \"mm\"") && header.contains("midlevel (type float): 0")
+                && header.contains("scale (type float): 1") && header.contains("compression (type compression): zip"),
+            "\(header)")
         let normals = try exrheader(out.appendingPathComponent("normal.exr"))
         for channel in ["B", "G", "R"] { #expect(normals.contains("\(channel), 16-bit floating-point"), "\(normals)") }
 
@@ -68,7 +81,9 @@ import TestSupport
         for name in ["proxy.obj", "detailed.obj"] {
             let lines = String(decoding: contents[0][name] ?? Data(), as: UTF8.self).split(separator: "\n")
             let numbers = lines.filter { $0.hasPrefix("v") }.flatMap { $0.split(separator: " ").dropFirst() }
-            #expect(!numbers.isEmpty && numbers.allSatisfy { Double($0)?.isFinite == true }, "\(name) holds a non-finite number")
+            #expect(
+                !numbers.isEmpty && numbers.allSatisfy { Double($0)?.isFinite == true },
+                "\(name) holds a non-finite number")
         }
         let range = try #require((detail["displacement"] as? [String: Any])?["pngRangeMillimetres"] as? Double)
         let extremes = try #require(detail["displacement"] as? [String: Any])

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Formats
 
 /// `convert` between EXR and PNG, with the --range mapping DESIGN.md sets for displacement maps.
@@ -10,14 +11,17 @@ import Testing
         let r: Float = 2  // mm
         let values: [Float] = [-2, -1, 0, 0.5, 1.999, 2, 3, -7]  // the last two lie outside and clamp
         let sink = DirectorySink(directory: folder.url)
-        try OpenEXRCodec().write(ImageAsset(image: .float32(try Image(width: 4, height: 2, channels: 1, pixels: values)),
-                                            attributes: ["units": .string("mm")]), fileName: "d.exr", to: sink)
+        try OpenEXRCodec().write(
+            ImageAsset(
+                image: .float32(try Image(width: 4, height: 2, channels: 1, pixels: values)),
+                attributes: ["units": .string("mm")]), fileName: "d.exr", to: sink)
         try sink.commit()
         let toPNG = try CLI.run(["convert", folder.file("d.exr").path, folder.file("d.png").path, "--range", "2"])
         #expect(toPNG.status == 0, "\(toPNG.stderr)")
         #expect(toPNG.stderr.contains("2 values outside"), "clamping is reported: \(toPNG.stderr)")
         guard case .uint16(let png) = try PNGCodec().readImage(at: folder.file("d.png")).image else {
-            Issue.record("expected a 16-bit PNG"); return
+            Issue.record("expected a 16-bit PNG")
+            return
         }
         let expected = values.map { v in UInt16((min(max((v + r) / (2 * r), 0), 1) * 65535).rounded()) }
         #expect(png.pixels == expected)

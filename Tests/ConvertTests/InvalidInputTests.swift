@@ -12,8 +12,9 @@ import Testing
         #expect(!result.signalled, "\(what): crashed")
         #expect(result.status == 1, "\(what): exit \(result.status), stderr: \(result.stderr)")
         #expect(result.stderrLines.count == 1, "\(what): expected one line, got \(result.stderr)")
-        #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains(input.lastPathComponent),
-                "\(what): the line must name the file: \(result.stderr)")
+        #expect(
+            result.stderr.hasPrefix("error: ") && result.stderr.contains(input.lastPathComponent),
+            "\(what): the line must name the file: \(result.stderr)")
         #expect(out.listing().isEmpty, "\(what): left \(out.listing())")
     }
 
@@ -41,10 +42,13 @@ import Testing
     /// Deterministic bytes that look like nothing (xorshift64).
     static func noise(_ count: Int, seed: UInt64) -> Data {
         var state = seed | 1
-        return Data((0..<count).map { _ in
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return UInt8(truncatingIfNeeded: state)
-        })
+        return Data(
+            (0..<count).map { _ in
+                state ^= state << 13
+                state ^= state >> 7
+                state ^= state << 17
+                return UInt8(truncatingIfNeeded: state)
+            })
     }
 
     @Test(arguments: Damage.allCases)
@@ -53,11 +57,12 @@ import Testing
         let files = try Samples.validFiles(in: valid)
         for (id, file) in files.sorted(by: { $0.key < $1.key }) {
             let bytes = try Data(contentsOf: file)
-            let damaged: Data = switch damage {
-            case .empty: Data()
-            case .truncated: bytes.prefix(bytes.count / 2)
-            case .randomBytes: Self.noise(max(bytes.count / 4, 512), seed: UInt64(bytes.count))
-            }
+            let damaged: Data =
+                switch damage {
+                case .empty: Data()
+                case .truncated: bytes.prefix(bytes.count / 2)
+                case .randomBytes: Self.noise(max(bytes.count / 4, 512), seed: UInt64(bytes.count))
+                }
             let input = valid.file("damaged-\(damage.rawValue)-\(id).\(file.pathExtension)")
             try damaged.write(to: input)
             let out = try TemporaryFolder()
@@ -80,7 +85,9 @@ import Testing
         let folder = try TemporaryFolder()
         try Data("hello".utf8).write(to: folder.file("notes.xyz123"))
         try FileManager.default.createDirectory(at: folder.file("adir.obj"), withIntermediateDirectories: false)
-        for (input, expected) in [("missing.obj", "no such file"), ("adir.obj", "is a directory"), ("notes.xyz123", "not a format")] {
+        for (input, expected) in [
+            ("missing.obj", "no such file"), ("adir.obj", "is a directory"), ("notes.xyz123", "not a format"),
+        ] {
             let out = try TemporaryFolder()
             let result = try CLI.run(["convert", folder.file(input).path, out.file("x.fbx").path])
             Self.expectCleanFailure(result, input: folder.file(input), out: out, input)

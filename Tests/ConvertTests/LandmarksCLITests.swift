@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct LandmarksCLITests {
     /// Every damaged input gets one error line naming it, nothing is written for it, and the batch
@@ -10,11 +10,18 @@ import TestSupport
         let jpeg = try Data(contentsOf: Repository.groupJPEG)
         try jpeg.prefix(jpeg.count / 3).write(to: folder.file("truncated.jpg"))
         var state: UInt64 = 42
-        try Data((0..<4096).map { _ in state = state &* 6364136223846793005 &+ 1; return UInt8(state >> 56) }).write(to: folder.file("random.jpg"))
+        try Data(
+            (0..<4096).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1
+                return UInt8(state >> 56)
+            }
+        ).write(to: folder.file("random.jpg"))
         try Data().write(to: folder.file("empty.png"))
         try (Data("P6\n1 1\n255\n".utf8) + Data([200, 100, 50])).write(to: folder.file("tiny.ppm"))
         try FileManager.default.createDirectory(at: folder.file("folder.jpg"), withIntermediateDirectories: false)
-        let bad = ["truncated.jpg", "random.jpg", "empty.png", "tiny.ppm", "folder.jpg", "missing.jpg"].map { folder.file($0).path }
+        let bad = ["truncated.jpg", "random.jpg", "empty.png", "tiny.ppm", "folder.jpg", "missing.jpg"].map {
+            folder.file($0).path
+        }
         let out = folder.file("out")
         let result = try CLI.run(["landmarks"] + bad + [Repository.astronaut.path, "-o", out.path, "--pts"])
         #expect(result.status == 1 && !result.signalled)
@@ -34,7 +41,10 @@ import TestSupport
         try (Data("P6\n300 200\n255\n".utf8) + Data(pixels)).write(to: folder.file("gradient.ppm"))
         let result = try CLI.run(["landmarks", folder.file("gradient.ppm").path, Repository.astronaut.path, "--json"])
         #expect(result.status == 2)
-        #expect(result.stderr == "error: \(folder.file("gradient.ppm").path): no face found: dlib's frontal detector found none upright, upsampled or turned ±30°\n")
+        #expect(
+            result.stderr
+                == "error: \(folder.file("gradient.ppm").path): no face found: dlib's frontal detector found none upright, upsampled or turned ±30°\n"
+        )
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
         let faces = try #require(json?.first?["faces"] as? [[String: Any]])
         #expect(faces.count == 1 && (faces[0]["points"] as? [[Double]])?.count == 68)
@@ -46,7 +56,9 @@ import TestSupport
         var listings: [[String: Data]] = []
         for run in ["a", "b"] {
             let out = folder.file(run)
-            let result = try CLI.run(["landmarks", Repository.groupJPEG.path, "--all-faces", "-o", out.path, "--pts", "--debug"])
+            let result = try CLI.run([
+                "landmarks", Repository.groupJPEG.path, "--all-faces", "-o", out.path, "--pts", "--debug",
+            ])
             #expect(result.status == 0, "\(result.stderr)")
             var files: [String: Data] = [:]
             for name in try FileManager.default.contentsOfDirectory(atPath: out.path) {
@@ -87,13 +99,19 @@ import TestSupport
         #expect((details["expressionNames"] as? [String])?.count == 53)
 
         for name in ["a.fbx", "b.fbx"] {
-            let r = try CLI.run(["model", "sample", model, "-o", folder.file(name).path, "--identity", "random", "--seed", "5",
-                                 "--expression", "jawOpen=0.4,eyeBlink_R=1"])
+            let r = try CLI.run([
+                "model", "sample", model, "-o", folder.file(name).path, "--identity", "random", "--seed", "5",
+                "--expression", "jawOpen=0.4,eyeBlink_R=1",
+            ])
             #expect(r.status == 0, "\(r.stderr)")
         }
         #expect(try Data(contentsOf: folder.file("a.fbx")) == Data(contentsOf: folder.file("b.fbx")))
-        let unknown = try CLI.run(["model", "sample", model, "-o", folder.file("c.obj").path, "--expression", "frown=1"])
-        #expect(unknown.status == 64 && unknown.stderr.contains("frown") && !FileManager.default.fileExists(atPath: folder.file("c.obj").path))
+        let unknown = try CLI.run([
+            "model", "sample", model, "-o", folder.file("c.obj").path, "--expression", "frown=1",
+        ])
+        #expect(
+            unknown.status == 64 && unknown.stderr.contains("frown")
+                && !FileManager.default.fileExists(atPath: folder.file("c.obj").path))
 
         var bytes = try Data(contentsOf: Repository.model("face"))
         bytes[bytes.count - 100] ^= 1

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Convert
 
 /// `facedetail bench nn`: a report with every layer and network, figures that are rates of real
@@ -18,20 +19,25 @@ import Testing
         let layers = try #require(object["layers"] as? [[String: Any]])
         #expect(layers.count == ConvolutionCase.all.count)
         for layer in layers {
-            let gflops = layer["gflops"] as? Double ?? 0, sgemm = layer["sgemmGflops"] as? Double ?? 0, ratio = layer["ratio"] as? Double ?? 0
+            let gflops = layer["gflops"] as? Double ?? 0
+            let sgemm = layer["sgemmGflops"] as? Double ?? 0
+            let ratio = layer["ratio"] as? Double ?? 0
             #expect(gflops > 0 && sgemm > 0 && abs(ratio - gflops / sgemm) < 1e-6 * ratio, "\(layer)")
         }
         let networks = try #require(object["networks"] as? [[String: Any]])
         #expect(networks.compactMap { $0["filters"] as? Int } == [4, 8])
         for network in networks {
-            let forward = network["forwardMs"] as? Double ?? 0, both = network["forwardBackwardMs"] as? Double ?? 0
+            let forward = network["forwardMs"] as? Double ?? 0
+            let both = network["forwardBackwardMs"] as? Double ?? 0
             #expect(forward > 0 && both > forward && network["pytorchForwardMs"] == nil, "\(network)")
         }
         #expect(run.stderr.isEmpty, "--json keeps stderr quiet: \(run.stderr)")
     }
 
     @Test func missingPyTorchIsAClearError() throws {
-        let run = try CLI.run(["bench", "nn", "--runs", "1", "--filters", "4", "--networks-only", "--pytorch", "/nonexistent/python3"])
+        let run = try CLI.run([
+            "bench", "nn", "--runs", "1", "--filters", "4", "--networks-only", "--pytorch", "/nonexistent/python3",
+        ])
         #expect(run.status == 1 && run.stderr.contains("/nonexistent/python3") && run.stdout.isEmpty, "\(run.stderr)")
     }
 }

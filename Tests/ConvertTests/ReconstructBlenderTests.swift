@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// What artists see: the astronaut's proxy and detailed mesh opened in Blender 3.4 (headless) from
 /// FBX, OBJ and GLB, each with the unwrapped photo on the face material's Base Color and its
@@ -10,15 +10,18 @@ import TestSupport
 struct ReconstructBlenderTests {
     @Test func reconstructionOpensInBlenderWithTextureAndNormalMap() throws {
         let folder = try TemporaryFolder()
-        let result = try CLI.run(["reconstruct", Repository.astronaut.path, "-o", folder.url.path, "--uv-size", "512",
-                                  "--formats", "fbx,obj,glb", "--maps", "png", "--subdiv", "1"])
+        let result = try CLI.run([
+            "reconstruct", Repository.astronaut.path, "-o", folder.url.path, "--uv-size", "512",
+            "--formats", "fbx,obj,glb", "--maps", "png", "--subdiv", "1",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let out = folder.url.appendingPathComponent("astronaut")
         let names = ["proxy", "detailed"].flatMap { stem in ["fbx", "obj", "glb"].map { "\(stem).\($0)" } }
         let files = names.map { out.appendingPathComponent($0) }
         let reports = try Blender.inspect(files)
         for file in files {
-            let name = file.lastPathComponent, detailed = name.hasPrefix("detailed")
+            let name = file.lastPathComponent
+            let detailed = name.hasPrefix("detailed")
             let report = try #require(reports[file.path], "\(name)")
             #expect(report.error == nil, "\(name): \(report.error ?? "")")
             let triangles = report.triangles ?? -1
@@ -27,9 +30,13 @@ struct ReconstructBlenderTests {
             let face = (report.materials ?? []).filter { $0.baseColor != nil }
             #expect(face.count == 1, "\(name): \(face.count) textured materials")
             guard let material = face.first else { continue }
-            #expect(material.baseColor?.loaded == true && material.baseColor?.file == "texture.png", "\(name): base colour \(String(describing: material.baseColor))")
+            #expect(
+                material.baseColor?.loaded == true && material.baseColor?.file == "texture.png",
+                "\(name): base colour \(String(describing: material.baseColor))")
             let normal = detailed ? "detailed_normal.png" : "normal.png"
-            #expect(material.normal?.loaded == true && material.normal?.file == normal, "\(name): normal map \(String(describing: material.normal))")
+            #expect(
+                material.normal?.loaded == true && material.normal?.file == normal,
+                "\(name): normal map \(String(describing: material.normal))")
         }
     }
 }

@@ -1,7 +1,7 @@
-import Foundation
 import Formats
-import Testing
+import Foundation
 import TestSupport
+import Testing
 
 @Suite struct ReconstructCLITests {
     /// The astronaut through `reconstruct --proxy-only`: the contract's files, a landmark fit
@@ -11,17 +11,26 @@ import TestSupport
         let folder = try TemporaryFolder()
         var contents: [[String: Data]] = []
         for run in ["a", "b"] {
-            let result = try CLI.run(["reconstruct", Repository.astronaut.path, "-o", folder.file(run).path, "--proxy-only",
-                                      "--uv-size", "1024", "--formats", "fbx,obj,glb", "--debug"])
+            let result = try CLI.run([
+                "reconstruct", Repository.astronaut.path, "-o", folder.file(run).path, "--proxy-only",
+                "--uv-size", "1024", "--formats", "fbx,obj,glb", "--debug",
+            ])
             #expect(result.status == 0, "\(result.stderr)")
             let out = folder.file(run).appendingPathComponent("astronaut")
             var files: [String: Data] = [:]
-            for name in try FileManager.default.contentsOfDirectory(atPath: out.path) { files[name] = try Data(contentsOf: out.appendingPathComponent(name)) }
+            for name in try FileManager.default.contentsOfDirectory(atPath: out.path) {
+                files[name] = try Data(contentsOf: out.appendingPathComponent(name))
+            }
             contents.append(files)
         }
         #expect(contents[0] == contents[1])
-        #expect(Set(contents[0].keys) == ["proxy.fbx", "proxy.obj", "proxy.mtl", "proxy.glb", "texture.png", "landmarks.json", "manifest.json", "debug.png"])
-        let manifest = try #require(try JSONSerialization.jsonObject(with: contents[0]["manifest.json"]!) as? [String: Any])
+        #expect(
+            Set(contents[0].keys) == [
+                "proxy.fbx", "proxy.obj", "proxy.mtl", "proxy.glb", "texture.png", "landmarks.json", "manifest.json",
+                "debug.png",
+            ])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: contents[0]["manifest.json"]!) as? [String: Any])
         let fit = try #require(manifest["fit"] as? [String: Any])
         let error = try #require(fit["reprojectionErrorOfInterocular"] as? Double)
         #expect(error <= 0.04, "landmark reprojection \(error) of IOD")
@@ -30,7 +39,9 @@ import TestSupport
         for file in files {
             let name = try #require(file["name"] as? String)
             let bytes = try #require(contents[0][name])
-            #expect(file["bytes"] as? Int == bytes.count && file["sha256"] as? String == SHA256.hex([UInt8](bytes)), "\(name)")
+            #expect(
+                file["bytes"] as? Int == bytes.count && file["sha256"] as? String == SHA256.hex([UInt8](bytes)),
+                "\(name)")
         }
         #expect(files.first { $0["name"] as? String == "proxy.fbx" }?["unit"] as? String == "cm")
         #expect(files.first { $0["name"] as? String == "proxy.glb" }?["unit"] as? String == "m")
@@ -49,10 +60,12 @@ import TestSupport
         try shrinkAstronaut(to: 190, writing: tiny)
         let out = folder.file("out")
         let inputs = [folder.file("broken.jpg"), folder.file("wall.ppm"), tiny, Repository.astronaut].map(\.path)
-        let result = try CLI.run(["reconstruct"] + inputs + ["-o", out.path, "--proxy-only", "--uv-size", "512", "--formats", "obj"])
+        let result = try CLI.run(
+            ["reconstruct"] + inputs + ["-o", out.path, "--proxy-only", "--uv-size", "512", "--formats", "obj"])
         #expect(result.status == 1)
         #expect(result.stderrLines.count == 3, "\(result.stderr)")
-        #expect(result.stderrLines.count == 3 && result.stderrLines[0].hasPrefix("error: \(inputs[0]):")
+        #expect(
+            result.stderrLines.count == 3 && result.stderrLines[0].hasPrefix("error: \(inputs[0]):")
                 && result.stderrLines[1].hasPrefix("error: \(inputs[1]): no face found")
                 && result.stderrLines[2].hasPrefix("error: \(inputs[2]): the face is too small to fit"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["astronaut"])
@@ -64,19 +77,28 @@ import TestSupport
         let folder = try TemporaryFolder()
         let out = folder.file("out")
         let cases: [([String], [String])] = [
-            (["--formats", "nonsense"], FormatRegistry.standard.formats.filter { $0.kind == .mesh && $0.meshWriter != nil }.map(\.id)),
+            (
+                ["--formats", "nonsense"],
+                FormatRegistry.standard.formats.filter { $0.kind == .mesh && $0.meshWriter != nil }.map(\.id)
+            ),
             (["--formats", "fbx,nonsense"], ["fbx", "glb2", "collada"]), (["--maps", "tiff"], ["exr", "png"]),
             (["--detail", "magic"], ["sfs", "none"]), (["--subdiv", "4"], []), (["--uv-size", "100"], []),
         ]
         for (arguments, choices) in cases {
             let result = try CLI.run(["reconstruct", Repository.astronaut.path, "-o", out.path] + arguments)
             #expect(result.status == 64 && result.stderr.contains(arguments[0]), "\(arguments): \(result.stderr)")
-            for id in choices { #expect(result.stderr.contains("'\(id)'") || result.stderr.contains("- \(id)\n"), "\(arguments) lists \(id)") }
+            for id in choices {
+                #expect(
+                    result.stderr.contains("'\(id)'") || result.stderr.contains("- \(id)\n"), "\(arguments) lists \(id)"
+                )
+            }
         }
         #expect(folder.listing().isEmpty)
         let help = try CLI.run(["reconstruct", "--help"])
         let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        #expect(text.contains("values: fbx, obj, gltf2, glb2, collada") && text.contains("values: sfs, none"), "\(help.stdout)")
+        #expect(
+            text.contains("values: fbx, obj, gltf2, glb2, collada") && text.contains("values: sfs, none"),
+            "\(help.stdout)")
     }
 
     /// A photo that cannot be read: one line with its path and the decoder's own reason, exit 1.
@@ -88,20 +110,24 @@ import TestSupport
         #expect(result.status == 1)
         let prefix = "error: \(photo.path): cannot be read as a photo: is not a readable PNG file: "
         #expect(result.stderrLines.count == 1 && result.stderr.hasPrefix(prefix), "\(result.stderr)")
-        #expect(result.stderrLines.first.map { $0.count > prefix.count + 3 } == true, "libpng's reason follows: \(result.stderr)")
+        #expect(
+            result.stderrLines.first.map { $0.count > prefix.count + 3 } == true,
+            "libpng's reason follows: \(result.stderr)")
         #expect(folder.listing() == ["cut.png"])
     }
 }
 
 /// The astronaut shrunk to `side` × `side` pixels (nearest sampling), as a binary PPM.
 func shrinkAstronaut(to side: Int, writing url: URL) throws {
-    guard case .uint8(let image) = try FormatDescriptor.png.imageReader!.readImage(at: Repository.astronaut).image else {
+    guard case .uint8(let image) = try FormatDescriptor.png.imageReader!.readImage(at: Repository.astronaut).image
+    else {
         throw CocoaError(.fileReadCorruptFile)
     }
     var pixels: [UInt8] = []
     for y in 0..<side {
         for x in 0..<side {
-            let sx = x * image.width / side, sy = y * image.height / side
+            let sx = x * image.width / side
+            let sy = y * image.height / side
             for c in 0..<3 { pixels.append(image[sx, sy, c]) }
         }
     }

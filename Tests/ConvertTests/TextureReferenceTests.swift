@@ -30,7 +30,8 @@ import Testing
         try Data("secret".utf8).write(to: work.file("secret.png"))
         let input = try Self.objReferencing(reference, in: work.file("in"))
         try FileManager.default.createDirectory(at: work.file("in/textures"), withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: work.file("in/textures/escape.png").path, withDestinationPath: "/etc/hostname")
+        try FileManager.default.createSymbolicLink(
+            atPath: work.file("in/textures/escape.png").path, withDestinationPath: "/etc/hostname")
         let out = try TemporaryFolder()
         let result = try CLI.run(["convert", input.path, out.file("x.fbx").path])
         #expect(result.status == 1, "\(reference): \(result.stderr)")

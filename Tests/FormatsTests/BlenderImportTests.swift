@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Formats
 
 /// What artists see: our files opened by Blender 3.4 itself (Debian's `blender`, run headless).
@@ -24,7 +25,8 @@ struct BlenderImportTests {
         var files: [String: URL] = [:]
         for e in Self.expectations {
             let sub = folder.url.appendingPathComponent(e.id)
-            try FileManager.default.createDirectory(at: sub.appendingPathComponent("textures"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: sub.appendingPathComponent("textures"), withIntermediateDirectories: true)
             for texture in [TestAssets.albedoPath, TestAssets.normalPath] {
                 try FileManager.default.copyItem(at: folder.file(texture), to: sub.appendingPathComponent(texture))
             }
@@ -44,12 +46,14 @@ struct BlenderImportTests {
                 // The asset is 20 mm wide (x) and 10 mm tall (+Y, Blender's +Z) and 5 mm deep:
                 // a format that states its unit must arrive at that size in metres, Z up.
                 let extent = report.extent ?? []
-                #expect(extent.count == 3 && abs(extent[0] - 0.02) < 1e-6 && abs(extent[1] - 0.005) < 1e-6
+                #expect(
+                    extent.count == 3 && abs(extent[0] - 0.02) < 1e-6 && abs(extent[1] - 0.005) < 1e-6
                         && abs(extent[2] - 0.01) < 1e-6, "\(e.id) size in metres: \(extent)")
             }
             let skin = report.materials?.first { $0.name.hasPrefix("skin") }
             if e.baseColor {
-                #expect(skin?.baseColor?.file == "albedo.png", "\(e.id) base colour texture: \(String(describing: skin))")
+                #expect(
+                    skin?.baseColor?.file == "albedo.png", "\(e.id) base colour texture: \(String(describing: skin))")
                 #expect(skin?.baseColor?.loaded == true, "\(e.id) base colour image loads")
             }
             if e.normalMap {

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Formats
 
 /// Third-party models (Debian's assimp-testmodels): every model Assimp imports must convert to
@@ -13,9 +14,11 @@ import Testing
     /// Conversions ("model writer") whose read-back is excepted, each with the reason; everything
     /// else must pass. The reason was checked by hand: the file is valid and Blender reads it.
     static let knownExceptions: [String: String] = [
-        "Collada/Cinema4D.dae plyb": "Assimp 5.2.5's binary PLY reader rejects our valid file (face index out of range); "
+        "Collada/Cinema4D.dae plyb":
+            "Assimp 5.2.5's binary PLY reader rejects our valid file (face index out of range); "
             + "it parses by the PLY spec and Blender 3.4 imports it with every triangle",
-        "FBX/global_settings.fbx plyb": "Assimp 5.2.5's binary PLY reader rejects our valid file (face index out of range); "
+        "FBX/global_settings.fbx plyb":
+            "Assimp 5.2.5's binary PLY reader rejects our valid file (face index out of range); "
             + "it parses by the PLY spec and Blender 3.4 imports it with all 1352 triangles",
     ]
 
@@ -89,22 +92,29 @@ import Testing
             results.set(i, Self.convertEverywhere(models[i], writers: writers))
         }
         let rows = results.rows
-        var table = "model".padding(toLength: 58, withPad: " ", startingAt: 0) + writers.map { $0.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined()
-        var imported = 0, skipped: [String] = []
+        var table =
+            "model".padding(toLength: 58, withPad: " ", startingAt: 0)
+            + writers.map { $0.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined()
+        var imported = 0
+        var skipped: [String] = []
         for row in rows.compactMap({ $0 }) {
             if row.cells.count == 1 && row.cells[0].hasPrefix("not imported") {
                 skipped.append("\(row.model): \(row.cells[0])")
                 continue
             }
             imported += 1
-            table += "\n" + row.model.padding(toLength: 58, withPad: " ", startingAt: 0)
+            table +=
+                "\n" + row.model.padding(toLength: 58, withPad: " ", startingAt: 0)
                 + row.cells.map { $0.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined()
             for failure in row.failures { Issue.record("\(row.model) → \(failure)") }
         }
         print(table)
-        print("\(imported) models converted to \(writers.count) writers; not imported by Assimp (listed, not failures):")
+        print(
+            "\(imported) models converted to \(writers.count) writers; not imported by Assimp (listed, not failures):")
         for line in skipped { print("  \(line)") }
-        for (file, reason) in Self.knownExceptions.sorted(by: { $0.key < $1.key }) { print("  excepted \(file): \(reason)") }
+        for (file, reason) in Self.knownExceptions.sorted(by: { $0.key < $1.key }) {
+            print("  excepted \(file): \(reason)")
+        }
         #expect(imported > 40)
     }
 }

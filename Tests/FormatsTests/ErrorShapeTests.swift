@@ -1,22 +1,28 @@
 import Errors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Formats
 
 /// The one error shape: a message naming the path, and the cause kept as a value, not flattened.
 @Suite struct ErrorShapeTests {
     @Test func causesAreKeptAndDescribedOnceEach() throws {
         let system = SystemCallError("rename", errno: ENOENT)
-        let inner = FormatError(.writeFailed, path: "/out/a.obj", "cannot move the finished file into place", cause: system)
+        let inner = FormatError(
+            .writeFailed, path: "/out/a.obj", "cannot move the finished file into place", cause: system)
         let outer = FormatError(.unreadable, path: "/out", "cannot write the outputs", cause: inner)
-        #expect(outer.description == "/out: cannot write the outputs: /out/a.obj: cannot move the finished file into place: "
+        #expect(
+            outer.description
+                == "/out: cannot write the outputs: /out/a.obj: cannot move the finished file into place: "
                 + "rename: No such file or directory")
         #expect(outer.causes.count == 2)
         #expect((outer.causes[0] as? FormatError)?.code == .writeFailed)
         #expect(outer.causes[1] as? SystemCallError == system)
         // A cause about the same path does not repeat it.
-        let same = FormatError(.malformed, path: "/in/x.png", "cannot decode", cause: FormatError(.malformed, path: "/in/x.png", "bad CRC"))
+        let same = FormatError(
+            .malformed, path: "/in/x.png", "cannot decode", cause: FormatError(.malformed, path: "/in/x.png", "bad CRC")
+        )
         #expect(same.description == "/in/x.png: cannot decode: bad CRC")
     }
 }
@@ -72,9 +78,13 @@ import TestSupport
             try sink.commit()
             Issue.record("committed over an occupied parking place")
         } catch let error as FormatError {
-            #expect(error.code == .writeFailed && error.path == folder.path && error.cause is SystemCallError, "\(error)")
+            #expect(
+                error.code == .writeFailed && error.path == folder.path && error.cause is SystemCallError, "\(error)")
         }
-        #expect(root.listing() == [".name.previous-\(getpid())", ".name.previous-\(getpid())/occupied", "name", "name/x.txt"])
+        #expect(
+            root.listing() == [
+                ".name.previous-\(getpid())", ".name.previous-\(getpid())/occupied", "name", "name/x.txt",
+            ])
         #expect(try String(contentsOf: folder.appendingPathComponent("x.txt"), encoding: .utf8) == "old")
     }
 }

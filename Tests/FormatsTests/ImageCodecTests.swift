@@ -2,6 +2,7 @@ import CTurboJPEG
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Formats
 
 /// EXR, PNG and JPEG codecs on images whose every value is known.
@@ -11,7 +12,7 @@ import Testing
         var state = seed
         var out: [Float] = [0, -0.0, 1, -1, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .infinity, -.infinity]
         while out.count < count {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             let mantissa = Float(state >> 40) / Float(1 << 24)
             let exponent = Float(Int(state >> 32 & 63) - 32)
             out.append((state & 1 == 0 ? 1 : -1) * mantissa * Float(pow(2.0, Double(exponent))))
@@ -19,7 +20,9 @@ import Testing
         return Array(out.prefix(count))
     }
 
-    static func roundTrip(_ asset: ImageAsset, _ format: FormatDescriptor, in folder: TemporaryFolder, name: String) throws -> ImageAsset {
+    static func roundTrip(_ asset: ImageAsset, _ format: FormatDescriptor, in folder: TemporaryFolder, name: String)
+        throws -> ImageAsset
+    {
         let sink = DirectorySink(directory: folder.url)
         try format.imageWriter!.write(asset, fileName: name, to: sink)
         try sink.commit()
@@ -30,12 +33,19 @@ import Testing
     func exrFloat32IsBitExact(channels: Int) throws {
         let folder = try TemporaryFolder()
         // 37×23 crosses ZIP's 16-line chunks and has no power-of-two stride.
-        let image = try Image(width: 37, height: 23, channels: channels, pixels: Self.floats(37 * 23 * channels, seed: UInt64(channels)))
+        let image = try Image(
+            width: 37, height: 23, channels: channels, pixels: Self.floats(37 * 23 * channels, seed: UInt64(channels)))
         let names = ImageAsset.defaultChannelNames(channels)
-        let attributes: [String: ImageAttribute] = ["units": .string("mm"), "midlevel": .float(0), "scale": .float(1.25)]
-        let back = try Self.roundTrip(ImageAsset(image: .float32(image), channelNames: names, attributes: attributes),
-                                      .openEXR, in: folder, name: "f\(channels).exr")
-        guard case .float32(let read) = back.image else { Issue.record("expected float32, got \(back.image.componentKind)"); return }
+        let attributes: [String: ImageAttribute] = [
+            "units": .string("mm"), "midlevel": .float(0), "scale": .float(1.25),
+        ]
+        let back = try Self.roundTrip(
+            ImageAsset(image: .float32(image), channelNames: names, attributes: attributes),
+            .openEXR, in: folder, name: "f\(channels).exr")
+        guard case .float32(let read) = back.image else {
+            Issue.record("expected float32, got \(back.image.componentKind)")
+            return
+        }
         #expect(read.pixels.map(\.bitPattern) == image.pixels.map(\.bitPattern))
         #expect(back.channelNames == names)
         #expect(back.attributes == attributes)
@@ -46,7 +56,10 @@ import Testing
         let values = Self.floats(19 * 17 * 3, seed: 7).map { Float16($0) }  // every one representable
         let image = try Image(width: 19, height: 17, channels: 3, pixels: values)
         let back = try Self.roundTrip(ImageAsset(image: .float16(image)), .openEXR, in: folder, name: "h.exr")
-        guard case .float16(let read) = back.image else { Issue.record("expected half"); return }
+        guard case .float16(let read) = back.image else {
+            Issue.record("expected half")
+            return
+        }
         #expect(read.pixels.map(\.bitPattern) == values.map(\.bitPattern))
     }
 
@@ -55,14 +68,19 @@ import Testing
         let sink = DirectorySink(directory: folder.url)
         let y = try Image(width: 64, height: 40, channels: 1, pixels: Self.floats(64 * 40, seed: 3))
         let rgba = try Image(width: 8, height: 8, channels: 4, pixels: Self.floats(256, seed: 4).map { Float16($0) })
-        try OpenEXRCodec().write(ImageAsset(image: .float32(y), attributes: ["units": .string("mm")]), fileName: "y.exr", to: sink)
+        try OpenEXRCodec().write(
+            ImageAsset(image: .float32(y), attributes: ["units": .string("mm")]), fileName: "y.exr", to: sink)
         try OpenEXRCodec().write(ImageAsset(image: .float16(rgba)), fileName: "rgba.exr", to: sink)
         try sink.commit()
-        for (file, expected) in [("y.exr", ["Y, 32-bit floating-point", "units (type string): \"mm\"", "zip"]),
-                                 ("rgba.exr", ["A, 16-bit floating-point", "R, 16-bit floating-point"])] {
+        for (file, expected) in [
+            ("y.exr", ["Y, 32-bit floating-point", "units (type string): \"mm\"", "zip"]),
+            ("rgba.exr", ["A, 16-bit floating-point", "R, 16-bit floating-point"]),
+        ] {
             let output = try run("/usr/bin/exrheader", [folder.file(file).path])
             #expect(output.status == 0, "\(file): \(output.text)")
-            for line in expected { #expect(output.text.contains(line), "\(file) header lacks \(line):\n\(output.text)") }
+            for line in expected {
+                #expect(output.text.contains(line), "\(file) header lacks \(line):\n\(output.text)")
+            }
         }
     }
 
@@ -70,8 +88,11 @@ import Testing
     func pngIsExactAt8And16Bits(channels: Int) throws {
         let folder = try TemporaryFolder()
         let count = 13 * 11 * channels
-        let eight = try Image(width: 13, height: 11, channels: channels, pixels: (0..<count).map { UInt8(truncatingIfNeeded: $0 * 37) })
-        let sixteen = try Image(width: 13, height: 11, channels: channels, pixels: (0..<count).map { UInt16(truncatingIfNeeded: $0 * 2731 + 1) })
+        let eight = try Image(
+            width: 13, height: 11, channels: channels, pixels: (0..<count).map { UInt8(truncatingIfNeeded: $0 * 37) })
+        let sixteen = try Image(
+            width: 13, height: 11, channels: channels,
+            pixels: (0..<count).map { UInt16(truncatingIfNeeded: $0 * 2731 + 1) })
         let back8 = try Self.roundTrip(ImageAsset(image: .uint8(eight)), .png, in: folder, name: "a.png")
         let back16 = try Self.roundTrip(ImageAsset(image: .uint16(sixteen)), .png, in: folder, name: "b.png")
         #expect(back8.image == .uint8(eight))
@@ -83,13 +104,16 @@ import Testing
         let (w, h) = (64, 32)
         let channels = grey ? 1 : 3
         var pixels = [UInt8](repeating: 0, count: w * h * channels)
-        for y in 0..<h { for x in 0..<w { for c in 0..<channels { pixels[(y * w + x) * channels + c] = x < 32 ? 20 : 230 } } }
+        for y in 0..<h {
+            for x in 0..<w { for c in 0..<channels { pixels[(y * w + x) * channels + c] = x < 32 ? 20 : 230 } }
+        }
         let handle = try #require(tjInitCompress())
         defer { tjDestroy(handle) }
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size: UInt = 0
-        let status = tjCompress2(handle, pixels, Int32(w), 0, Int32(h), grey ? Int32(TJPF_GRAY.rawValue) : Int32(TJPF_RGB.rawValue),
-                                 &out, &size, grey ? Int32(TJSAMP_GRAY.rawValue) : Int32(TJSAMP_444.rawValue), 95, 0)
+        let status = tjCompress2(
+            handle, pixels, Int32(w), 0, Int32(h), grey ? Int32(TJPF_GRAY.rawValue) : Int32(TJPF_RGB.rawValue),
+            &out, &size, grey ? Int32(TJSAMP_GRAY.rawValue) : Int32(TJSAMP_444.rawValue), 95, 0)
         defer { tjFree(out) }
         #expect(status == 0)
         return Array(UnsafeBufferPointer(start: out, count: Int(size)))
@@ -97,9 +121,9 @@ import Testing
 
     /// An APP1 Exif segment (big-endian TIFF) holding only the orientation tag.
     static func exifSegment(orientation: UInt16) -> [UInt8] {
-        var tiff: [UInt8] = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1]           // "MM", IFD at 8, one entry
+        var tiff: [UInt8] = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1]  // "MM", IFD at 8, one entry
         tiff += [0x01, 0x12, 0, 3, 0, 0, 0, 1, UInt8(orientation >> 8), UInt8(orientation & 0xff), 0, 0]
-        tiff += [0, 0, 0, 0]                                                  // no next IFD
+        tiff += [0, 0, 0, 0]  // no next IFD
         let body: [UInt8] = Array("Exif".utf8) + [0, 0] + tiff
         let length = body.count + 2
         return [0xff, 0xe1, UInt8(length >> 8), UInt8(length & 0xff)] + body
@@ -111,7 +135,10 @@ import Testing
         let bytes = try Self.halvesJPEG(grey: grey)
         try Data(bytes).write(to: folder.file("a.jpg"))
         let asset = try JPEGReader().readImage(at: folder.file("a.jpg"))
-        guard case .uint8(let image) = asset.image else { Issue.record("expected 8-bit"); return }
+        guard case .uint8(let image) = asset.image else {
+            Issue.record("expected 8-bit")
+            return
+        }
         #expect(image.width == 64 && image.height == 32)
         #expect(image.channels == (grey ? 1 : 3))
         #expect(abs(Int(image[5, 5, 0]) - 20) <= 4 && abs(Int(image[60, 5, 0]) - 230) <= 4)
@@ -140,7 +167,9 @@ import Testing
 }
 
 /// Runs a program and returns its exit status and combined output.
-func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, text: String) {
+func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (
+    status: Int32, text: String
+) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -159,7 +188,8 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     @Test func sha256MatchesTheStandardVectors() {
         #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        #expect(
+            SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         // FIPS 180-4's long vector, a million "a"s, hashed in place as an array and as Data.
         let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)

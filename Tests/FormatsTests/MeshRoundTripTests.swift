@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Formats
 
 /// Every mesh writer in the registry: write the reference asset, read it back through Assimp, and
@@ -30,7 +31,8 @@ import Testing
         #expect(back.meshes.allSatisfy { $0.hasUVs } == caps.contains(.uvs), "UV presence")
         if caps.contains(.uvs) {
             let want = Set(original.meshes[0].uvs.map { [$0.x, $0.y] })
-            let got = Set(back.meshes.flatMap(\.uvs).map { [($0.x * 1e5).rounded() / 1e5, ($0.y * 1e5).rounded() / 1e5] })
+            let got = Set(
+                back.meshes.flatMap(\.uvs).map { [($0.x * 1e5).rounded() / 1e5, ($0.y * 1e5).rounded() / 1e5] })
             #expect(got == want, "UV values and seams")
         }
         if caps.contains(.normals) {
@@ -49,7 +51,9 @@ import Testing
             #expect(names.isSuperset(of: ["skin", "plain"]), "material names: \(names)")
             // Collada holds a diffuse colour or a texture, not both: compare the untextured one.
             let plain = back.materials.first { $0.name == "plain" }
-            #expect(plain.map { abs($0.baseColor.x - 0.2) < 1e-4 && abs($0.baseColor.z - 0.9) < 1e-4 } ?? false, "base colour")
+            #expect(
+                plain.map { abs($0.baseColor.x - 0.2) < 1e-4 && abs($0.baseColor.z - 0.9) < 1e-4 } ?? false,
+                "base colour")
         }
     }
 
@@ -58,8 +62,10 @@ import Testing
         let asset = TestAssets.quadAndTriangle()
         let (first, second) = (MemorySink(), MemorySink())
         let format = FormatRegistry.standard.format(id: formatID)!
-        try format.meshWriter!.write(asset, fileName: "a.\(format.primaryExtension)", to: first, options: MeshWriteOptions())
-        try format.meshWriter!.write(asset, fileName: "a.\(format.primaryExtension)", to: second, options: MeshWriteOptions())
+        try format.meshWriter!.write(
+            asset, fileName: "a.\(format.primaryExtension)", to: first, options: MeshWriteOptions())
+        try format.meshWriter!.write(
+            asset, fileName: "a.\(format.primaryExtension)", to: second, options: MeshWriteOptions())
         #expect(first.order == second.order)
         #expect(first.files == second.files)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neural
 
 @Suite struct ModuleTests {
@@ -8,15 +9,20 @@ import Testing
             Conv2d(ConvolutionShape(inputChannels: 1, outputChannels: 4, kernel: 3, padding: 1), seed: seed),
             Norm2d(.batch, channels: 4),
             ActivationLayer(.leakyReLU(slope: 0.2)),
-            Conv2d(ConvolutionShape(inputChannels: 4, outputChannels: 2, kernel: 4, stride: 2, padding: 1), transposed: true, seed: seed + 1),
+            Conv2d(
+                ConvolutionShape(inputChannels: 4, outputChannels: 2, kernel: 4, stride: 2, padding: 1),
+                transposed: true, seed: seed + 1),
             ActivationLayer(.tanh),
         ])
     }
 
     @Test func namesCountsAndModes() {
         var net = Self.network(seed: 1)
-        #expect(net.state.keys.sorted() == ["0.bias", "0.weight", "1.bias", "1.num_batches_tracked", "1.running_mean", "1.running_var", "1.weight",
-                                            "3.bias", "3.weight"])
+        #expect(
+            net.state.keys.sorted() == [
+                "0.bias", "0.weight", "1.bias", "1.num_batches_tracked", "1.running_mean", "1.running_var", "1.weight",
+                "3.bias", "3.weight",
+            ])
         #expect(net.weights.storage == ["1.num_batches_tracked": .i64])
         #expect(net.trainableNames.sorted() == ["0.bias", "0.weight", "1.bias", "1.weight", "3.bias", "3.weight"])
         #expect(net.state["3.weight"]?.shape == [4, 2, 4, 4])
@@ -48,7 +54,8 @@ import Testing
         for name in net.trainableNames.sorted() {
             let base = net.state
             for i in stride(from: 0, to: base[name]!.count, by: max(1, base[name]!.count / 7)) {
-                var up = base, down = base
+                var up = base
+                var down = base
                 up[name]!.values[i] += 1e-3
                 down[name]!.values[i] -= 1e-3
                 let numeric = (try loss(up) - loss(down)) / 2e-3
@@ -75,7 +82,9 @@ import Testing
         _ = try net.backward(r)
         let twice = net.gradients
         for (name, g) in once {
-            #expect(zip(g.values, twice[name]!.values).allSatisfy { abs(2 * $0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(name) sums")
+            #expect(
+                zip(g.values, twice[name]!.values).allSatisfy { abs(2 * $0 - $1) <= 1e-5 * max(1, abs($1)) },
+                "\(name) sums")
         }
         net.zeroGradients()
         #expect(net.gradients.isEmpty)
@@ -86,7 +95,8 @@ import Testing
     }
 
     @Test func weightsRoundTripAndMismatchesAreReported() throws {
-        var trained = Self.network(seed: 5), fresh = Self.network(seed: 9)
+        var trained = Self.network(seed: 5)
+        var fresh = Self.network(seed: 9)
         trained.training = false
         fresh.training = false
         let x = Tensor(shape: [1, 1, 4, 4], repeating: 0.3)
@@ -101,7 +111,9 @@ import Testing
             try fresh.load(broken, path: "net.safetensors")
             Issue.record("accepted")
         } catch let error as NeuralError {
-            #expect(error.description == "net.safetensors: the weights do not fit the model: missing: 0.bias; unexpected: head.weight; "
+            #expect(
+                error.description
+                    == "net.safetensors: the weights do not fit the model: missing: 0.bias; unexpected: head.weight; "
                     + "mis-shaped: 3.weight is [2, 4, 4, 4], the model needs [4, 2, 4, 4]", "\(error)")
         }
     }

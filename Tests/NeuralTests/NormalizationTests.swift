@@ -1,18 +1,23 @@
 import Testing
+
 @testable import Neural
 
 @Suite struct NormalizationTests {
     /// y = γ·(x − μ)/√(σ² + ε) + β in double precision; statistics per channel (batch) or per
     /// sample and channel (instance), or the given running ones.
-    static func reference(_ x: [Double], shape: [Int], batch: Bool, gamma: [Double], beta: [Double],
-                          running: (mean: [Double], variance: [Double])? = nil) -> [Double] {
+    static func reference(
+        _ x: [Double], shape: [Int], batch: Bool, gamma: [Double], beta: [Double],
+        running: (mean: [Double], variance: [Double])? = nil
+    ) -> [Double] {
         let (n, c, plane) = (shape[0], shape[1], shape[2] * shape[3])
         var y = x
         for ch in 0..<c {
             for group in (batch ? [Array(0..<n)] : (0..<n).map { [$0] }) {
                 let indices = group.flatMap { b in ((b * c + ch) * plane)..<((b * c + ch + 1) * plane) }
                 let mean = running?.mean[ch] ?? indices.map { x[$0] }.reduce(0, +) / Double(indices.count)
-                let variance = running?.variance[ch] ?? indices.map { (x[$0] - mean) * (x[$0] - mean) }.reduce(0, +) / Double(indices.count)
+                let variance =
+                    running?.variance[ch] ?? indices.map { (x[$0] - mean) * (x[$0] - mean) }.reduce(0, +)
+                    / Double(indices.count)
                 for i in indices { y[i] = gamma[ch] * (x[i] - mean) / (variance + 1e-5).squareRoot() + beta[ch] }
             }
         }
@@ -24,7 +29,8 @@ import Testing
         var random = Seeded(state: batch ? 21 : 22)
         let shape = [3, 2, 3, 2]
         let x = (0..<36).map { _ in Double(Float(random.next() * 2 + 0.5)) }
-        let gamma = [Double(Float(1.5)), Double(Float(-0.7))], beta = [Double(Float(0.25)), Double(Float(-1))]
+        let gamma = [Double(Float(1.5)), Double(Float(-0.7))]
+        let beta = [Double(Float(0.25)), Double(Float(-1))]
         let r = (0..<36).map { _ in random.next() }
         var layer = Normalization(batch ? .batch : .instance, channels: 2)
         layer.scale = try Tensor(shape: [2], values: gamma.map(Float.init))
@@ -43,7 +49,8 @@ import Testing
             // Running statistics: 0.9 · initial + 0.1 · batch, the variance unbiased (18 values per channel).
             for ch in 0..<2 {
                 let values = (0..<3).flatMap { b in (0..<6).map { x[(b * 2 + ch) * 6 + $0] } }
-                let mean = values.reduce(0, +) / 18, variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 17
+                let mean = values.reduce(0, +) / 18
+                let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 17
                 #expect(abs(Double(layer.runningMean.values[ch]) - 0.1 * mean) < 1e-6)
                 #expect(abs(Double(layer.runningVariance.values[ch]) - (0.9 + 0.1 * variance)) < 1e-6)
             }
@@ -57,15 +64,22 @@ import Testing
         layer.runningMean = try Tensor(shape: [2], values: [0.5, -0.25])
         layer.runningVariance = try Tensor(shape: [2], values: [4, 0.5])
         layer.scale = try Tensor(shape: [2], values: [2, 1])
-        let x = (0..<16).map { _ in Double(Float(random.next())) }, r = (0..<16).map { _ in random.next() }
+        let x = (0..<16).map { _ in Double(Float(random.next())) }
+        let r = (0..<16).map { _ in random.next() }
         let (y, cache) = try layer.forward(Tensor(shape: [2, 2, 2, 2], values: x.map(Float.init)), training: false)
         let running = (mean: [0.5, -0.25], variance: [4.0, 0.5])
-        #expect(zip(y.values, Self.reference(x, shape: [2, 2, 2, 2], batch: true, gamma: [2, 1], beta: [0, 0], running: running))
+        #expect(
+            zip(
+                y.values,
+                Self.reference(x, shape: [2, 2, 2, 2], batch: true, gamma: [2, 1], beta: [0, 0], running: running)
+            )
             .map { abs(Double($0) - $1) }.max()! < 1e-5)
         #expect(layer.runningMean.values == [0.5, -0.25])
         let dx = try layer.backward(cache, outputGradient: Tensor(shape: [2, 2, 2, 2], values: r.map(Float.init))).input
         expectGradient(dx.values, at: x, "input") { v in
-            zip(Self.reference(v, shape: [2, 2, 2, 2], batch: true, gamma: [2, 1], beta: [0, 0], running: running), r).map(*).reduce(0, +)
+            zip(
+                Self.reference(v, shape: [2, 2, 2, 2], batch: true, gamma: [2, 1], beta: [0, 0], running: running), r
+            ).map(*).reduce(0, +)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Neural
 
 /// The engine against PyTorch on fixed inputs: pix2pix's U-Net and PatchGAN with PyTorch's own
@@ -22,14 +23,18 @@ import TestSupport
         return worst / max(scale, 1e-30)
     }
 
-    static func expectClose(_ a: Tensor?, _ b: Tensor?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectClose(
+        _ a: Tensor?, _ b: Tensor?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard let a, let b else {
             Issue.record("\(what): missing (\(a == nil ? "engine" : "reference"))", sourceLocation: sourceLocation)
             return
         }
         let error = relativeError(a, b)
-        print("parity \(what): relative error \(error)")   // the figures docs/neural.md quotes
-        #expect(error <= 1e-4, "\(what): relative error \(error), shapes \(a.shape) vs \(b.shape)", sourceLocation: sourceLocation)
+        print("parity \(what): relative error \(error)")  // the figures docs/neural.md quotes
+        #expect(
+            error <= 1e-4, "\(what): relative error \(error), shapes \(a.shape) vs \(b.shape)",
+            sourceLocation: sourceLocation)
     }
 
     static func generator(dropout: Bool) throws -> Named {
@@ -76,7 +81,8 @@ import TestSupport
         Self.expectClose(y, io.tensors["unet.train"], "U-Net train output")
         let dx = try g.backward(try #require(io.tensors["unet.eval"]))
         Self.expectClose(dx, io.tensors["grad.input"], "U-Net input gradient")
-        let gradients = g.gradients, state = g.state
+        let gradients = g.gradients
+        let state = g.state
         let gradientNames = io.tensors.keys.filter { $0.hasPrefix("grad.model.") }.sorted()
         #expect(gradientNames.count == 8)
         for key in gradientNames {
@@ -90,10 +96,14 @@ import TestSupport
         var d = Pix2Pix.patchGAN(inputChannels: 6, filters: 8, layers: 3, seed: 2)
         try d.load(try Self.file("patchgan.safetensors"))
         d.training = true
-        let input = try TensorOperations.concatenateChannels([try #require(io.tensors["input"]), try #require(io.tensors["unet.eval"])])
+        let input = try TensorOperations.concatenateChannels([
+            try #require(io.tensors["input"]), try #require(io.tensors["unet.eval"]),
+        ])
         let score = try d.forward(input)
         Self.expectClose(score, io.tensors["patchgan.train"], "PatchGAN train output")
-        Self.expectClose(try d.backward(Tensor(shape: score.shape, repeating: 1)), io.tensors["patchgan.grad.input"], "PatchGAN input gradient")
+        Self.expectClose(
+            try d.backward(Tensor(shape: score.shape, repeating: 1)), io.tensors["patchgan.grad.input"],
+            "PatchGAN input gradient")
         let dGradients = d.gradients
         let dNames = io.tensors.keys.filter { $0.hasPrefix("patchgan.grad.model.") }.sorted()
         #expect(dNames.count == 5)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neural
 
 @Suite struct Pix2PixTests {
@@ -6,7 +7,8 @@ import Testing
     /// report "54.408 M" and "2.765 M" (junyanz/pytorch-CycleGAN-and-pix2pix issue #1152); for RGB
     /// the same layers give 54,413,955 and 2,768,705. Names as its state_dict spells them.
     @Test func defaultNetworksHavePix2pixSizesAndNames() {
-        let grey = Pix2Pix.unet(inputChannels: 1, outputChannels: 1, downs: 8, filters: 64, dropout: true, seed: 1).parameterCount
+        let grey = Pix2Pix.unet(inputChannels: 1, outputChannels: 1, downs: 8, filters: 64, dropout: true, seed: 1)
+            .parameterCount
         #expect((Double(grey) / 1e6 * 1000).rounded() / 1000 == 54.408, "\(grey)")
         let greyDiscriminator = Pix2Pix.patchGAN(inputChannels: 2, filters: 64, layers: 3, seed: 2).parameterCount
         #expect((Double(greyDiscriminator) / 1e6 * 1000).rounded() / 1000 == 2.765, "\(greyDiscriminator)")
@@ -16,12 +18,16 @@ import Testing
         #expect(state["model.model.0.weight"]?.shape == [64, 3, 4, 4] && state["model.model.0.bias"] == nil)
         #expect(state["model.model.1.model.1.weight"]?.shape == [128, 64, 4, 4])
         #expect(state["model.model.1.model.2.running_var"]?.shape == [128])
-        #expect(state["model.model.1.model.5.weight"]?.shape == [256, 64, 4, 4])   // up-conv: [in, out, 4, 4]
+        #expect(state["model.model.1.model.5.weight"]?.shape == [256, 64, 4, 4])  // up-conv: [in, out, 4, 4]
         #expect(state["model.model.3.weight"]?.shape == [128, 3, 4, 4] && state["model.model.3.bias"]?.shape == [3])
         let discriminator = Pix2Pix.patchGAN(inputChannels: 6, filters: 64, layers: 3, seed: 2)
         #expect(discriminator.parameterCount == 2_768_705)
-        #expect(discriminator.state["model.0.bias"]?.shape == [64] && discriminator.state["model.2.weight"]?.shape == [128, 64, 4, 4])
-        #expect(discriminator.state["model.9.running_mean"]?.shape == [512] && discriminator.state["model.11.weight"]?.shape == [1, 512, 4, 4])
+        #expect(
+            discriminator.state["model.0.bias"]?.shape == [64]
+                && discriminator.state["model.2.weight"]?.shape == [128, 64, 4, 4])
+        #expect(
+            discriminator.state["model.9.running_mean"]?.shape == [512]
+                && discriminator.state["model.11.weight"]?.shape == [1, 512, 4, 4])
     }
 
     /// A small U-Net (5 halvings, 4 filters) maps 32² to 32² in (−1, 1); the PatchGAN maps 32² to
@@ -46,11 +52,15 @@ import Testing
             probe.state = state
             return zip(try probe.forward(x).values, r.values).reduce(0.0) { $0 + Double($1.0 * $1.1) }
         }
-        for name in ["model.model.0.weight", "model.model.1.model.1.weight", "model.model.1.model.3.model.3.model.5.weight", "model.model.3.bias"] {
+        for name in [
+            "model.model.0.weight", "model.model.1.model.1.weight", "model.model.1.model.3.model.3.model.5.weight",
+            "model.model.3.bias",
+        ] {
             let base = generator.state
             let size = try #require(base[name], "\(name)").count
             for i in [0, size / 2, size - 1] {
-                var up = base, down = base
+                var up = base
+                var down = base
                 // A small step: larger ones cross the (leaky) ReLUs' kinks somewhere in 32² × 5 layers.
                 up[name]!.values[i] += 3e-4
                 down[name]!.values[i] -= 3e-4
@@ -80,11 +90,14 @@ import Testing
         }
         // float forward, so a larger step than expectGradient's; away from LeakyReLU's kink at 0.
         for i in x.values.indices where abs(x.values[i]) > 0.01 {
-            var up = x.values.map(Double.init), down = up
+            var up = x.values.map(Double.init)
+            var down = up
             up[i] += 1e-3
             down[i] -= 1e-3
             let numeric = (loss(up) - loss(down)) / 2e-3
-            #expect(abs(Double(dx.values[i]) - numeric) < 2e-3 * max(1, abs(numeric)), "x[\(i)]: \(dx.values[i]) vs \(numeric)")
+            #expect(
+                abs(Double(dx.values[i]) - numeric) < 2e-3 * max(1, abs(numeric)),
+                "x[\(i)]: \(dx.values[i]) vs \(numeric)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neural
 
 /// pix2pix's training loop on the engine, end to end at toy size: a U-Net generator and a
@@ -16,20 +17,25 @@ import Testing
         var random = Seeded(state: 2024)
         let x = try Tensor(shape: [4, 3, 32, 32], values: (0..<(4 * 3 * 32 * 32)).map { _ in Float(random.next()) })
         let filterShape = ConvolutionShape(inputChannels: 3, outputChannels: 3, kernel: 3, padding: 1)
-        let filter = try Tensor(shape: filterShape.weightShape, values: (0..<81).map { _ in Float(random.next()) * 0.4 })
+        let filter = try Tensor(
+            shape: filterShape.weightShape, values: (0..<81).map { _ in Float(random.next()) * 0.4 })
         let y = Activation.tanh.forward(try Convolution.forward(x, weight: filter, bias: nil, shape: filterShape))
 
-        var generator = Pix2Pix.unet(inputChannels: 3, outputChannels: 3, downs: 5, filters: 8, dropout: false, seed: 11)
+        var generator = Pix2Pix.unet(
+            inputChannels: 3, outputChannels: 3, downs: 5, filters: 8, dropout: false, seed: 11)
         var discriminator = Pix2Pix.patchGAN(inputChannels: 6, filters: 8, layers: 3, seed: 12)
-        var adamG = Adam(learningRate: 2e-3, beta1: 0.5), adamD = Adam(learningRate: 2e-3, beta1: 0.5)
+        var adamG = Adam(learningRate: 2e-3, beta1: 0.5)
+        var adamD = Adam(learningRate: 2e-3, beta1: 0.5)
         let lambda: Float = 100
         var run = Run()
         for _ in 0..<steps {
             let fake = try generator.forward(x)
             // Discriminator: fake pairs towards 0, real pairs towards 1, each half the loss.
             discriminator.zeroGradients()
-            for (pair, label) in [(try TensorOperations.concatenateChannels([x, fake]), Float(0)),
-                                  (try TensorOperations.concatenateChannels([x, y]), Float(1))] {
+            for (pair, label) in [
+                (try TensorOperations.concatenateChannels([x, fake]), Float(0)),
+                (try TensorOperations.concatenateChannels([x, y]), Float(1)),
+            ] {
                 let score = try discriminator.forward(pair)
                 var g = try Loss.leastSquaresGAN(label: label).evaluate(prediction: score).gradient
                 for i in g.values.indices { g.values[i] *= 0.5 }
@@ -41,7 +47,8 @@ import Testing
             discriminator.zeroGradients()
             let score = try discriminator.forward(try TensorOperations.concatenateChannels([x, fake]))
             let adversarial = try Loss.leastSquaresGAN(label: 1).evaluate(prediction: score)
-            let throughD = try TensorOperations.splitChannels(try discriminator.backward(adversarial.gradient), counts: [3, 3])[1]
+            let throughD = try TensorOperations.splitChannels(
+                try discriminator.backward(adversarial.gradient), counts: [3, 3])[1]
             let l1 = try Loss.l1.evaluate(prediction: fake, target: y)
             var g = throughD
             for i in g.values.indices { g.values[i] += lambda * l1.gradient.values[i] }
@@ -58,11 +65,14 @@ import Testing
     /// stays finite; two runs give bit-identical losses.
     @Test func generatorLearnsAndRunsRepeat() throws {
         let run = try Self.train(steps: 200)
-        let start = run.l1[0], end = run.l1.suffix(5).reduce(0, +) / 5
+        let start = run.l1[0]
+        let end = run.l1.suffix(5).reduce(0, +) / 5
         #expect(end < 0.4 * start, "L1 \(start) → \(end)")
         #expect(run.adversarial.allSatisfy { $0.isFinite })
         let again = try Self.train(steps: 200)
         #expect(again.l1 == run.l1 && again.adversarial == run.adversarial)
-        print("pix2pix toy: L1 \(start) → \(end) in 200 steps (at 50: \(run.l1[50]), 100: \(run.l1[100]), 150: \(run.l1[150])); adversarial \(run.adversarial[0]) → \(run.adversarial.last!)")
+        print(
+            "pix2pix toy: L1 \(start) → \(end) in 200 steps (at 50: \(run.l1[50]), 100: \(run.l1[100]), 150: \(run.l1[150])); adversarial \(run.adversarial[0]) → \(run.adversarial.last!)"
+        )
     }
 }

@@ -1,15 +1,16 @@
 import Foundation
-import Testing
 import Neural
 import TestSupport
+import Testing
 
 @Suite struct SafeTensorsTests {
-    static let sample = WeightsFile(tensors: [
-        "encoder.0.weight": try! Tensor(shape: [2, 3, 1, 1], values: [1, -2, 3.5, 0, 3.14159, -1e-30]),
-        "encoder.0.bias": try! Tensor(shape: [2], values: [0.25, -0.125]),
-        "head.scale": try! Tensor(shape: [], values: [42]),
-        "empty": Tensor(shape: [0, 4]),
-    ], metadata: ["format": "pt", "note": "facedetail \"test\""])
+    static let sample = WeightsFile(
+        tensors: [
+            "encoder.0.weight": try! Tensor(shape: [2, 3, 1, 1], values: [1, -2, 3.5, 0, 3.14159, -1e-30]),
+            "encoder.0.bias": try! Tensor(shape: [2], values: [0.25, -0.125]),
+            "head.scale": try! Tensor(shape: [], values: [42]),
+            "empty": Tensor(shape: [0, 4]),
+        ], metadata: ["format": "pt", "note": "facedetail \"test\""])
 
     @Test func roundTripIsExactAndDeterministic() throws {
         let bytes = Self.sample.encoded()
@@ -24,7 +25,8 @@ import TestSupport
     /// Python wrote read by the engine.
     @Test func pythonSafetensorsReadsOursAndWeReadItsFiles() throws {
         let folder = try TemporaryFolder()
-        let ours = folder.file("ours.safetensors"), theirs = folder.file("theirs.safetensors")
+        let ours = folder.file("ours.safetensors")
+        let theirs = folder.file("theirs.safetensors")
         try Self.sample.write(to: ours)
         let script = """
             import sys, numpy as np
@@ -46,7 +48,9 @@ import TestSupport
         #expect(run.status == 0 && run.text.contains("ok"), "\(run.text)")
         let read = try WeightsFile(contentsOf: theirs)
         #expect(read.metadata == ["by": "python"])
-        #expect(read.tensors["conv.weight"] == (try Tensor(shape: [2, 3, 2, 2], values: (0..<24).map { Float($0) / 8 - 1 })))
+        #expect(
+            read.tensors["conv.weight"]
+                == (try Tensor(shape: [2, 3, 2, 2], values: (0..<24).map { Float($0) / 8 - 1 })))
         #expect(read.tensors["conv.bias"]?.values == [1e-7, -3e38])
     }
 
@@ -55,7 +59,8 @@ import TestSupport
     /// reads as that type with the same values.
     @Test func otherDtypesConvertAndKeepTheirType() throws {
         let folder = try TemporaryFolder()
-        let theirs = folder.file("theirs.safetensors"), ours = folder.file("ours.safetensors")
+        let theirs = folder.file("theirs.safetensors")
+        let ours = folder.file("ours.safetensors")
         let script = """
             import sys, numpy as np
             from safetensors.numpy import load_file, save_file
@@ -83,7 +88,8 @@ import TestSupport
         let read = try Subprocess.run("/usr/bin/python3", ["-c", script, "read", ours.path])
         #expect(read.status == 0 && read.text.contains("ok"), "\(read.text)")
         // bfloat16 (no NumPy type): 1.5 is 0x3FC0, −2 is 0xC000; 1 + 2⁻⁸ rounds to even (1.0).
-        var bf = WeightsFile(tensors: ["b": try Tensor(shape: [3], values: [1.5, -2, 1 + 1.0 / 256])], storage: ["b": .bf16])
+        var bf = WeightsFile(
+            tensors: ["b": try Tensor(shape: [3], values: [1.5, -2, 1 + 1.0 / 256])], storage: ["b": .bf16])
         let bytes = bf.encoded()
         #expect(Array(bytes.suffix(6)) == [0xC0, 0x3F, 0x00, 0xC0, 0x80, 0x3F])
         bf = try WeightsFile(bytes: bytes)
@@ -105,37 +111,80 @@ import TestSupport
             ("truncated data", Array(good.dropLast(4)), "lies outside the data"),
             ("bad header", header("{\"a\": [1, 2"), "not a JSON object"),
             ("not an object", header("[1, 2, 3]"), "not a JSON object"),
-            ("unknown dtype", header("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", data: [0, 0]), "has dtype F8_E4M3"),
-            ("huge integer", header("{\"w\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", data: [1, 0, 0, 1, 0, 0, 0, 0]), "beyond ±2^24"),
-            ("huge shape", header("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]),
-             "more than Int.max"),
-            ("size for dtype", header("{\"w\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]), "of F16 needs 6"),
-            ("size mismatch", header("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", data: Array(repeating: 0, count: 8)), "needs 12"),
-            ("overlap", header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
-                               data: Array(repeating: 0, count: 8)), "overlaps"),
-            ("trailing bytes", header("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", data: Array(repeating: 0, count: 12)), "after its last tensor"),
-            ("missing field", header("{\"w\":{\"dtype\":\"F32\",\"shape\":[1]}}", data: [0, 0, 0, 0]), "malformed entry"),
+            (
+                "unknown dtype",
+                header("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", data: [0, 0]),
+                "has dtype F8_E4M3"
+            ),
+            (
+                "huge integer",
+                header(
+                    "{\"w\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", data: [1, 0, 0, 1, 0, 0, 0, 0]),
+                "beyond ±2^24"
+            ),
+            (
+                "huge shape",
+                header(
+                    "{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,4]}}",
+                    data: [0, 0, 0, 0]),
+                "more than Int.max"
+            ),
+            (
+                "size for dtype",
+                header("{\"w\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]),
+                "of F16 needs 6"
+            ),
+            (
+                "size mismatch",
+                header(
+                    "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}",
+                    data: Array(repeating: 0, count: 8)), "needs 12"
+            ),
+            (
+                "overlap",
+                header(
+                    "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+                    data: Array(repeating: 0, count: 8)), "overlaps"
+            ),
+            (
+                "trailing bytes",
+                header(
+                    "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+                    data: Array(repeating: 0, count: 12)), "after its last tensor"
+            ),
+            (
+                "missing field", header("{\"w\":{\"dtype\":\"F32\",\"shape\":[1]}}", data: [0, 0, 0, 0]),
+                "malformed entry"
+            ),
         ]
         for (name, bytes, expected) in cases {
             do {
                 _ = try WeightsFile(bytes: bytes, path: "/models/\(name).safetensors")
                 Issue.record("\(name): accepted")
             } catch let error as NeuralError {
-                #expect(error.description.hasPrefix("/models/\(name).safetensors: ") && error.description.contains(expected),
-                        "\(name): \(error)")
+                #expect(
+                    error.description.hasPrefix("/models/\(name).safetensors: ")
+                        && error.description.contains(expected),
+                    "\(name): \(error)")
             }
         }
-        #expect(throws: NeuralError.self) { try WeightsFile(contentsOf: URL(fileURLWithPath: "/nonexistent/w.safetensors")) }
+        #expect(throws: NeuralError.self) {
+            try WeightsFile(contentsOf: URL(fileURLWithPath: "/nonexistent/w.safetensors"))
+        }
     }
 
     @Test func matchingAModelListsEveryProblem() throws {
-        let expected = ["encoder.0.weight": [2, 3, 1, 1], "encoder.0.bias": [3], "decoder.weight": [4], "head.scale": [], "empty": [0, 4]]
+        let expected = [
+            "encoder.0.weight": [2, 3, 1, 1], "encoder.0.bias": [3], "decoder.weight": [4], "head.scale": [],
+            "empty": [0, 4],
+        ]
         do {
             _ = try Self.sample.parameters(matching: expected, path: "w.safetensors")
             Issue.record("accepted")
         } catch let error as NeuralError {
             #expect(error.code == .mismatch)
-            #expect(error.description == "w.safetensors: the weights do not fit the model: missing: decoder.weight; "
+            #expect(
+                error.description == "w.safetensors: the weights do not fit the model: missing: decoder.weight; "
                     + "mis-shaped: encoder.0.bias is [2], the model needs [3]", "\(error)")
         }
         var exact = expected

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Neural
 
 @Suite struct TrainingTests {
@@ -8,16 +9,24 @@ import Testing
         var adam = Adam(learningRate: 0.1, weightDecay: 0.01)
         var parameters = ["a": try Tensor(shape: [2], values: [1, -2]), "b.c": try Tensor(shape: [], values: [0.5])]
         var expected: [String: [Double]] = ["a": [1, -2], "b.c": [0.5]]
-        var m: [String: [Double]] = ["a": [0, 0], "b.c": [0]], v = m
-        let gradients: [[String: [Double]]] = [["a": [0.3, -1], "b.c": [2]], ["a": [-0.1, 0.5], "b.c": [1]], ["a": [0.2, 0.2], "b.c": [-3]]]
+        var m: [String: [Double]] = ["a": [0, 0], "b.c": [0]]
+        var v = m
+        let gradients: [[String: [Double]]] = [
+            ["a": [0.3, -1], "b.c": [2]], ["a": [-0.1, 0.5], "b.c": [1]], ["a": [0.2, 0.2], "b.c": [-3]],
+        ]
         for (t, step) in gradients.enumerated() {
-            try adam.update(&parameters, gradients: try step.mapValues { try Tensor(shape: $0.count == 1 ? [] : [2], values: $0.map(Float.init)) })
+            try adam.update(
+                &parameters,
+                gradients: try step.mapValues {
+                    try Tensor(shape: $0.count == 1 ? [] : [2], values: $0.map(Float.init))
+                })
             for (name, g) in step {
                 for i in g.indices {
                     let grad = g[i] + 0.01 * expected[name]![i]
                     m[name]![i] = 0.9 * m[name]![i] + 0.1 * grad
                     v[name]![i] = 0.999 * v[name]![i] + 0.001 * grad * grad
-                    let mh = m[name]![i] / (1 - pow(0.9, Double(t + 1))), vh = v[name]![i] / (1 - pow(0.999, Double(t + 1)))
+                    let mh = m[name]![i] / (1 - pow(0.9, Double(t + 1)))
+                    let vh = v[name]![i] / (1 - pow(0.999, Double(t + 1)))
                     expected[name]![i] -= 0.1 * mh / (vh.squareRoot() + 1e-8)
                 }
             }
@@ -34,13 +43,15 @@ import Testing
     @Test func adamOnLargeTensorsAndModules() throws {
         var random = Seeded(state: 90)
         let count = 300_000
-        let start = (0..<count).map { _ in Float(random.next()) }, gradient = (0..<count).map { _ in Float(random.next()) }
+        let start = (0..<count).map { _ in Float(random.next()) }
+        let gradient = (0..<count).map { _ in Float(random.next()) }
         var parameters = ["w": try Tensor(shape: [count], values: start)]
         var adam = Adam(learningRate: 0.01, weightDecay: 0.1)
         try adam.update(&parameters, gradients: ["w": try Tensor(shape: [count], values: gradient)])
         let worst = (0..<count).map { i -> Double in
             let g = Double(gradient[i]) + 0.1 * Double(start[i])
-            let mh = 0.1 * g / 0.1, vh = 0.001 * g * g / 0.001
+            let mh = 0.1 * g / 0.1
+            let vh = 0.001 * g * g / 0.001
             return abs(Double(parameters["w"]!.values[i]) - (Double(start[i]) - 0.01 * mh / (vh.squareRoot() + 1e-8)))
         }.max()!
         #expect(worst < 1e-6, "worst \(worst)")
@@ -50,7 +61,8 @@ import Testing
         let y = try net.forward(x)
         _ = try net.backward(y)
         var byState = net.state
-        var adamA = Adam(learningRate: 0.05), adamB = Adam(learningRate: 0.05)
+        var adamA = Adam(learningRate: 0.05)
+        var adamB = Adam(learningRate: 0.05)
         try adamA.update(&byState, gradients: net.gradients)
         try adamB.update(&net)
         #expect(net.state == byState)
@@ -78,22 +90,33 @@ import Testing
             let second = ConvolutionShape(inputChannels: 8, outputChannels: 1, kernel: 3, padding: 1)
             let teacher = ConvolutionShape(inputChannels: 1, outputChannels: 1, kernel: 3, padding: 1)
             let input = try tensor([4, 1, 8, 8], scale: 1)
-            let target = try Convolution.forward(input, weight: tensor(teacher.weightShape, scale: 0.5), bias: nil, shape: teacher)
-            var parameters = ["conv1.weight": try tensor(first.weightShape, scale: 0.3), "conv1.bias": Tensor(shape: [8]),
-                              "conv2.weight": try tensor(second.weightShape, scale: 0.1), "conv2.bias": Tensor(shape: [1])]
+            let target = try Convolution.forward(
+                input, weight: tensor(teacher.weightShape, scale: 0.5), bias: nil, shape: teacher)
+            var parameters = [
+                "conv1.weight": try tensor(first.weightShape, scale: 0.3), "conv1.bias": Tensor(shape: [8]),
+                "conv2.weight": try tensor(second.weightShape, scale: 0.1), "conv2.bias": Tensor(shape: [1]),
+            ]
             var adam = Adam(learningRate: 0.01)
             var losses: [Double] = []
             for _ in 0..<400 {
-                let hidden = try Convolution.forward(input, weight: parameters["conv1.weight"]!, bias: parameters["conv1.bias"], shape: first)
+                let hidden = try Convolution.forward(
+                    input, weight: parameters["conv1.weight"]!, bias: parameters["conv1.bias"], shape: first)
                 let activated = Activation.relu.forward(hidden)
-                let output = try Convolution.forward(activated, weight: parameters["conv2.weight"]!, bias: parameters["conv2.bias"], shape: second)
+                let output = try Convolution.forward(
+                    activated, weight: parameters["conv2.weight"]!, bias: parameters["conv2.bias"], shape: second)
                 let (loss, dOutput) = try Loss.l2.evaluate(prediction: output, target: target)
                 losses.append(loss)
-                let g2 = try Convolution.backward(activated, weight: parameters["conv2.weight"]!, outputGradient: dOutput, shape: second)
+                let g2 = try Convolution.backward(
+                    activated, weight: parameters["conv2.weight"]!, outputGradient: dOutput, shape: second)
                 let dHidden = try Activation.relu.backward(hidden, outputGradient: g2.input)
-                let g1 = try Convolution.backward(input, weight: parameters["conv1.weight"]!, outputGradient: dHidden, shape: first)
-                try adam.update(&parameters, gradients: ["conv1.weight": g1.weight, "conv1.bias": g1.bias,
-                                                         "conv2.weight": g2.weight, "conv2.bias": g2.bias])
+                let g1 = try Convolution.backward(
+                    input, weight: parameters["conv1.weight"]!, outputGradient: dHidden, shape: first)
+                try adam.update(
+                    &parameters,
+                    gradients: [
+                        "conv1.weight": g1.weight, "conv1.bias": g1.bias,
+                        "conv2.weight": g2.weight, "conv2.bias": g2.bias,
+                    ])
             }
             return losses
         }

@@ -1,33 +1,47 @@
 import Foundation
+import TestSupport
 import Testing
+
 @testable import Formats
 @testable import Reconstruct
-import TestSupport
 
 /// A face with known grooves, seen under a known light: what the shading solve must recover.
 struct GroovedFace {
     /// A straight groove: Gaussian cross-section of `sigma` texels, `depth` mm deep, along a
     /// segment of `length` texels through `centre` at `angle` degrees, tapered to zero at its ends.
-    struct Groove { var centre: SIMD2<Float>; var angle: Float; var length: Float; var depth: Float; var sigma: Float }
+    struct Groove {
+        var centre: SIMD2<Float>
+        var angle: Float
+        var length: Float
+        var depth: Float
+        var sigma: Float
+    }
 
     static let grooves = [
-        Groove(centre: SIMD2(0.50, 0.22), angle: 0, length: 0.22, depth: 0.6, sigma: 3),      // forehead, horizontal
-        Groove(centre: SIMD2(0.36, 0.62), angle: 60, length: 0.14, depth: 1.0, sigma: 3.5),   // left nasolabial, oblique
+        Groove(centre: SIMD2(0.50, 0.22), angle: 0, length: 0.22, depth: 0.6, sigma: 3),  // forehead, horizontal
+        Groove(centre: SIMD2(0.36, 0.62), angle: 60, length: 0.14, depth: 1.0, sigma: 3.5),  // left nasolabial, oblique
         Groove(centre: SIMD2(0.64, 0.62), angle: 120, length: 0.14, depth: 0.8, sigma: 3.5),  // right nasolabial
-        Groove(centre: SIMD2(0.50, 0.33), angle: 90, length: 0.08, depth: 0.3, sigma: 2.5),   // between the brows, vertical
+        Groove(centre: SIMD2(0.50, 0.33), angle: 90, length: 0.08, depth: 0.3, sigma: 2.5),  // between the brows, vertical
     ]
 
     /// Truth displacement (mm) and its analytic texel gradient at texel centre (x, y) of an n-grid.
     static func truth(x: Int, y: Int, size n: Int) -> (d: Float, dx: Float, dy: Float) {
-        var d: Float = 0, gx: Float = 0, gy: Float = 0
+        var d: Float = 0
+        var gx: Float = 0
+        var gy: Float = 0
         let p = SIMD2(Float(x) + 0.5, Float(y) + 0.5)
         for g in grooves {
-            let c = g.centre * Float(n), along = SIMD2(cosf(g.angle * .pi / 180), sinf(g.angle * .pi / 180))
-            let across = SIMD2(-along.y, along.x), half = g.length * Float(n) / 2
-            let t = ((p - c) * along).sum(), s = ((p - c) * across).sum()
+            let c = g.centre * Float(n)
+            let along = SIMD2(cosf(g.angle * .pi / 180), sinf(g.angle * .pi / 180))
+            let across = SIMD2(-along.y, along.x)
+            let half = g.length * Float(n) / 2
+            let t = ((p - c) * along).sum()
+            let s = ((p - c) * across).sum()
             guard abs(t) < half else { continue }
-            let profile = expf(-s * s / (2 * g.sigma * g.sigma)), taper = powf(cosf(.pi * t / (2 * half)), 2)
-            let dProfile = -s / (g.sigma * g.sigma) * profile, dTaper = -(.pi / (2 * half)) * sinf(.pi * t / half)
+            let profile = expf(-s * s / (2 * g.sigma * g.sigma))
+            let taper = powf(cosf(.pi * t / (2 * half)), 2)
+            let dProfile = -s / (g.sigma * g.sigma) * profile
+            let dTaper = -(.pi / (2 * half)) * sinf(.pi * t / half)
             d -= g.depth * profile * taper
             let grad = -g.depth * (dProfile * taper * across + profile * dTaper * along)
             gx += grad.x
@@ -38,12 +52,14 @@ struct GroovedFace {
 
     static let light = SphericalHarmonicsLighting(coefficients: [
         SIMD3(1.00, 0.96, 0.92), SIMD3(0.40, 0.38, 0.36), SIMD3(0.55, 0.53, 0.50), SIMD3(-0.35, -0.33, -0.32),
-        SIMD3(-0.05, -0.05, -0.05), SIMD3(0.06, 0.06, 0.06), SIMD3(-0.04, -0.04, -0.04), SIMD3(0.03, 0.03, 0.03), SIMD3(0.02, 0.02, 0.02),
+        SIMD3(-0.05, -0.05, -0.05), SIMD3(0.06, 0.06, 0.06), SIMD3(-0.04, -0.04, -0.04), SIMD3(0.03, 0.03, 0.03),
+        SIMD3(0.02, 0.02, 0.02),
     ])
 
     /// Skin colour varying slowly over the tile (no texel-scale albedo).
     static func albedo(x: Int, y: Int, size n: Int) -> SIMD3<Float> {
-        let u = (Float(x) + 0.5) / Float(n), v = (Float(y) + 0.5) / Float(n)
+        let u = (Float(x) + 0.5) / Float(n)
+        let v = (Float(y) + 0.5) / Float(n)
         return SIMD3(0.72, 0.52, 0.42) * (1 + 0.12 * sinf(3 * u + 1) * cosf(2 * v))
     }
 
@@ -65,7 +81,8 @@ struct GroovedFace {
                 let normal = normalized(surface.normals[i] - t.dx * surface.slopeX[i] - t.dy * surface.slopeY[i])
                 let colour = albedo(x: x, y: y, size: n) * light.shading(normal)
                 let facing = max(0, surface.normals[i].z)
-                image.pixels.replaceSubrange((4 * i)..<(4 * i + 4), with: [srgb(colour.x), srgb(colour.y), srgb(colour.z), UInt8(facing * 255)])
+                image.pixels.replaceSubrange(
+                    (4 * i)..<(4 * i + 4), with: [srgb(colour.x), srgb(colour.y), srgb(colour.z), UInt8(facing * 255)])
             }
         }
         return image
@@ -85,15 +102,19 @@ struct GroovedFace {
         let n = 512
         let surface = SurfaceBuffer(mesh: mesh, rotation: camera.rotation, size: n)
         let texture = GroovedFace.texture(surface: surface)
-        let result = try ShadingDetail().synthesize(DetailInput(texture: texture, proxy: mesh, rotation: camera.rotation, workingSize: n))
+        let result = try ShadingDetail().synthesize(
+            DetailInput(texture: texture, proxy: mesh, rotation: camera.rotation, workingSize: n))
         let samples = ShadingSamples(texture: texture, factor: 1)
-        var recovered: [Float] = [], truth: [Float] = []
+        var recovered: [Float] = []
+        var truth: [Float] = []
         for i in 0..<(n * n) where surface.covered[i] && samples.weights[i] > 0 {
             recovered.append(result.displacement.values.pixels[i])
             truth.append(GroovedFace.truth(x: i % n, y: i / n, size: n).d)
         }
         let (correlation, slope) = statistics(recovered, truth)
-        print("grooves: correlation \(correlation), amplitude \(slope) over \(truth.count) visible texels; photometric RMS \(result.photometricError!)")
+        print(
+            "grooves: correlation \(correlation), amplitude \(slope) over \(truth.count) visible texels; photometric RMS \(result.photometricError!)"
+        )
         #expect(correlation >= 0.8)
         #expect(abs(slope - 1) <= 0.3)
     }
@@ -106,11 +127,17 @@ struct GroovedFace {
         let mesh = Subdivision.subdivided(model.mesh(), levels: 2)
         let n = 512
         var map = Image<Float>(width: n, height: n, channels: 1)
-        for y in 0..<n { for x in 0..<n { map.pixels[y * n + x] = 0.8 * sinf(Float(x) * 2 * .pi / 48) * cosf(Float(y) * 2 * .pi / 64) } }
+        for y in 0..<n {
+            for x in 0..<n {
+                map.pixels[y * n + x] = 0.8 * sinf(Float(x) * 2 * .pi / 48) * cosf(Float(y) * 2 * .pi / 64)
+            }
+        }
         let displaced = mesh.displaced(by: DisplacementMap(values: map), meshUnit: .millimetre)
         let identity: [SIMD3<Double>] = [SIMD3(1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, 0, 1)]
-        let base = SurfaceBuffer(mesh: mesh, rotation: identity, size: n), moved = SurfaceBuffer(mesh: displaced, rotation: identity, size: n)
-        var predicted: [Float] = [], undisplaced: [Float] = []
+        let base = SurfaceBuffer(mesh: mesh, rotation: identity, size: n)
+        let moved = SurfaceBuffer(mesh: displaced, rotation: identity, size: n)
+        var predicted: [Float] = []
+        var undisplaced: [Float] = []
         for i in 0..<(n * n) where base.covered[i] && moved.covered[i] {
             let (x, y) = (i % n, i / n)
             guard x > 2, y > 2, x < n - 3, y < n - 3 else { continue }
@@ -126,11 +153,16 @@ struct GroovedFace {
 
     func statistics(_ a: [Float], _ b: [Float]) -> (correlation: Double, slope: Double) {
         let n = Double(a.count)
-        let ma = a.reduce(0) { $0 + Double($1) } / n, mb = b.reduce(0) { $0 + Double($1) } / n
-        var sab = 0.0, saa = 0.0, sbb = 0.0
+        let ma = a.reduce(0) { $0 + Double($1) } / n
+        let mb = b.reduce(0) { $0 + Double($1) } / n
+        var sab = 0.0
+        var saa = 0.0
+        var sbb = 0.0
         for (x, y) in zip(a, b) {
             let (da, db) = (Double(x) - ma, Double(y) - mb)
-            sab += da * db; saa += da * da; sbb += db * db
+            sab += da * db
+            saa += da * da
+            sbb += db * db
         }
         return (sab / (saa * sbb).squareRoot(), sab / sbb)
     }

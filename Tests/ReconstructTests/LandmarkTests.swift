@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
+
 @testable import Formats
 @testable import Reconstruct
-import TestSupport
 
 /// One predictor for the whole suite: loading dlib's 95 MB model takes about a second.
 let sharedPredictor = Result { try LandmarkPredictor(contentsOf: LandmarkPredictor.resolvedURL(explicit: nil)) }
@@ -18,7 +19,9 @@ func expectAnatomicalOrder(_ l: Landmarks68, _ label: String) {
     let nose = l[Landmarks68.noseTip].y
     let mouth = l.centre(of: Landmarks68.outerLips).y
     let chin = l[Landmarks68.chin].y
-    #expect(brows < eyes && eyes < nose && nose < mouth && mouth < chin, "\(label): brows \(brows), eyes \(eyes), nose \(nose), mouth \(mouth), chin \(chin)")
+    #expect(
+        brows < eyes && eyes < nose && nose < mouth && mouth < chin,
+        "\(label): brows \(brows), eyes \(eyes), nose \(nose), mouth \(mouth), chin \(chin)")
     // The subject's right side is on the image's left.
     for (right, left) in [(0, 16), (4, 12), (17, 26), (36, 45), (39, 42), (31, 35), (48, 54)] {
         #expect(l[right].x < l[left].x, "\(label): point \(right) should be left of point \(left) in the image")
@@ -54,7 +57,9 @@ func expectAnatomicalOrder(_ l: Landmarks68, _ label: String) {
         #expect(zip(faces, faces.dropFirst()).allSatisfy { $0.detectorBox.area >= $1.detectorBox.area })
         #expect(try finder().faces(in: photo) == [faces[0]])
         // No two faces are the same face found twice.
-        for i in faces.indices { for j in faces.indices where j > i { #expect(faces[i].box.overlap(with: faces[j].box) < 0.3) } }
+        for i in faces.indices {
+            for j in faces.indices where j > i { #expect(faces[i].box.overlap(with: faces[j].box) < 0.3) }
+        }
     }
 
     /// A head rolled 45° defeats the upright detector (its rolled filters reach about 30°); the
@@ -66,11 +71,14 @@ func expectAnatomicalOrder(_ l: Landmarks68, _ label: String) {
         let grey = upright.greyscale()
         let roll = ImageRotation(degrees: 45, width: grey.width, height: grey.height)
         let turned = grey.rotated(by: roll)
-        let rgb = try Image(width: turned.width, height: turned.height, channels: 3, pixels: turned.pixels.flatMap { [$0, $0, $0] })
+        let rgb = try Image(
+            width: turned.width, height: turned.height, channels: 3, pixels: turned.pixels.flatMap { [$0, $0, $0] })
         let rolled = Photo(url: upright.url, rgb: rgb)
         var plain = try finder()
         plain.options.rotationTiers = []
-        #expect(throws: ReconstructError.self, "the upright passes alone miss the rolled head") { try plain.faces(in: rolled) }
+        #expect(throws: ReconstructError.self, "the upright passes alone miss the rolled head") {
+            try plain.faces(in: rolled)
+        }
         let face = try #require(try finder().faces(in: rolled).first)
         #expect(face.rotation != 0)
         // Where each upright point goes in the turned image: invert toSource by turning the other way.
@@ -96,7 +104,8 @@ func expectAnatomicalOrder(_ l: Landmarks68, _ label: String) {
         try FormatDescriptor.png.imageWriter!.write(ImageAsset(image: .uint16(deep)), fileName: "deep.png", to: sink)
         try sink.commit()
         let grey = photo.greyscale()
-        try (Data("P5\n\(grey.width) \(grey.height)\n255\n".utf8) + Data(grey.pixels)).write(to: folder.file("grey.pgm"))
+        try (Data("P5\n\(grey.width) \(grey.height)\n255\n".utf8) + Data(grey.pixels)).write(
+            to: folder.file("grey.pgm"))
         for name in ["deep.png", "grey.pgm"] {
             let face = try #require(try finder().faces(in: Photo.load(from: folder.file(name))).first, "\(name)")
             #expect(face.landmarks == reference.landmarks, "\(name)")
@@ -120,9 +129,13 @@ func expectAnatomicalOrder(_ l: Landmarks68, _ label: String) {
         let iod = full.landmarks.interocularDistance
         // dlib's window sizes step by 6/5 across its pyramid, so sizes differ by a step; centres agree.
         let (a, b) = (reduced.detectorBox, full.detectorBox)
-        #expect(abs((a.x + a.width / 2) - (b.x + b.width / 2)) < 0.1 * iod && abs((a.y + a.height / 2) - (b.y + b.height / 2)) < 0.1 * iod,
-                "detector boxes \(reduced.detectorBox) vs \(full.detectorBox)")
-        let worst = zip(full.landmarks.points, reduced.landmarks.points).map { p, q in ((p - q) * (p - q)).sum().squareRoot() }.max()!
+        #expect(
+            abs((a.x + a.width / 2) - (b.x + b.width / 2)) < 0.1 * iod
+                && abs((a.y + a.height / 2) - (b.y + b.height / 2)) < 0.1 * iod,
+            "detector boxes \(reduced.detectorBox) vs \(full.detectorBox)")
+        let worst = zip(full.landmarks.points, reduced.landmarks.points).map { p, q in
+            ((p - q) * (p - q)).sum().squareRoot()
+        }.max()!
         #expect(worst < 0.1 * iod, "worst point moved \(worst) px at inter-ocular \(iod) px")
     }
 

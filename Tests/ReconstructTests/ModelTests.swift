@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
+
 @testable import Formats
 @testable import Reconstruct
-import TestSupport
 
 func loadModel(_ region: String) throws -> MorphableModel {
     let url = Repository.model(region)
@@ -95,7 +96,9 @@ func loadModel(_ region: String) throws -> MorphableModel {
                 _ = try ModelFile.load(url)
                 return nil
             } catch let error as ReconstructError {
-                #expect(error.description.contains(url.path) && error.description.contains("facedetail model import"), "\(error)")
+                #expect(
+                    error.description.contains(url.path) && error.description.contains("facedetail model import"),
+                    "\(error)")
                 return error
             }
         }

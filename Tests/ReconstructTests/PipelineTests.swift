@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Formats
 @testable import Reconstruct
 
@@ -16,7 +17,11 @@ import TestSupport
     }
 
     @Test func onePhotoGivesTheContractsFilesWithTypedOptions() throws {
-        let pipeline = try Self.pipeline { $0.detail = "none"; $0.subdivision = 1; $0.maps = [.png, .exr] }
+        let pipeline = try Self.pipeline {
+            $0.detail = "none"
+            $0.subdivision = 1
+            $0.maps = [.png, .exr]
+        }
         let result = try pipeline.reconstruct(Repository.astronaut)
         // The checksum is of the photo's bytes as read, and the proxy mesh is the fitted shape.
         #expect(result.photo.sha256 == SHA256.hex(try Data(contentsOf: Repository.astronaut)))
@@ -28,15 +33,21 @@ import TestSupport
         let sink = MemorySink()
         let records = try pipeline.writer.write(result, to: sink)
         #expect(sink.order.last == "manifest.json" && records.map(\.name) == Array(sink.order.dropLast()))
-        #expect(Set(sink.order) == ["displacement.exr", "normal.exr", "normal.png", "detailed_normal.exr", "detailed_normal.png",
-                                    "displacement.png", "texture.png", "proxy.obj", "proxy.mtl", "proxy.glb", "detailed.obj",
-                                    "detailed.mtl", "detailed.glb", "landmarks.json", "manifest.json"])
+        #expect(
+            Set(sink.order) == [
+                "displacement.exr", "normal.exr", "normal.png", "detailed_normal.exr", "detailed_normal.png",
+                "displacement.png", "texture.png", "proxy.obj", "proxy.mtl", "proxy.glb", "detailed.obj",
+                "detailed.mtl", "detailed.glb", "landmarks.json", "manifest.json",
+            ])
         for record in records {
             let bytes = try #require(sink.files[record.name])
             #expect(record.sha256 == SHA256.hex(bytes) && record.bytes == bytes.count, "\(record.name)")
         }
         // The manifest records the options as they are: they decode back to the pipeline's own.
-        struct Head: Decodable { let options: ReconstructionOptions; let input: [String: AnyCodable] }
+        struct Head: Decodable {
+            let options: ReconstructionOptions
+            let input: [String: AnyCodable]
+        }
         let manifest = try JSONDecoder().decode(Head.self, from: Data(sink.files["manifest.json"]!))
         #expect(manifest.options == pipeline.options)
         #expect(manifest.input["sha256"]?.text == result.photo.sha256)
@@ -69,7 +80,10 @@ import TestSupport
         } catch let error as ReconstructError {
             #expect(error.code == .unreadablePhoto && error.path == photo.path)
             let cause = try #require(error.cause as? FormatError)
-            #expect(cause.code == .malformed && "\(error)".hasPrefix("\(photo.path): cannot be read as a photo: has damaged image data: "), "\(error)")
+            #expect(
+                cause.code == .malformed
+                    && "\(error)".hasPrefix("\(photo.path): cannot be read as a photo: has damaged image data: "),
+                "\(error)")
         }
     }
 }

@@ -1,6 +1,7 @@
-import Foundation
 import Formats
+import Foundation
 import Testing
+
 @testable import Reconstruct
 
 /// A flat grid of `columns` × `rows` unit quads in z = 0 (optionally each split along the same
@@ -8,14 +9,20 @@ import Testing
 func planarGrid(columns: Int, rows: Int, triangles: Bool = false) -> Mesh {
     var positions: [SIMD3<Float>] = []
     for y in 0...rows { for x in 0...columns { positions.append(SIMD3(Float(x), Float(y), 0)) } }
-    var sizes: [UInt8] = [], corners: [UInt32] = []
+    var sizes: [UInt8] = []
+    var corners: [UInt32] = []
     for y in 0..<rows {
         for x in 0..<columns {
-            let a = UInt32(y * (columns + 1) + x), b = a + 1, c = b + UInt32(columns + 1), d = a + UInt32(columns + 1)
+            let a = UInt32(y * (columns + 1) + x)
+            let b = a + 1
+            let c = b + UInt32(columns + 1)
+            let d = a + UInt32(columns + 1)
             if triangles {
-                sizes += [3, 3]; corners += [a, b, c, a, c, d]
+                sizes += [3, 3]
+                corners += [a, b, c, a, c, d]
             } else {
-                sizes.append(4); corners += [a, b, c, d]
+                sizes.append(4)
+                corners += [a, b, c, d]
             }
         }
     }
@@ -32,7 +39,9 @@ func gridUV(_ p: SIMD3<Float>, columns: Int, rows: Int) -> SIMD2<Float> {
     /// (Q + 2R)/3 with Q = (1/3, 1/3, 1/3), R = (2/3, 2/3, 2/3)), an edge point at (3/4, 3/4, 0)
     /// and a face point at the face centre; V + E + F vertices, four quads per quad.
     @Test func catmullClarkOnACubeGivesTheHandComputedPoints() {
-        let p: [SIMD3<Float>] = [[-1, -1, -1], [1, -1, -1], [1, 1, -1], [-1, 1, -1], [-1, -1, 1], [1, -1, 1], [1, 1, 1], [-1, 1, 1]]
+        let p: [SIMD3<Float>] = [
+            [-1, -1, -1], [1, -1, -1], [1, 1, -1], [-1, 1, -1], [-1, -1, 1], [1, -1, 1], [1, 1, 1], [-1, 1, 1],
+        ]
         let quads: [UInt32] = [0, 3, 2, 1, 4, 5, 6, 7, 0, 1, 5, 4, 2, 3, 7, 6, 1, 2, 6, 5, 0, 4, 7, 3]
         let cube = Mesh(positions: p, faceSizes: Array(repeating: 4, count: 6), faceVertexIndices: quads)
         let once = Subdivision.catmullClark(cube)
@@ -69,7 +78,8 @@ func gridUV(_ p: SIMD3<Float>, columns: Int, rows: Int) -> SIMD2<Float> {
     /// = (1/2, 0, 0); a valence-3 corner to (1 − 3β) v + β · ring with β = 3/16, i.e. (1/4, 1/4, 1/4).
     @Test func loopOnATetrahedronStaysClosedAndInside() {
         let p: [SIMD3<Float>] = [[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]
-        let tetra = Mesh(positions: p, faceSizes: [3, 3, 3, 3], faceVertexIndices: [0, 1, 2, 0, 3, 1, 0, 2, 3, 1, 3, 2])
+        let tetra = Mesh(
+            positions: p, faceSizes: [3, 3, 3, 3], faceVertexIndices: [0, 1, 2, 0, 3, 1, 0, 2, 3, 1, 3, 2])
         let once = Subdivision.loop(tetra)
         #expect(once.positions.count == 10 && once.faceCount == 16)
         #expect(EdgeTopology(once).edgeFaces.allSatisfy { $0.count == 2 })
@@ -93,7 +103,8 @@ func gridUV(_ p: SIMD3<Float>, columns: Int, rows: Int) -> SIMD2<Float> {
         plane.uvs = plane.positions.map { p in SIMD2((p.x + 0.5) / Float(w), 1 - (p.y + 0.5) / Float(h)) }
         let moved = plane.displaced(by: map, meshUnit: .millimetre)
         for (i, p) in moved.positions.enumerated() {
-            let x = Int(plane.positions[i].x), y = Int(plane.positions[i].y)
+            let x = Int(plane.positions[i].x)
+            let y = Int(plane.positions[i].y)
             #expect(abs(p.z - f(x, y)) < 1e-5, "vertex (\(x), \(y)): \(p.z) vs \(f(x, y))")
             #expect(p.x == plane.positions[i].x && p.y == plane.positions[i].y)
         }
@@ -101,7 +112,8 @@ func gridUV(_ p: SIMD3<Float>, columns: Int, rows: Int) -> SIMD2<Float> {
         #expect(abs(inCentimetres.positions[9].z - 2 * f(1, 1) / 10) < 1e-6)
         // Between texels (1, 2), (2, 2), (1, 3), (2, 3) at weights 0.25 / 0.5.
         let between = try #require(map.distance(atU: (1.25 + 0.5) / Float(w), v: 1 - (2.5 + 0.5) / Float(h)))
-        let top = 0.75 * f(1, 2) + 0.25 * f(2, 2), bottom = 0.75 * f(1, 3) + 0.25 * f(2, 3)
+        let top = 0.75 * f(1, 2) + 0.25 * f(2, 2)
+        let bottom = 0.75 * f(1, 3) + 0.25 * f(2, 3)
         #expect(abs(between - (top + bottom) / 2) < 1e-5)
         #expect(map.distance(atU: 1.2, v: 0.5) == nil)
     }
@@ -109,7 +121,8 @@ func gridUV(_ p: SIMD3<Float>, columns: Int, rows: Int) -> SIMD2<Float> {
     /// The map's own attributes: a stored value v means (v − midlevel) × scale in its unit.
     @Test func midlevelScaleAndUnitsAreHonoured() throws {
         let image = try Image<Float>(width: 1, height: 1, channels: 1, pixels: [0.75])
-        let asset = ImageAsset(image: .float32(image), attributes: ["units": .string("cm"), "midlevel": .float(0.5), "scale": .float(2)])
+        let asset = ImageAsset(
+            image: .float32(image), attributes: ["units": .string("cm"), "midlevel": .float(0.5), "scale": .float(2)])
         let map = try DisplacementMap(asset, path: "d.exr")
         #expect(map.distance(atU: 0.5, v: 0.5) == 0.5 && map.unit == .centimetre)
         let rgb = ImageAsset(image: .uint8(try Image(width: 1, height: 1, channels: 3, pixels: [1, 2, 3])))
@@ -128,14 +141,16 @@ func length(_ v: SIMD2<Float>) -> Float { (v * v).sum().squareRoot() }
     /// DirectX flips only green. A ramp along y gives (0, −b, 1)/√(1 + b²).
     @Test func linearRampGivesTheExactTangentSpaceNormal() throws {
         let n = 32
-        let plane = Mesh(positions: [[0, 0, 0], [10, 0, 0], [10, 10, 0], [0, 10, 0]], uvs: [[0, 0], [1, 0], [1, 1], [0, 1]],
-                         faceSizes: [4], faceVertexIndices: [0, 1, 2, 3], faceUVIndices: [0, 1, 2, 3])
+        let plane = Mesh(
+            positions: [[0, 0, 0], [10, 0, 0], [10, 10, 0], [0, 10, 0]], uvs: [[0, 0], [1, 0], [1, 1], [0, 1]],
+            faceSizes: [4], faceVertexIndices: [0, 1, 2, 3], faceUVIndices: [0, 1, 2, 3])
         for (a, b) in [(Float(0.3), Float(0)), (0, -0.5)] {
             var values = [Float](repeating: 0, count: n * n)
             for y in 0..<n {
                 for x in 0..<n {
                     // Texel centre position in mm: x = 10 (x + 0.5)/n, y = 10 (1 − (y + 0.5)/n).
-                    values[y * n + x] = a * 10 * (Float(x) + 0.5) / Float(n) + b * 10 * (1 - (Float(y) + 0.5) / Float(n))
+                    values[y * n + x] =
+                        a * 10 * (Float(x) + 0.5) / Float(n) + b * 10 * (1 - (Float(y) + 0.5) / Float(n))
                 }
             }
             let map = DisplacementMap(values: try Image(width: n, height: n, channels: 1, pixels: values))
@@ -153,7 +168,10 @@ func length(_ v: SIMD2<Float>) -> Float { (v * v).sum().squareRoot() }
     /// PNG storage is n · 0.5 + 0.5 in 16 bits: the flat normal is (32768, 32768, 65535).
     @Test func flatNormalEncodesAsDesignSays() throws {
         let flat = try Image<Float>(width: 1, height: 1, channels: 3, pixels: [0, 0, 1])
-        guard case .uint16(let png) = try NormalMapBaker.encoded(flat, as: .uint16).image else { Issue.record("not 16-bit"); return }
+        guard case .uint16(let png) = try NormalMapBaker.encoded(flat, as: .uint16).image else {
+            Issue.record("not 16-bit")
+            return
+        }
         #expect(png.pixels == [32768, 32768, 65535])
     }
 }

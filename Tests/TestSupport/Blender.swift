@@ -6,7 +6,10 @@ public enum Blender {
     /// Set FACEDETAIL_SKIP_BLENDER=1 on a machine without Blender; CI installs it and never skips.
     public static let skipped = ProcessInfo.processInfo.environment["FACEDETAIL_SKIP_BLENDER"] == "1"
 
-    public struct ImageReport: Decodable { public let file: String; public let loaded: Bool }
+    public struct ImageReport: Decodable {
+        public let file: String
+        public let loaded: Bool
+    }
     public struct MaterialReport: Decodable {
         public let name: String
         public let baseColor: ImageReport?
@@ -33,8 +36,10 @@ public enum Blender {
     public static func inspect(_ files: [URL]) throws -> [String: FileReport] {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("blender-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: out) }
-        let run = try Subprocess.run(executable, ["-b", "--factory-startup", "--python-exit-code", "3", "--python", script.path, "--", out.path]
-                                     + files.map(\.path))
+        let run = try Subprocess.run(
+            executable,
+            ["-b", "--factory-startup", "--python-exit-code", "3", "--python", script.path, "--", out.path]
+                + files.map(\.path))
         guard run.status == 0, let data = FileManager.default.contents(atPath: out.path) else {
             throw BlenderFailure(status: run.status, log: String(run.text.suffix(3000)))
         }

@@ -46,16 +46,22 @@ enum AssimpBackend {
     static let bypassesIOSystem: Set<String> = ["3mf"]
 
     /// Runs the exporter into a private temporary folder and returns what it wrote there.
-    private static func exportThroughDisk(_ scene: [UInt8], formatID: String, fileName: String) throws -> [(name: String, bytes: [UInt8])] {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("facedetail-export-\(UUID().uuidString)")
+    private static func exportThroughDisk(_ scene: [UInt8], formatID: String, fileName: String) throws -> [(
+        name: String, bytes: [UInt8]
+    )] {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "facedetail-export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         var error = [CChar](repeating: 0, count: 1024)
         let status = scene.withUnsafeBufferPointer {
-            fd_assimp_export_to_disk($0.baseAddress, $0.count, formatID, folder.appendingPathComponent(fileName).path, &error, error.count)
+            fd_assimp_export_to_disk(
+                $0.baseAddress, $0.count, formatID, folder.appendingPathComponent(fileName).path, &error, error.count)
         }
         guard status == 0 else {
-            throw FormatError(.writeFailed, path: fileName, "Assimp's '\(formatID)' exporter failed", reason: String(nullTerminated: error))
+            throw FormatError(
+                .writeFailed, path: fileName, "Assimp's '\(formatID)' exporter failed",
+                reason: String(nullTerminated: error))
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         return try names.map { name in
@@ -69,7 +75,9 @@ enum AssimpBackend {
     /// Runs exporter `formatID` and returns every file it wrote, by name, main file included.
     static func export(_ asset: Asset, formatID: String, fileName: String) throws -> [(name: String, bytes: [UInt8])] {
         let scene = SceneBuffer.encode(asset)
-        if bypassesIOSystem.contains(formatID) { return try exportThroughDisk(scene, formatID: formatID, fileName: fileName) }
+        if bypassesIOSystem.contains(formatID) {
+            return try exportThroughDisk(scene, formatID: formatID, fileName: fileName)
+        }
         var out = fd_buffer(data: nil, size: 0)
         var error = [CChar](repeating: 0, count: 1024)
         let status = scene.withUnsafeBufferPointer {
@@ -77,7 +85,9 @@ enum AssimpBackend {
         }
         defer { fd_buffer_free(&out) }
         guard status == 0 else {
-            throw FormatError(.writeFailed, path: fileName, "Assimp's '\(formatID)' exporter failed", reason: String(nullTerminated: error))
+            throw FormatError(
+                .writeFailed, path: fileName, "Assimp's '\(formatID)' exporter failed",
+                reason: String(nullTerminated: error))
         }
         var r = ByteReader([UInt8](UnsafeBufferPointer(start: out.data, count: out.size)), what: "exported file list")
         return try (0..<Int(r.read(UInt32.self))).map { _ in

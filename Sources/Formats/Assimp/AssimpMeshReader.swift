@@ -31,7 +31,8 @@ struct AssimpMeshReader: MeshReader {
             }
         }
         guard asset.triangleCount > 0 else {
-            throw FormatError(.malformed, path: url.path, "holds no polygons", reason: "only points, lines or an empty scene")
+            throw FormatError(
+                .malformed, path: url.path, "holds no polygons", reason: "only points, lines or an empty scene")
         }
         do {
             try asset.validate()
@@ -66,7 +67,8 @@ struct FBXAxes {
     init?(metadata: [String: String]) {
         func int(_ key: String) -> Int? { metadata[key].flatMap { Int($0) } }
         guard let up = int("UpAxis"), let front = int("FrontAxis"), let coord = int("CoordAxis"),
-              Set([up, front, coord]) == [0, 1, 2] else { return nil }
+            Set([up, front, coord]) == [0, 1, 2]
+        else { return nil }
         self.up = up
         self.front = front
         self.coord = coord

@@ -14,10 +14,11 @@ struct AssimpMeshWriter: MeshWriter {
 
     func write(_ asset: Asset, fileName: String, to sink: any FileSink, options: MeshWriteOptions) throws {
         try asset.validate()
-        let unit: LengthUnit = switch unitPolicy {
-        case .fixed(let unit): unit
-        case .unitless: options.unitlessFormatUnit
-        }
+        let unit: LengthUnit =
+            switch unitPolicy {
+            case .fixed(let unit): unit
+            case .unitless: options.unitlessFormatUnit
+            }
         var prepared = asset.converted(to: unit)
         prepared.meshes = prepared.meshes.map { mesh in
             var m = trianglesOnly ? mesh.triangulated() : mesh
@@ -34,8 +35,9 @@ struct AssimpMeshWriter: MeshWriter {
         }
         let files = try AssimpBackend.export(prepared, formatID: exporterID, fileName: fileName)
         guard files.contains(where: { $0.name == fileName }) else {
-            throw FormatError(.writeFailed, path: fileName, "Assimp's '\(exporterID)' exporter wrote no main file",
-                              reason: "it wrote: \(files.map(\.name).joined(separator: ", "))")
+            throw FormatError(
+                .writeFailed, path: fileName, "Assimp's '\(exporterID)' exporter wrote no main file",
+                reason: "it wrote: \(files.map(\.name).joined(separator: ", "))")
         }
         for file in files { try sink.write(ExportScrubber.scrub(file.bytes, exporterID: exporterID), to: file.name) }
     }

@@ -16,7 +16,8 @@ enum ExportScrubber {
     private static func scrubCollada(_ bytes: [UInt8]) -> [UInt8] {
         var text = String(decoding: bytes, as: UTF8.self)
         for tag in ["created", "modified"] {
-            guard let open = text.range(of: "<\(tag)>"), let close = text.range(of: "</\(tag)>", range: open.upperBound..<text.endIndex)
+            guard let open = text.range(of: "<\(tag)>"),
+                let close = text.range(of: "</\(tag)>", range: open.upperBound..<text.endIndex)
             else { continue }
             text.replaceSubrange(open.upperBound..<close.lowerBound, with: colladaEpoch)
         }
@@ -29,7 +30,12 @@ enum ExportScrubber {
         var b = bytes
         func u16(_ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
         func u32(_ o: Int) -> Int { u16(o) | u16(o + 2) << 16 }
-        func setTime(at o: Int) { b[o] = 0; b[o + 1] = 0; b[o + 2] = 0x21; b[o + 3] = 0 }
+        func setTime(at o: Int) {
+            b[o] = 0
+            b[o + 1] = 0
+            b[o + 2] = 0x21
+            b[o + 3] = 0
+        }
         var i = 0
         while i + 46 <= b.count {
             switch u32(i) {

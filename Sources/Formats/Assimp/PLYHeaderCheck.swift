@@ -15,7 +15,9 @@ enum PLYHeaderCheck {
         // Binary files are checked from the header and the file size alone; only ASCII bodies,
         // whose records have no fixed size, are read whole.
         var bytes = try FileContents.prefix(headerLimit, of: url)
-        guard bytes.starts(with: Array("ply".utf8)) else { throw FormatError(.malformed, path: url.path, "is not a PLY file", reason: "it does not start with 'ply'") }
+        guard bytes.starts(with: Array("ply".utf8)) else {
+            throw FormatError(.malformed, path: url.path, "is not a PLY file", reason: "it does not start with 'ply'")
+        }
         guard let end = find(Array("end_header".utf8), in: bytes) else {
             throw FormatError(.malformed, path: url.path, "is truncated", reason: "the header has no end_header line")
         }
@@ -25,7 +27,9 @@ enum PLYHeaderCheck {
             if bytes[bodyStart - 1] == 0x0A { break }
         }
         let header = String(decoding: bytes[..<end], as: UTF8.self)
-        let isBinary = header.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("format") && !$0.contains("ascii") }
+        let isBinary = header.split(whereSeparator: \.isNewline).contains {
+            $0.hasPrefix("format") && !$0.contains("ascii")
+        }
         if !isBinary && size > bytes.count { bytes = try FileContents.prefix(size, of: url) }
         var binary = false
         var elements: [(name: String, count: Int, minimumRecord: Int)] = []
@@ -49,15 +53,17 @@ enum PLYHeaderCheck {
         if binary {
             let needed = elements.reduce(0) { $0 + $1.count * $1.minimumRecord }
             if body < needed {
-                throw FormatError(.malformed, path: url.path, "is truncated",
-                                  reason: "its header declares at least \(needed) bytes of data, the file holds \(body)")
+                throw FormatError(
+                    .malformed, path: url.path, "is truncated",
+                    reason: "its header declares at least \(needed) bytes of data, the file holds \(body)")
             }
         } else {
             let declared = elements.reduce(0) { $0 + $1.count }
             let lines = bytes[bodyStart...].split(separator: 0x0A).filter { $0.contains { $0 > 0x20 } }.count
             if lines < declared {
-                throw FormatError(.malformed, path: url.path, "is truncated",
-                                  reason: "its header declares \(declared) records, the file holds \(lines) lines")
+                throw FormatError(
+                    .malformed, path: url.path, "is truncated",
+                    reason: "its header declares \(declared) records, the file holds \(lines) lines")
             }
         }
     }
@@ -80,13 +86,16 @@ enum STLSizeCheck {
         let text = String(decoding: head.prefix(80), as: UTF8.self)
         if head.starts(with: Array("solid".utf8)) && !text.contains("\0") { return }
         guard head.count == 84 else {
-            throw FormatError(.malformed, path: url.path, "is truncated", reason: "a binary STL header is 84 bytes, the file holds \(size)")
+            throw FormatError(
+                .malformed, path: url.path, "is truncated",
+                reason: "a binary STL header is 84 bytes, the file holds \(size)")
         }
         let triangles = Int(head[80]) | Int(head[81]) << 8 | Int(head[82]) << 16 | Int(head[83]) << 24
         let expected = 84 + 50 * triangles
         guard size >= expected else {
-            throw FormatError(.malformed, path: url.path, "is truncated",
-                              reason: "its header declares \(triangles) triangles (\(expected) bytes), the file holds \(size)")
+            throw FormatError(
+                .malformed, path: url.path, "is truncated",
+                reason: "its header declares \(triangles) triangles (\(expected) bytes), the file holds \(size)")
         }
     }
 }

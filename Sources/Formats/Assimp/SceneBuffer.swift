@@ -43,7 +43,8 @@ enum SceneBuffer {
                 w.appendString(t.path)
             }
         }
-        let submeshes = asset.meshes.enumerated().flatMap { index, mesh in mesh.unweldedByMaterial().map { (index, $0) } }
+        let submeshes = asset.meshes.enumerated().flatMap { index, mesh in mesh.unweldedByMaterial().map { (index, $0) }
+        }
         w.append(UInt32(submeshes.count))
         for (node, s) in submeshes {
             w.appendString(s.name)
@@ -56,9 +57,24 @@ enum SceneBuffer {
             if !s.colors.isEmpty { flags |= 4 }
             if !s.tangents.isEmpty && !s.normals.isEmpty { flags |= 8 }
             w.append(flags)
-            for p in s.positions { w.append(p.x); w.append(p.y); w.append(p.z) }
-            if flags & 1 != 0 { for n in s.normals { w.append(n.x); w.append(n.y); w.append(n.z) } }
-            if flags & 2 != 0 { for t in s.uvs { w.append(t.x); w.append(t.y) } }
+            for p in s.positions {
+                w.append(p.x)
+                w.append(p.y)
+                w.append(p.z)
+            }
+            if flags & 1 != 0 {
+                for n in s.normals {
+                    w.append(n.x)
+                    w.append(n.y)
+                    w.append(n.z)
+                }
+            }
+            if flags & 2 != 0 {
+                for t in s.uvs {
+                    w.append(t.x)
+                    w.append(t.y)
+                }
+            }
             if flags & 4 != 0 { for c in s.colors { for k in 0..<4 { w.append(c[k]) } } }
             if flags & 8 != 0 { for t in s.tangents { for k in 0..<4 { w.append(t[k]) } } }
             w.append(UInt32(s.faceSizes.count))
@@ -84,7 +100,11 @@ enum SceneBuffer {
             for _ in 0..<Int(try r.read(UInt32.self)) {
                 let slot = Int(try r.read(UInt32.self))
                 let path = try r.readString()
-                if slot < slots.count, let s = slots[slot] { m[texture: s] = path } else { decoded.bumpTextures[index] = path }
+                if slot < slots.count, let s = slots[slot] {
+                    m[texture: s] = path
+                } else {
+                    decoded.bumpTextures[index] = path
+                }
             }
             decoded.materials.append(m)
         }
@@ -99,7 +119,9 @@ enum SceneBuffer {
                 try (0..<count).map { _ in SIMD3(try r.readFloat(), try r.readFloat(), try r.readFloat()) }
             }
             func vec4() throws -> [SIMD4<Float>] {
-                try (0..<count).map { _ in SIMD4(try r.readFloat(), try r.readFloat(), try r.readFloat(), try r.readFloat()) }
+                try (0..<count).map { _ in
+                    SIMD4(try r.readFloat(), try r.readFloat(), try r.readFloat(), try r.readFloat())
+                }
             }
             guard r.remaining >= count * 12 else { throw FormatError(.malformed, "Assimp's scene is truncated") }
             arrays.positions = try vec3()
@@ -109,11 +131,14 @@ enum SceneBuffer {
             if flags & 8 != 0 { arrays.tangents = try vec4() }
             let faces = Int(try r.read(UInt32.self))
             let indexCount = Int(try r.read(UInt32.self))
-            guard r.remaining >= (faces + indexCount) * 4 else { throw FormatError(.malformed, "Assimp's scene is truncated") }
+            guard r.remaining >= (faces + indexCount) * 4 else {
+                throw FormatError(.malformed, "Assimp's scene is truncated")
+            }
             arrays.faceSizes = try (0..<faces).map { _ in try r.read(UInt32.self) }
             arrays.indices = try (0..<indexCount).map { _ in try r.read(UInt32.self) }
             guard arrays.faceSizes.reduce(0, { $0 + Int($1) }) == indexCount,
-                  arrays.indices.allSatisfy({ Int($0) < count }) else {
+                arrays.indices.allSatisfy({ Int($0) < count })
+            else {
                 throw FormatError(.malformed, "Assimp returned a mesh with inconsistent faces")
             }
             let mesh = Mesh(welding: arrays)

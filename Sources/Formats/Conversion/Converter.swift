@@ -45,15 +45,18 @@ public struct Converter: Sendable {
         let source = try registry.readerFormat(for: input)
         let target = try registry.writerFormat(id: options.targetID, for: output)
         guard source.kind == target.kind else {
-            throw FormatError(.unsupported, path: input.path,
-                              "cannot convert \(source.kind == .image ? "an image" : "a mesh") (\(source.id)) into a \(target.kind.rawValue) format (\(target.id))")
+            throw FormatError(
+                .unsupported, path: input.path,
+                "cannot convert \(source.kind == .image ? "an image" : "a mesh") (\(source.id)) into a \(target.kind.rawValue) format (\(target.id))"
+            )
         }
         let sink = DirectorySink(directory: output.deletingLastPathComponent())
         do {
-            var report = switch source.kind {
-            case .mesh: try convertMesh(input, source, output, target, options, sink)
-            case .image: try convertImage(input, source, output, target, options, sink)
-            }
+            var report =
+                switch source.kind {
+                case .mesh: try convertMesh(input, source, output, target, options, sink)
+                case .image: try convertImage(input, source, output, target, options, sink)
+                }
             // Main file first, then sidecars in the order they were written.
             report.files = [output.path] + sink.paths.map(\.path).filter { $0 != output.path }
             try sink.commit()
@@ -62,7 +65,9 @@ public struct Converter: Sendable {
             sink.discard()
             // Writers name files relative to the output folder; users need the full path.
             var located = error
-            if let path = error.path, !path.hasPrefix("/") { located.path = output.deletingLastPathComponent().appendingPathComponent(path).path }
+            if let path = error.path, !path.hasPrefix("/") {
+                located.path = output.deletingLastPathComponent().appendingPathComponent(path).path
+            }
             throw located
         } catch {
             sink.discard()
@@ -70,8 +75,10 @@ public struct Converter: Sendable {
         }
     }
 
-    private func convertMesh(_ input: URL, _ source: FormatDescriptor, _ output: URL, _ target: FormatDescriptor,
-                             _ options: Options, _ sink: DirectorySink) throws -> Report {
+    private func convertMesh(
+        _ input: URL, _ source: FormatDescriptor, _ output: URL, _ target: FormatDescriptor,
+        _ options: Options, _ sink: DirectorySink
+    ) throws -> Report {
         var asset = try source.meshReader!.readMesh(at: input)
         if asset.unit == nil { asset.unit = options.units }
         if let transform = options.transform { asset = try transform(asset) }
@@ -84,17 +91,21 @@ public struct Converter: Sendable {
         warnings += collected.warnings
         let writeOptions = MeshWriteOptions(unitlessFormatUnit: options.units)
         try target.meshWriter!.write(asset, fileName: output.lastPathComponent, to: sink, options: writeOptions)
-        return Report(input: input.path, output: output.path, format: target.id, kind: "mesh", files: [],
-                      unit: target.fileUnit(for: writeOptions).symbol, warnings: warnings,
-                      vertices: asset.vertexCount, triangles: asset.triangleCount)
+        return Report(
+            input: input.path, output: output.path, format: target.id, kind: "mesh", files: [],
+            unit: target.fileUnit(for: writeOptions).symbol, warnings: warnings,
+            vertices: asset.vertexCount, triangles: asset.triangleCount)
     }
 
-    private func convertImage(_ input: URL, _ source: FormatDescriptor, _ output: URL, _ target: FormatDescriptor,
-                              _ options: Options, _ sink: DirectorySink) throws -> Report {
+    private func convertImage(
+        _ input: URL, _ source: FormatDescriptor, _ output: URL, _ target: FormatDescriptor,
+        _ options: Options, _ sink: DirectorySink
+    ) throws -> Report {
         let read = try source.imageReader!.readImage(at: input)
         let (image, warnings) = try ImageAdapter(range: options.range).adapt(read, to: target)
         try target.imageWriter!.write(image, fileName: output.lastPathComponent, to: sink)
-        return Report(input: input.path, output: output.path, format: target.id, kind: "image", files: [],
-                      unit: nil, warnings: warnings, vertices: nil, triangles: nil)
+        return Report(
+            input: input.path, output: output.path, format: target.id, kind: "image", files: [],
+            unit: nil, warnings: warnings, vertices: nil, triangles: nil)
     }
 }

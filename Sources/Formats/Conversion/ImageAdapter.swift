@@ -13,10 +13,14 @@ struct ImageAdapter {
             throw FormatError(.unsupported, "--range must be a positive number of value units, got \(range)")
         }
         if !asset.attributes.isEmpty && !caps.contains(.attributes) {
-            warnings.append("\(target.id) does not keep header attributes (\(asset.attributes.keys.sorted().joined(separator: ", ")))")
+            warnings.append(
+                "\(target.id) does not keep header attributes (\(asset.attributes.keys.sorted().joined(separator: ", ")))"
+            )
         }
         let kind = asset.image.componentKind
-        let keeps: [PixelComponentKind: FormatCapabilities] = [.uint8: .uint8, .uint16: .uint16, .float16: .float16, .float32: .float32]
+        let keeps: [PixelComponentKind: FormatCapabilities] = [
+            .uint8: .uint8, .uint16: .uint16, .float16: .float16, .float32: .float32,
+        ]
         if caps.contains(keeps[kind]!) { return (asset, warnings) }
         if kind == .float16 || kind == .float32 {
             guard caps.contains(.uint16) else { throw unsupported(target, kind) }
@@ -36,7 +40,10 @@ struct ImageAdapter {
         guard caps.contains(.float32) else { throw unsupported(target, kind) }
         var floats = asset.image.normalizedFloats()
         if let range { floats = floats.map { $0 * 2 * range - range } }
-        return (ImageAsset(image: .float32(floats), channelNames: asset.channelNames, attributes: asset.attributes), warnings)
+        return (
+            ImageAsset(image: .float32(floats), channelNames: asset.channelNames, attributes: asset.attributes),
+            warnings
+        )
     }
 
     private func unsupported(_ target: FormatDescriptor, _ kind: PixelComponentKind) -> FormatError {

@@ -37,7 +37,9 @@ enum LossReport {
         for (slot, capability) in textureSlots {
             check(asset.materials.contains { $0[texture: slot] != nil }, capability, "\(slot.rawValue) textures")
         }
-        let exr = asset.materials.flatMap(\.textures).filter { isEXR($0.path) && caps.contains(textureCapability($0.slot)) }
+        let exr = asset.materials.flatMap(\.textures).filter {
+            isEXR($0.path) && caps.contains(textureCapability($0.slot))
+        }
         check(!exr.isEmpty, .exrTextures, "EXR textures (\(Set(exr.map(\.path)).sorted().joined(separator: ", ")))")
         return lost
     }
@@ -47,13 +49,16 @@ extension FormatDescriptor {
     /// Whether this format's files keep a reference to `path` in `slot`: the slot is a declared
     /// capability, and so is the file type where it is one the format may not name (EXR).
     public func keeps(_ slot: TextureSlot, named path: String) -> Bool {
-        capabilities.contains(LossReport.textureCapability(slot)) && (capabilities.contains(.exrTextures) || !LossReport.isEXR(path))
+        capabilities.contains(LossReport.textureCapability(slot))
+            && (capabilities.contains(.exrTextures) || !LossReport.isEXR(path))
     }
 }
 
 extension Asset {
     /// The asset with only the texture references `format` keeps (`FormatDescriptor.keeps`).
-    public func keepingTextures(for format: FormatDescriptor) -> Asset { LossReport.droppingUnkeptTextures(self, for: format) }
+    public func keepingTextures(for format: FormatDescriptor) -> Asset {
+        LossReport.droppingUnkeptTextures(self, for: format)
+    }
 }
 
 extension LossReport {

@@ -4,8 +4,10 @@ extension FormatRegistry {
     /// Writes `asset` as `url` (format from `formatID`, else the extension) with its sidecars, all
     /// at once or not at all; returns the format and every file written, main file first.
     @discardableResult
-    public func writeMesh(_ asset: Asset, to url: URL, formatID: String? = nil,
-                          options: MeshWriteOptions = MeshWriteOptions()) throws -> (format: FormatDescriptor, files: [URL]) {
+    public func writeMesh(
+        _ asset: Asset, to url: URL, formatID: String? = nil,
+        options: MeshWriteOptions = MeshWriteOptions()
+    ) throws -> (format: FormatDescriptor, files: [URL]) {
         let target = try writerFormat(id: formatID, for: url)
         guard target.kind == .mesh, let writer = target.meshWriter else {
             throw FormatError(.unsupported, path: url.path, "\(target.id) is not a mesh format")

@@ -28,10 +28,12 @@ struct TextureCollector {
                     continue
                 }
                 let isAbsolute = path.hasPrefix("/") || (path.count > 1 && path.dropFirst().first == ":")
-                let resolved = inputFolder.appendingPathComponent(path).standardizedFileURL.resolvingSymlinksInPath().path
+                let resolved = inputFolder.appendingPathComponent(path).standardizedFileURL.resolvingSymlinksInPath()
+                    .path
                 guard !isAbsolute, resolved.hasPrefix(root + "/") else {
-                    throw FormatError(.refusedReference, path: reference,
-                                      "texture reference points outside the input's folder (\(root)); refused")
+                    throw FormatError(
+                        .refusedReference, path: reference,
+                        "texture reference points outside the input's folder (\(root)); refused")
                 }
                 let relative = String(resolved.dropFirst(root.count + 1))
                 guard FileManager.default.isReadableFile(atPath: resolved) else {

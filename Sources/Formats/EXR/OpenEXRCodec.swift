@@ -26,11 +26,13 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         var storage = EXR_STORAGE_LAST_TYPE
         try stream.check(exr_get_storage(context, 0, &storage), path, "has no readable part")
         guard storage == EXR_STORAGE_SCANLINE else {
-            throw FormatError(.unsupported, path: path, "uses tiled or deep storage", reason: "only scanline files are read")
+            throw FormatError(
+                .unsupported, path: path, "uses tiled or deep storage", reason: "only scanline files are read")
         }
         var window = exr_attr_box2i_t()
         try stream.check(exr_get_data_window(context, 0, &window), path, "has no data window")
-        let width = Int(window.max.x) - Int(window.min.x) + 1, height = Int(window.max.y) - Int(window.min.y) + 1
+        let width = Int(window.max.x) - Int(window.min.x) + 1
+        let height = Int(window.max.y) - Int(window.min.y) + 1
         guard width > 0, height > 0, width * height <= 1 << 28 else {
             throw FormatError(.malformed, path: path, "has an unusable data window of \(width)×\(height)")
         }
@@ -43,9 +45,11 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         let names = entries.map { String(cString: $0.name.str) }
         let types = Set(entries.map(\.pixel_type))
         guard types.count == 1, let type = types.first, type == EXR_PIXEL_HALF || type == EXR_PIXEL_FLOAT,
-              entries.allSatisfy({ $0.x_sampling == 1 && $0.y_sampling == 1 }) else {
-            throw FormatError(.unsupported, path: path, "mixes pixel types, uses uint or subsampled channels",
-                              reason: "one of half or float, full resolution, is read")
+            entries.allSatisfy({ $0.x_sampling == 1 && $0.y_sampling == 1 })
+        else {
+            throw FormatError(
+                .unsupported, path: path, "mixes pixel types, uses uint or subsampled channels",
+                reason: "one of half or float, full resolution, is read")
         }
         let order = Self.interleaveOrder(names)
         let bytesPerComponent = type == EXR_PIXEL_HALF ? 2 : 4
@@ -54,12 +58,16 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         try stream.check(exr_get_scanlines_per_chunk(context, 0, &linesPerChunk), path, "has no chunk layout")
         let decoder = UnsafeMutablePointer<exr_decode_pipeline_t>.allocate(capacity: 1)
         decoder.initialize(to: exr_decode_pipeline_t())
-        defer { exr_decoding_destroy(context, decoder); decoder.deallocate() }
+        defer {
+            exr_decoding_destroy(context, decoder)
+            decoder.deallocate()
+        }
         var initialized = false
         try raw.withUnsafeMutableBytes { buffer in
             for y in stride(from: Int(window.min.y), through: Int(window.max.y), by: Int(linesPerChunk)) {
                 var chunk = exr_chunk_info_t()
-                try stream.check(exr_read_scanline_chunk_info(context, 0, Int32(y), &chunk), path, "has a damaged chunk table")
+                try stream.check(
+                    exr_read_scanline_chunk_info(context, 0, Int32(y), &chunk), path, "has a damaged chunk table")
                 if initialized {
                     try stream.check(exr_decoding_update(context, 0, &chunk, decoder), path, "cannot be decoded")
                 } else {
@@ -69,7 +77,8 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
                 for c in 0..<Int(decoder.pointee.channel_count) {
                     let name = String(cString: decoder.pointee.channels[c].channel_name)
                     let slot = order.firstIndex(of: name)!
-                    decoder.pointee.channels[c].decode_to_ptr = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    decoder.pointee.channels[c].decode_to_ptr =
+                        buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
                         + (rowOffset * entries.count + slot) * bytesPerComponent
                     decoder.pointee.channels[c].user_pixel_stride = Int32(entries.count * bytesPerComponent)
                     decoder.pointee.channels[c].user_line_stride = Int32(width * entries.count * bytesPerComponent)
@@ -77,16 +86,25 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
                     decoder.pointee.channels[c].user_data_type = UInt16(type.rawValue)
                 }
                 if !initialized {
-                    try stream.check(exr_decoding_choose_default_routines(context, 0, decoder), path, "cannot be decoded")
+                    try stream.check(
+                        exr_decoding_choose_default_routines(context, 0, decoder), path, "cannot be decoded")
                     initialized = true
                 }
                 try stream.check(exr_decoding_run(context, 0, decoder), path, "has damaged pixel data")
             }
         }
-        let image: AnyImage = type == EXR_PIXEL_HALF
-            ? .float16(try Image(width: width, height: height, channels: order.count, pixels: raw.withUnsafeBytes { Array($0.bindMemory(to: Float16.self)) }))
-            : .float32(try Image(width: width, height: height, channels: order.count, pixels: raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }))
-        return ImageAsset(image: image, channelNames: order, attributes: try Self.attributes(context, stream: stream, path: path))
+        let image: AnyImage =
+            type == EXR_PIXEL_HALF
+            ? .float16(
+                try Image(
+                    width: width, height: height, channels: order.count,
+                    pixels: raw.withUnsafeBytes { Array($0.bindMemory(to: Float16.self)) }))
+            : .float32(
+                try Image(
+                    width: width, height: height, channels: order.count,
+                    pixels: raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }))
+        return ImageAsset(
+            image: image, channelNames: order, attributes: try Self.attributes(context, stream: stream, path: path))
     }
 
     /// Channels come back sorted by name; we interleave R, G, B, A (and Y) in that order.
@@ -95,18 +113,26 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         return names.sorted { (rank[$0] ?? 5, $0) < (rank[$1] ?? 5, $1) }
     }
 
-    private static func attributes(_ context: exr_context_t, stream: EXRStream, path: String) throws -> [String: ImageAttribute] {
+    private static func attributes(_ context: exr_context_t, stream: EXRStream, path: String) throws -> [String:
+        ImageAttribute]
+    {
         var count: Int32 = 0
         try stream.check(exr_get_attribute_count(context, 0, &count), path, "has an unreadable header")
         var out: [String: ImageAttribute] = [:]
         for i in 0..<count {
             var attribute: UnsafePointer<exr_attribute_t>? = nil
-            try stream.check(exr_get_attribute_by_index(context, 0, EXR_ATTR_LIST_FILE_ORDER, i, &attribute), path, "has an unreadable header")
+            try stream.check(
+                exr_get_attribute_by_index(context, 0, EXR_ATTR_LIST_FILE_ORDER, i, &attribute), path,
+                "has an unreadable header")
             guard let a = attribute?.pointee else { continue }
             let name = String(cString: a.name)
             guard !requiredAttributes.contains(name) else { continue }
             if a.type == EXR_ATTR_STRING, let s = a.string {
-                out[name] = .string(String(decoding: UnsafeBufferPointer(start: s.pointee.str, count: Int(s.pointee.length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+                out[name] = .string(
+                    String(
+                        decoding: UnsafeBufferPointer(start: s.pointee.str, count: Int(s.pointee.length)).map {
+                            UInt8(bitPattern: $0)
+                        }, as: UTF8.self))
             } else if a.type == EXR_ATTR_FLOAT {
                 out[name] = .float(a.f)
             }
@@ -118,31 +144,42 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         let (type, bytesPerComponent, raw): (exr_pixel_type_t, Int, [UInt8])
         switch asset.image {
         case .float16(let i): (type, bytesPerComponent, raw) = (EXR_PIXEL_HALF, 2, i.pixels.withUnsafeBytes(Array.init))
-        case .float32(let i): (type, bytesPerComponent, raw) = (EXR_PIXEL_FLOAT, 4, i.pixels.withUnsafeBytes(Array.init))
+        case .float32(let i):
+            (type, bytesPerComponent, raw) = (EXR_PIXEL_FLOAT, 4, i.pixels.withUnsafeBytes(Array.init))
         default:
-            throw FormatError(.unsupported, path: fileName, "OpenEXR stores half or float pixels",
-                              reason: "got \(asset.image.componentKind.rawValue); convert to float first")
+            throw FormatError(
+                .unsupported, path: fileName, "OpenEXR stores half or float pixels",
+                reason: "got \(asset.image.componentKind.rawValue); convert to float first")
         }
         let (width, height, channels) = (asset.image.width, asset.image.height, asset.image.channels)
         guard asset.channelNames.count == channels, Set(asset.channelNames).count == channels else {
-            throw FormatError(.invalidAsset, path: fileName, "needs \(channels) distinct channel names, got \(asset.channelNames)")
+            throw FormatError(
+                .invalidAsset, path: fileName, "needs \(channels) distinct channel names, got \(asset.channelNames)")
         }
         let stream = EXRStream(bytes: [])
         var context: exr_context_t? = nil
         var initializer = stream.initializer()
-        try stream.check(exr_start_write(&context, fileName, EXR_WRITE_FILE_DIRECTLY, &initializer), fileName, "cannot start writing")
+        try stream.check(
+            exr_start_write(&context, fileName, EXR_WRITE_FILE_DIRECTLY, &initializer), fileName, "cannot start writing"
+        )
         var finished = false
         defer { if !finished { exr_finish(&context) } }
         var part: Int32 = 0
         try stream.check(exr_add_part(context, "main", EXR_STORAGE_SCANLINE, &part), fileName, "cannot add a part")
-        try stream.check(exr_initialize_required_attr_simple(context, part, Int32(width), Int32(height), EXR_COMPRESSION_ZIP), fileName, "cannot set the header")
+        try stream.check(
+            exr_initialize_required_attr_simple(context, part, Int32(width), Int32(height), EXR_COMPRESSION_ZIP),
+            fileName, "cannot set the header")
         for name in asset.channelNames {
-            try stream.check(exr_add_channel(context, part, name, type, EXR_PERCEPTUALLY_LINEAR, 1, 1), fileName, "cannot add channel \(name)")
+            try stream.check(
+                exr_add_channel(context, part, name, type, EXR_PERCEPTUALLY_LINEAR, 1, 1), fileName,
+                "cannot add channel \(name)")
         }
         for key in asset.attributes.keys.sorted() where !Self.requiredAttributes.contains(key) {
             switch asset.attributes[key]! {
-            case .string(let s): try stream.check(exr_attr_set_string(context, part, key, s), fileName, "cannot set attribute \(key)")
-            case .float(let f): try stream.check(exr_attr_set_float(context, part, key, f), fileName, "cannot set attribute \(key)")
+            case .string(let s):
+                try stream.check(exr_attr_set_string(context, part, key, s), fileName, "cannot set attribute \(key)")
+            case .float(let f):
+                try stream.check(exr_attr_set_float(context, part, key, f), fileName, "cannot set attribute \(key)")
             }
         }
         try stream.check(exr_write_header(context), fileName, "cannot write the header")
@@ -156,7 +193,8 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
             defer { if initialized { exr_encoding_destroy(context, encoder) } }
             for y in stride(from: 0, to: height, by: Int(linesPerChunk)) {
                 var chunk = exr_chunk_info_t()
-                try stream.check(exr_write_scanline_chunk_info(context, part, Int32(y), &chunk), fileName, "cannot plan a chunk")
+                try stream.check(
+                    exr_write_scanline_chunk_info(context, part, Int32(y), &chunk), fileName, "cannot plan a chunk")
                 if initialized {
                     try stream.check(exr_encoding_update(context, part, &chunk, encoder), fileName, "cannot encode")
                 } else {
@@ -165,7 +203,8 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
                 for c in 0..<Int(encoder.pointee.channel_count) {
                     let name = String(cString: encoder.pointee.channels[c].channel_name)
                     let slot = asset.channelNames.firstIndex(of: name)!
-                    encoder.pointee.channels[c].encode_from_ptr = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    encoder.pointee.channels[c].encode_from_ptr =
+                        buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
                         + ((y * width) * channels + slot) * bytesPerComponent
                     encoder.pointee.channels[c].user_pixel_stride = Int32(channels * bytesPerComponent)
                     encoder.pointee.channels[c].user_line_stride = Int32(width * channels * bytesPerComponent)
@@ -173,7 +212,8 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
                     encoder.pointee.channels[c].user_data_type = UInt16(type.rawValue)
                 }
                 if !initialized {
-                    try stream.check(exr_encoding_choose_default_routines(context, part, encoder), fileName, "cannot encode")
+                    try stream.check(
+                        exr_encoding_choose_default_routines(context, part, encoder), fileName, "cannot encode")
                     initialized = true
                 }
                 try stream.check(exr_encoding_run(context, part, encoder), fileName, "cannot encode")
@@ -217,7 +257,9 @@ final class EXRStream {
             let stream = Unmanaged<EXRStream>.fromOpaque(user!).takeUnretainedValue()
             let end = Int(offset) + Int(size)
             if end > stream.bytes.count { stream.bytes += [UInt8](repeating: 0, count: end - stream.bytes.count) }
-            stream.bytes.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: Int(offset)).copyMemory(from: buffer!, byteCount: Int(size)) }
+            stream.bytes.withUnsafeMutableBytes {
+                $0.baseAddress!.advanced(by: Int(offset)).copyMemory(from: buffer!, byteCount: Int(size))
+            }
             return Int64(size)
         }
         return i

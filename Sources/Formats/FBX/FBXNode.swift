@@ -2,18 +2,18 @@ import CZlib
 
 /// One property of an FBX node record, tagged as in the binary format's type codes.
 enum FBXProperty {
-    case bool(Bool)          // 'C'
-    case int16(Int16)        // 'Y'
-    case int32(Int32)        // 'I'
-    case int64(Int64)        // 'L'
-    case float(Float)        // 'F'
-    case double(Double)      // 'D'
-    case string(String)      // 'S'
-    case raw([UInt8])        // 'R'
-    case int32Array([Int32]) // 'i'
-    case int64Array([Int64]) // 'l'
-    case doubleArray([Double]) // 'd'
-    case floatArray([Float])   // 'f'
+    case bool(Bool)  // 'C'
+    case int16(Int16)  // 'Y'
+    case int32(Int32)  // 'I'
+    case int64(Int64)  // 'L'
+    case float(Float)  // 'F'
+    case double(Double)  // 'D'
+    case string(String)  // 'S'
+    case raw([UInt8])  // 'R'
+    case int32Array([Int32])  // 'i'
+    case int64Array([Int64])  // 'l'
+    case doubleArray([Double])  // 'd'
+    case floatArray([Float])  // 'f'
 }
 
 /// A node of the FBX tree: name, properties, children.
@@ -29,7 +29,8 @@ struct FBXNode {
     }
 
     /// `Properties70` child `P` record: name, type, label, flags, then the values.
-    static func p(_ name: String, _ type: String, _ label: String, _ flags: String, _ values: FBXProperty...) -> FBXNode {
+    static func p(_ name: String, _ type: String, _ label: String, _ flags: String, _ values: FBXProperty...) -> FBXNode
+    {
         FBXNode("P", [.string(name), .string(type), .string(label), .string(flags)] + values)
     }
 
@@ -43,10 +44,16 @@ enum FBXBinaryEncoder {
     static let version: UInt32 = 7400
     /// FileId and CreationTime must agree with the footer's code for some readers; these are the
     /// fixed values Blender also writes, which keeps our output free of timestamps.
-    static let fileID: [UInt8] = [0x28, 0xb3, 0x2a, 0xeb, 0xb6, 0x24, 0xcc, 0xc2, 0xbf, 0xc8, 0xb0, 0x2a, 0xa9, 0x2b, 0xfc, 0xf1]
+    static let fileID: [UInt8] = [
+        0x28, 0xb3, 0x2a, 0xeb, 0xb6, 0x24, 0xcc, 0xc2, 0xbf, 0xc8, 0xb0, 0x2a, 0xa9, 0x2b, 0xfc, 0xf1,
+    ]
     static let creationTime = "1970-01-01 10:00:00:000"
-    private static let footerID: [UInt8] = [0xfa, 0xbc, 0xab, 0x09, 0xd0, 0xc8, 0xd4, 0x66, 0xb1, 0x76, 0xfb, 0x83, 0x1c, 0xf7, 0x26, 0x7e]
-    private static let footerMagic: [UInt8] = [0xf8, 0x5a, 0x8c, 0x6a, 0xde, 0xf5, 0xd9, 0x7e, 0xec, 0xe9, 0x0c, 0xe3, 0x75, 0x8f, 0x29, 0x0b]
+    private static let footerID: [UInt8] = [
+        0xfa, 0xbc, 0xab, 0x09, 0xd0, 0xc8, 0xd4, 0x66, 0xb1, 0x76, 0xfb, 0x83, 0x1c, 0xf7, 0x26, 0x7e,
+    ]
+    private static let footerMagic: [UInt8] = [
+        0xf8, 0x5a, 0x8c, 0x6a, 0xde, 0xf5, 0xd9, 0x7e, 0xec, 0xe9, 0x0c, 0xe3, 0x75, 0x8f, 0x29, 0x0b,
+    ]
     private static let nullRecord = [UInt8](repeating: 0, count: 13)
     /// Arrays of at least this many bytes are zlib-compressed (encoding 1), as the FBX SDK does;
     /// level 1: a detailed mesh's arrays compress 3× faster than at 6 for a few per cent more bytes.
@@ -98,18 +105,43 @@ enum FBXBinaryEncoder {
     private static func write(_ property: FBXProperty, into w: inout ByteWriter) throws {
         func code(_ c: Character) { w.append(c.asciiValue!) }
         switch property {
-        case .bool(let v): code("C"); w.append(UInt8(v ? 1 : 0))
-        case .int16(let v): code("Y"); w.append(v)
-        case .int32(let v): code("I"); w.append(v)
-        case .int64(let v): code("L"); w.append(v)
-        case .float(let v): code("F"); w.append(v)
-        case .double(let v): code("D"); w.append(v)
-        case .string(let s): code("S"); w.appendString(s)
-        case .raw(let b): code("R"); w.append(UInt32(b.count)); w.append(bytes: b)
-        case .int32Array(let a): code("i"); try array(a.count, a.flatMap(littleEndianBytes), into: &w)
-        case .int64Array(let a): code("l"); try array(a.count, a.flatMap(littleEndianBytes), into: &w)
-        case .doubleArray(let a): code("d"); try array(a.count, a.flatMap { littleEndianBytes($0.bitPattern) }, into: &w)
-        case .floatArray(let a): code("f"); try array(a.count, a.flatMap { littleEndianBytes($0.bitPattern) }, into: &w)
+        case .bool(let v):
+            code("C")
+            w.append(UInt8(v ? 1 : 0))
+        case .int16(let v):
+            code("Y")
+            w.append(v)
+        case .int32(let v):
+            code("I")
+            w.append(v)
+        case .int64(let v):
+            code("L")
+            w.append(v)
+        case .float(let v):
+            code("F")
+            w.append(v)
+        case .double(let v):
+            code("D")
+            w.append(v)
+        case .string(let s):
+            code("S")
+            w.appendString(s)
+        case .raw(let b):
+            code("R")
+            w.append(UInt32(b.count))
+            w.append(bytes: b)
+        case .int32Array(let a):
+            code("i")
+            try array(a.count, a.flatMap(littleEndianBytes), into: &w)
+        case .int64Array(let a):
+            code("l")
+            try array(a.count, a.flatMap(littleEndianBytes), into: &w)
+        case .doubleArray(let a):
+            code("d")
+            try array(a.count, a.flatMap { littleEndianBytes($0.bitPattern) }, into: &w)
+        case .floatArray(let a):
+            code("f")
+            try array(a.count, a.flatMap { littleEndianBytes($0.bitPattern) }, into: &w)
         }
     }
 

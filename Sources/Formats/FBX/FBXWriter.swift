@@ -21,8 +21,10 @@ struct FBXWriter: MeshWriter {
 extension FormatDescriptor {
     public static let fbx = FormatDescriptor(
         id: "fbx", summary: "Autodesk FBX 7.4 binary (centimetres, +Y up)", kind: .mesh, extensions: ["fbx"],
-        capabilities: [.uvs, .normals, .vertexColors, .quads, .materials, .baseColorTexture, .normalTexture,
-                       .displacementTexture, .exrTextures, .unitInFile],
+        capabilities: [
+            .uvs, .normals, .vertexColors, .quads, .materials, .baseColorTexture, .normalTexture,
+            .displacementTexture, .exrTextures, .unitInFile,
+        ],
         unitPolicy: .fixed(FBXWriter.unit), backend: "native (reads through \(AssimpBackend.versionLabel))",
         sniff: { $0.starts(with: Array("Kaydara FBX Binary".utf8)) || $0.starts(with: Array("; FBX".utf8)) },
         meshReader: AssimpMeshReader(), meshWriter: FBXWriter())
@@ -62,14 +64,19 @@ struct FBXSceneBuilder {
     mutating func add(_ mesh: Mesh) {
         let used = Set(mesh.faceSizes.indices.map { Int(mesh.material(ofFace: $0)) }).sorted()
         let local = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, Int32($0)) })
-        let geometryID = newID(), modelID = newID()
+        let geometryID = newID()
+        let modelID = newID()
         addObject(geometry(mesh, id: geometryID, localMaterial: local))
-        addObject(FBXNode("Model", [.int64(modelID), FBXNode.objectName(mesh.name, "Model"), .string("Mesh")], children: [
-            FBXNode("Version", [.int32(232)]),
-            FBXNode("Properties70", children: [FBXNode.p("DefaultAttributeIndex", "int", "Integer", "", .int32(0))]),
-            FBXNode("Shading", [.bool(true)]),
-            FBXNode("Culling", [.string("CullingOff")]),
-        ]))
+        addObject(
+            FBXNode(
+                "Model", [.int64(modelID), FBXNode.objectName(mesh.name, "Model"), .string("Mesh")],
+                children: [
+                    FBXNode("Version", [.int32(232)]),
+                    FBXNode(
+                        "Properties70", children: [FBXNode.p("DefaultAttributeIndex", "int", "Integer", "", .int32(0))]),
+                    FBXNode("Shading", [.bool(true)]),
+                    FBXNode("Culling", [.string("CullingOff")]),
+                ]))
         connect(modelID, to: 0)
         connect(geometryID, to: modelID)
         for index in used { connect(materialID(index), to: modelID) }
@@ -77,12 +84,15 @@ struct FBXSceneBuilder {
 
     private mutating func materialID(_ index: Int) -> Int64 {
         if let id = materialIDs[index] { return id }
-        let m = materials[index], id = newID()
+        let m = materials[index]
+        let id = newID()
         materialIDs[index] = id
         let color = m.baseColor
         var props = [
             FBXNode.p("ShadingModel", "KString", "", "", .string("Phong")),
-            FBXNode.p("DiffuseColor", "Color", "", "A", .double(Double(color.x)), .double(Double(color.y)), .double(Double(color.z))),
+            FBXNode.p(
+                "DiffuseColor", "Color", "", "A", .double(Double(color.x)), .double(Double(color.y)),
+                .double(Double(color.z))),
             FBXNode.p("DiffuseFactor", "Number", "", "A", .double(1)),
             FBXNode.p("TransparencyFactor", "Number", "", "A", .double(Double(1 - color.w))),
             FBXNode.p("Opacity", "double", "Number", "", .double(Double(color.w))),
@@ -93,45 +103,61 @@ struct FBXSceneBuilder {
             let exponent = Double((1 - r) * 10) * Double((1 - r) * 10)
             props.append(FBXNode.p("ShininessExponent", "Number", "", "A", .double(exponent)))
         }
-        addObject(FBXNode("Material", [.int64(id), FBXNode.objectName(m.name, "Material"), .string("")], children: [
-            FBXNode("Version", [.int32(102)]),
-            FBXNode("ShadingModel", [.string("phong")]),
-            FBXNode("MultiLayer", [.int32(0)]),
-            FBXNode("Properties70", children: props),
-        ]))
-        let slots: [(TextureSlot, String)] = [(.baseColor, "DiffuseColor"), (.normal, "NormalMap"),
-                                              (.displacement, "DisplacementColor")]
+        addObject(
+            FBXNode(
+                "Material", [.int64(id), FBXNode.objectName(m.name, "Material"), .string("")],
+                children: [
+                    FBXNode("Version", [.int32(102)]),
+                    FBXNode("ShadingModel", [.string("phong")]),
+                    FBXNode("MultiLayer", [.int32(0)]),
+                    FBXNode("Properties70", children: props),
+                ]))
+        let slots: [(TextureSlot, String)] = [
+            (.baseColor, "DiffuseColor"), (.normal, "NormalMap"),
+            (.displacement, "DisplacementColor"),
+        ]
         for (slot, property) in slots {
-            if let path = m[texture: slot] { connect(texture(path, name: "\(m.name)_\(slot.rawValue)"), to: id, property: property) }
+            if let path = m[texture: slot] {
+                connect(texture(path, name: "\(m.name)_\(slot.rawValue)"), to: id, property: property)
+            }
         }
         return id
     }
 
     private mutating func texture(_ path: String, name: String) -> Int64 {
-        let textureID = newID(), videoID = newID()
-        addObject(FBXNode("Video", [.int64(videoID), FBXNode.objectName(name, "Video"), .string("Clip")], children: [
-            FBXNode("Type", [.string("Clip")]),
-            FBXNode("Properties70", children: [FBXNode.p("Path", "KString", "XRefUrl", "", .string(path))]),
-            FBXNode("UseMipMap", [.int32(0)]),
-            FBXNode("Filename", [.string(path)]),
-            FBXNode("RelativeFilename", [.string(path)]),
-        ]))
-        addObject(FBXNode("Texture", [.int64(textureID), FBXNode.objectName(name, "Texture"), .string("")], children: [
-            FBXNode("Type", [.string("TextureVideoClip")]),
-            FBXNode("Version", [.int32(202)]),
-            FBXNode("TextureName", [FBXNode.objectName(name, "Texture")]),
-            FBXNode("Properties70", children: [
-                FBXNode.p("UVSet", "KString", "", "", .string("UVMap")),
-                FBXNode.p("UseMaterial", "bool", "", "", .int32(1)),
-            ]),
-            FBXNode("Media", [FBXNode.objectName(name, "Video")]),
-            FBXNode("FileName", [.string(path)]),
-            FBXNode("RelativeFilename", [.string(path)]),
-            FBXNode("ModelUVTranslation", [.double(0), .double(0)]),
-            FBXNode("ModelUVScaling", [.double(1), .double(1)]),
-            FBXNode("Texture_Alpha_Source", [.string("None")]),
-            FBXNode("Cropping", [.int32(0), .int32(0), .int32(0), .int32(0)]),
-        ]))
+        let textureID = newID()
+        let videoID = newID()
+        addObject(
+            FBXNode(
+                "Video", [.int64(videoID), FBXNode.objectName(name, "Video"), .string("Clip")],
+                children: [
+                    FBXNode("Type", [.string("Clip")]),
+                    FBXNode("Properties70", children: [FBXNode.p("Path", "KString", "XRefUrl", "", .string(path))]),
+                    FBXNode("UseMipMap", [.int32(0)]),
+                    FBXNode("Filename", [.string(path)]),
+                    FBXNode("RelativeFilename", [.string(path)]),
+                ]))
+        addObject(
+            FBXNode(
+                "Texture", [.int64(textureID), FBXNode.objectName(name, "Texture"), .string("")],
+                children: [
+                    FBXNode("Type", [.string("TextureVideoClip")]),
+                    FBXNode("Version", [.int32(202)]),
+                    FBXNode("TextureName", [FBXNode.objectName(name, "Texture")]),
+                    FBXNode(
+                        "Properties70",
+                        children: [
+                            FBXNode.p("UVSet", "KString", "", "", .string("UVMap")),
+                            FBXNode.p("UseMaterial", "bool", "", "", .int32(1)),
+                        ]),
+                    FBXNode("Media", [FBXNode.objectName(name, "Video")]),
+                    FBXNode("FileName", [.string(path)]),
+                    FBXNode("RelativeFilename", [.string(path)]),
+                    FBXNode("ModelUVTranslation", [.double(0), .double(0)]),
+                    FBXNode("ModelUVScaling", [.double(1), .double(1)]),
+                    FBXNode("Texture_Alpha_Source", [.string("None")]),
+                    FBXNode("Cropping", [.int32(0), .int32(0), .int32(0), .int32(0)]),
+                ]))
         connect(videoID, to: textureID)
         return textureID
     }
@@ -153,87 +179,132 @@ struct FBXSceneBuilder {
             FBXNode("PolygonVertexIndex", [.int32Array(polygonIndex)]),
         ]
         var layer: [FBXNode] = [FBXNode("Version", [.int32(100)])]
-        func layerElement(_ type: String, version: Int32, name: String, mapping: String, reference: String,
-                          _ data: [FBXNode]) -> FBXNode {
-            layer.append(FBXNode("LayerElement", children: [FBXNode("Type", [.string(type)]), FBXNode("TypedIndex", [.int32(0)])]))
-            return FBXNode(type, [.int32(0)], children: [
-                FBXNode("Version", [.int32(version)]), FBXNode("Name", [.string(name)]),
-                FBXNode("MappingInformationType", [.string(mapping)]),
-                FBXNode("ReferenceInformationType", [.string(reference)]),
-            ] + data)
+        func layerElement(
+            _ type: String, version: Int32, name: String, mapping: String, reference: String,
+            _ data: [FBXNode]
+        ) -> FBXNode {
+            layer.append(
+                FBXNode(
+                    "LayerElement", children: [FBXNode("Type", [.string(type)]), FBXNode("TypedIndex", [.int32(0)])]))
+            return FBXNode(
+                type, [.int32(0)],
+                children: [
+                    FBXNode("Version", [.int32(version)]), FBXNode("Name", [.string(name)]),
+                    FBXNode("MappingInformationType", [.string(mapping)]),
+                    FBXNode("ReferenceInformationType", [.string(reference)]),
+                ] + data)
         }
         if mesh.hasNormals {
             let normals = mesh.faceVertexIndices.flatMap { i -> [Double] in
                 let n = mesh.normals[Int(i)]
                 return [Double(n.x), Double(n.y), Double(n.z)]
             }
-            children.append(layerElement("LayerElementNormal", version: 102, name: "", mapping: "ByPolygonVertex",
-                                         reference: "Direct", [FBXNode("Normals", [.doubleArray(normals)])]))
+            children.append(
+                layerElement(
+                    "LayerElementNormal", version: 102, name: "", mapping: "ByPolygonVertex",
+                    reference: "Direct", [FBXNode("Normals", [.doubleArray(normals)])]))
         }
         if !mesh.colors.isEmpty {
-            children.append(layerElement("LayerElementColor", version: 101, name: "Col", mapping: "ByPolygonVertex",
-                                         reference: "IndexToDirect", [
-                FBXNode("Colors", [.doubleArray(mesh.colors.flatMap { [Double($0.x), Double($0.y), Double($0.z), Double($0.w)] })]),
-                FBXNode("ColorIndex", [.int32Array(mesh.faceVertexIndices.map { Int32($0) })]),
-            ]))
+            children.append(
+                layerElement(
+                    "LayerElementColor", version: 101, name: "Col", mapping: "ByPolygonVertex",
+                    reference: "IndexToDirect",
+                    [
+                        FBXNode(
+                            "Colors",
+                            [
+                                .doubleArray(
+                                    mesh.colors.flatMap { [Double($0.x), Double($0.y), Double($0.z), Double($0.w)] })
+                            ]),
+                        FBXNode("ColorIndex", [.int32Array(mesh.faceVertexIndices.map { Int32($0) })]),
+                    ]))
         }
         if mesh.hasUVs {
-            children.append(layerElement("LayerElementUV", version: 101, name: "UVMap", mapping: "ByPolygonVertex",
-                                         reference: "IndexToDirect", [
-                FBXNode("UV", [.doubleArray(mesh.uvs.flatMap { [Double($0.x), Double($0.y)] })]),
-                FBXNode("UVIndex", [.int32Array(mesh.faceUVIndices.map { Int32($0) })]),
-            ]))
+            children.append(
+                layerElement(
+                    "LayerElementUV", version: 101, name: "UVMap", mapping: "ByPolygonVertex",
+                    reference: "IndexToDirect",
+                    [
+                        FBXNode("UV", [.doubleArray(mesh.uvs.flatMap { [Double($0.x), Double($0.y)] })]),
+                        FBXNode("UVIndex", [.int32Array(mesh.faceUVIndices.map { Int32($0) })]),
+                    ]))
         }
         let perFace = mesh.faceSizes.indices.map { localMaterial[Int(mesh.material(ofFace: $0))] ?? 0 }
-        children.append(layerElement("LayerElementMaterial", version: 101, name: "", mapping: "ByPolygon",
-                                     reference: "IndexToDirect", [FBXNode("Materials", [.int32Array(perFace)])]))
+        children.append(
+            layerElement(
+                "LayerElementMaterial", version: 101, name: "", mapping: "ByPolygon",
+                reference: "IndexToDirect", [FBXNode("Materials", [.int32Array(perFace)])]))
         children.append(FBXNode("Layer", [.int32(0)], children: layer))
-        return FBXNode("Geometry", [.int64(id), FBXNode.objectName(mesh.name, "Geometry"), .string("Mesh")], children: children)
+        return FBXNode(
+            "Geometry", [.int64(id), FBXNode.objectName(mesh.name, "Geometry"), .string("Mesh")], children: children)
     }
 
     /// The whole document: header, global settings (units, axes), definitions, objects, connections.
     func document(creator: String) -> [FBXNode] {
-        let timeStamp = FBXNode("CreationTimeStamp", children: [
-            FBXNode("Version", [.int32(1000)]), FBXNode("Year", [.int32(1970)]), FBXNode("Month", [.int32(1)]),
-            FBXNode("Day", [.int32(1)]), FBXNode("Hour", [.int32(10)]), FBXNode("Minute", [.int32(0)]),
-            FBXNode("Second", [.int32(0)]), FBXNode("Millisecond", [.int32(0)]),
-        ])
-        let header = FBXNode("FBXHeaderExtension", children: [
-            FBXNode("FBXHeaderVersion", [.int32(1003)]), FBXNode("FBXVersion", [.int32(Int32(FBXBinaryEncoder.version))]),
-            FBXNode("EncryptionType", [.int32(0)]), timeStamp, FBXNode("Creator", [.string(creator)]),
-        ])
+        let timeStamp = FBXNode(
+            "CreationTimeStamp",
+            children: [
+                FBXNode("Version", [.int32(1000)]), FBXNode("Year", [.int32(1970)]), FBXNode("Month", [.int32(1)]),
+                FBXNode("Day", [.int32(1)]), FBXNode("Hour", [.int32(10)]), FBXNode("Minute", [.int32(0)]),
+                FBXNode("Second", [.int32(0)]), FBXNode("Millisecond", [.int32(0)]),
+            ])
+        let header = FBXNode(
+            "FBXHeaderExtension",
+            children: [
+                FBXNode("FBXHeaderVersion", [.int32(1003)]),
+                FBXNode("FBXVersion", [.int32(Int32(FBXBinaryEncoder.version))]),
+                FBXNode("EncryptionType", [.int32(0)]), timeStamp, FBXNode("Creator", [.string(creator)]),
+            ])
         func int(_ name: String, _ value: Int32) -> FBXNode { FBXNode.p(name, "int", "Integer", "", .int32(value)) }
-        func double(_ name: String, _ value: Double) -> FBXNode { FBXNode.p(name, "double", "Number", "", .double(value)) }
-        let global = FBXNode("GlobalSettings", children: [
-            FBXNode("Version", [.int32(1000)]),
-            FBXNode("Properties70", children: [
-                int("UpAxis", 1), int("UpAxisSign", 1), int("FrontAxis", 2), int("FrontAxisSign", 1),
-                int("CoordAxis", 0), int("CoordAxisSign", 1), int("OriginalUpAxis", 1), int("OriginalUpAxisSign", 1),
-                double("UnitScaleFactor", 1), double("OriginalUnitScaleFactor", 1),
-                FBXNode.p("AmbientColor", "ColorRGB", "Color", "", .double(0), .double(0), .double(0)),
-                FBXNode.p("DefaultCamera", "KString", "", "", .string("Producer Perspective")),
-                FBXNode.p("TimeMode", "enum", "", "", .int32(11)),
-                FBXNode.p("TimeSpanStart", "KTime", "Time", "", .int64(0)),
-                FBXNode.p("TimeSpanStop", "KTime", "Time", "", .int64(46_186_158_000)),
-                double("CustomFrameRate", 24),
-            ]),
-        ])
-        let documents = FBXNode("Documents", children: [
-            FBXNode("Count", [.int32(1)]),
-            FBXNode("Document", [.int64(1_000_000), .string("Scene"), .string("Scene")], children: [
-                FBXNode("Properties70", children: [
-                    FBXNode.p("SourceObject", "object", "", ""),
-                    FBXNode.p("ActiveAnimStackName", "KString", "", "", .string("")),
-                ]),
-                FBXNode("RootNode", [.int64(0)]),
-            ]),
-        ])
+        func double(_ name: String, _ value: Double) -> FBXNode {
+            FBXNode.p(name, "double", "Number", "", .double(value))
+        }
+        let global = FBXNode(
+            "GlobalSettings",
+            children: [
+                FBXNode("Version", [.int32(1000)]),
+                FBXNode(
+                    "Properties70",
+                    children: [
+                        int("UpAxis", 1), int("UpAxisSign", 1), int("FrontAxis", 2), int("FrontAxisSign", 1),
+                        int("CoordAxis", 0), int("CoordAxisSign", 1), int("OriginalUpAxis", 1),
+                        int("OriginalUpAxisSign", 1),
+                        double("UnitScaleFactor", 1), double("OriginalUnitScaleFactor", 1),
+                        FBXNode.p("AmbientColor", "ColorRGB", "Color", "", .double(0), .double(0), .double(0)),
+                        FBXNode.p("DefaultCamera", "KString", "", "", .string("Producer Perspective")),
+                        FBXNode.p("TimeMode", "enum", "", "", .int32(11)),
+                        FBXNode.p("TimeSpanStart", "KTime", "Time", "", .int64(0)),
+                        FBXNode.p("TimeSpanStop", "KTime", "Time", "", .int64(46_186_158_000)),
+                        double("CustomFrameRate", 24),
+                    ]),
+            ])
+        let documents = FBXNode(
+            "Documents",
+            children: [
+                FBXNode("Count", [.int32(1)]),
+                FBXNode(
+                    "Document", [.int64(1_000_000), .string("Scene"), .string("Scene")],
+                    children: [
+                        FBXNode(
+                            "Properties70",
+                            children: [
+                                FBXNode.p("SourceObject", "object", "", ""),
+                                FBXNode.p("ActiveAnimStackName", "KString", "", "", .string("")),
+                            ]),
+                        FBXNode("RootNode", [.int64(0)]),
+                    ]),
+            ])
         let types = ["Model", "Geometry", "Material", "Texture", "Video"].filter { counts[$0] != nil }
-        let definitions = FBXNode("Definitions", children: [
-            FBXNode("Version", [.int32(100)]),
-            FBXNode("Count", [.int32(Int32(counts.values.reduce(1, +)))]),
-            FBXNode("ObjectType", [.string("GlobalSettings")], children: [FBXNode("Count", [.int32(1)])]),
-        ] + types.map { FBXNode("ObjectType", [.string($0)], children: [FBXNode("Count", [.int32(Int32(counts[$0]!))])]) })
+        let definitions = FBXNode(
+            "Definitions",
+            children: [
+                FBXNode("Version", [.int32(100)]),
+                FBXNode("Count", [.int32(Int32(counts.values.reduce(1, +)))]),
+                FBXNode("ObjectType", [.string("GlobalSettings")], children: [FBXNode("Count", [.int32(1)])]),
+            ]
+                + types.map {
+                    FBXNode("ObjectType", [.string($0)], children: [FBXNode("Count", [.int32(Int32(counts[$0]!))])])
+                })
         return [
             header,
             FBXNode("FileId", [.raw(FBXBinaryEncoder.fileID)]),

@@ -30,7 +30,9 @@ public enum FileContents {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw FormatError(.unreadable, path: url.path, "no such file")
         }
-        guard !isDirectory.boolValue else { throw FormatError(.unreadable, path: url.path, "is a directory, expected a file") }
+        guard !isDirectory.boolValue else {
+            throw FormatError(.unreadable, path: url.path, "is a directory, expected a file")
+        }
         do {
             return try FileHandle(forReadingFrom: url)
         } catch {

@@ -82,9 +82,12 @@ public final class DirectorySink: FileSink {
         } else {
             try makeParent(of: final, tracking: true)
             temporary = final.deletingLastPathComponent()
-                .appendingPathComponent(".\(final.lastPathComponent).facedetail-\(ProcessInfo.processInfo.processIdentifier).tmp")
+                .appendingPathComponent(
+                    ".\(final.lastPathComponent).facedetail-\(ProcessInfo.processInfo.processIdentifier).tmp")
         }
-        let written = bytes.withUnsafeBytes { FileManager.default.createFile(atPath: temporary.path, contents: Data($0)) }
+        let written = bytes.withUnsafeBytes {
+            FileManager.default.createFile(atPath: temporary.path, contents: Data($0))
+        }
         guard written else {
             throw FormatError(.writeFailed, path: final.path, "cannot write the file", cause: SystemCallError("open"))
         }
@@ -102,7 +105,8 @@ public final class DirectorySink: FileSink {
                     let cause = SystemCallError("rename")
                     for url in done { try? FileManager.default.removeItem(at: url) }
                     discard()
-                    throw FormatError(.writeFailed, path: entry.final.path, "cannot move the finished file into place", cause: cause)
+                    throw FormatError(
+                        .writeFailed, path: entry.final.path, "cannot move the finished file into place", cause: cause)
                 }
                 done.append(entry.final)
             }
@@ -135,13 +139,15 @@ public final class DirectorySink: FileSink {
         if hadPrevious && rename(directory.path, previous.path) != 0 {
             let cause = SystemCallError("rename")
             discard()
-            throw FormatError(.writeFailed, path: directory.path, "cannot move the previous outputs aside", cause: cause)
+            throw FormatError(
+                .writeFailed, path: directory.path, "cannot move the previous outputs aside", cause: cause)
         }
         guard rename(writeRoot.path, directory.path) == 0 else {
             let cause = SystemCallError("rename")
             if hadPrevious { _ = rename(previous.path, directory.path) }
             discard()
-            throw FormatError(.writeFailed, path: directory.path, "cannot move the finished folder into place", cause: cause)
+            throw FormatError(
+                .writeFailed, path: directory.path, "cannot move the finished folder into place", cause: cause)
         }
         stagingCreated = false
         if hadPrevious { try? FileManager.default.removeItem(at: previous) }
@@ -158,7 +164,8 @@ public final class DirectorySink: FileSink {
         try makeParent(of: writeRoot, tracking: true)
         try? FileManager.default.removeItem(at: writeRoot)
         guard mkdir(writeRoot.path, 0o755) == 0 else {
-            throw FormatError(.writeFailed, path: directory.path, "cannot create the staging folder", cause: SystemCallError("mkdir"))
+            throw FormatError(
+                .writeFailed, path: directory.path, "cannot create the staging folder", cause: SystemCallError("mkdir"))
         }
         stagingCreated = true
     }
@@ -173,7 +180,8 @@ public final class DirectorySink: FileSink {
         }
         for dir in missing.reversed() {
             guard mkdir(dir.path, 0o755) == 0 || errno == EEXIST else {
-                throw FormatError(.writeFailed, path: dir.path, "cannot create the folder", cause: SystemCallError("mkdir"))
+                throw FormatError(
+                    .writeFailed, path: dir.path, "cannot create the folder", cause: SystemCallError("mkdir"))
             }
             if tracking { createdDirectories.append(dir) }
         }

@@ -59,15 +59,16 @@ public struct EXIFOrientation: Sendable, Equatable {
         for y in 0..<out.height {
             for x in 0..<out.width {
                 // Source pixel for each displayed pixel (x, y).
-                let (sx, sy): (Int, Int) = switch value {
-                case 2: (w - 1 - x, y)
-                case 3: (w - 1 - x, h - 1 - y)
-                case 4: (x, h - 1 - y)
-                case 5: (y, x)
-                case 6: (y, h - 1 - x)
-                case 7: (w - 1 - y, h - 1 - x)
-                default: (w - 1 - y, x)  // 8
-                }
+                let (sx, sy): (Int, Int) =
+                    switch value {
+                    case 2: (w - 1 - x, y)
+                    case 3: (w - 1 - x, h - 1 - y)
+                    case 4: (x, h - 1 - y)
+                    case 5: (y, x)
+                    case 6: (y, h - 1 - x)
+                    case 7: (w - 1 - y, h - 1 - x)
+                    default: (w - 1 - y, x)  // 8
+                    }
                 for c in 0..<image.channels { out[x, y, c] = image[sx, sy, c] }
             }
         }

@@ -5,20 +5,27 @@ import Foundation
 /// out RGB, and the EXIF orientation is applied so row 0 is the top of the scene as a viewer shows it.
 struct JPEGReader: ImageReader {
     func decodeImage(_ bytes: [UInt8], path: String) throws -> ImageAsset {
-        guard let handle = tjInitDecompress() else { throw FormatError(.unreadable, path: path, "cannot start the JPEG decoder") }
+        guard let handle = tjInitDecompress() else {
+            throw FormatError(.unreadable, path: path, "cannot start the JPEG decoder")
+        }
         defer { tjDestroy(handle) }
-        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var subsampling: Int32 = 0
+        var colorspace: Int32 = 0
         func failure(_ message: String) -> FormatError {
             FormatError(.malformed, path: path, message, reason: String(cString: tjGetErrorStr2(handle)))
         }
-        guard tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0 else {
+        guard tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0
+        else {
             throw failure("is not a readable JPEG file")
         }
         let grey = colorspace == Int32(TJCS_GRAY.rawValue)
         let channels = grey ? 1 : 3
         var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)
         let format = grey ? Int32(TJPF_GRAY.rawValue) : Int32(TJPF_RGB.rawValue)
-        let status = tjDecompress2(handle, bytes, UInt(bytes.count), &pixels, width, 0, height, format, Int32(TJFLAG_ACCURATEDCT))
+        let status = tjDecompress2(
+            handle, bytes, UInt(bytes.count), &pixels, width, 0, height, format, Int32(TJFLAG_ACCURATEDCT))
         // A warning (truncated scan, extraneous bytes) still leaves a usable image in libjpeg-turbo;
         // a damaged file is an error for us all the same.
         guard status == 0 else { throw failure("has damaged image data") }

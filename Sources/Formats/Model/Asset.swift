@@ -39,8 +39,10 @@ public struct Asset: Sendable, Equatable {
     /// materials now use for them; converters write them beside the output.
     public var embeddedFiles: [String: [UInt8]] = [:]
 
-    public init(meshes: [Mesh] = [], materials: [Material] = [], unit: LengthUnit? = .millimetre,
-                metadata: [String: String] = [:]) {
+    public init(
+        meshes: [Mesh] = [], materials: [Material] = [], unit: LengthUnit? = .millimetre,
+        metadata: [String: String] = [:]
+    ) {
         self.meshes = meshes
         self.materials = materials
         self.unit = unit

@@ -43,7 +43,8 @@ public struct Image<Pixel: PixelComponent>: Sendable, Equatable {
     public init(width: Int, height: Int, channels: Int, pixels: [Pixel]) throws {
         guard width > 0, height > 0, (1...4).contains(channels), pixels.count == width * height * channels else {
             throw FormatError.invalidAsset(
-                "image of \(width)×\(height)×\(channels) needs \(max(0, width * height * channels)) components, got \(pixels.count)")
+                "image of \(width)×\(height)×\(channels) needs \(max(0, width * height * channels)) components, got \(pixels.count)"
+            )
         }
         self.width = width
         self.height = height

@@ -19,10 +19,12 @@ public struct Material: Sendable, Equatable {
     public var displacementScale: Float
     public var displacementMidlevel: Float
 
-    public init(name: String, baseColor: SIMD4<Float> = [0.8, 0.8, 0.8, 1], roughness: Float? = nil,
-                baseColorTexture: String? = nil, normalTexture: String? = nil,
-                displacementTexture: String? = nil, roughnessTexture: String? = nil,
-                displacementScale: Float = 1, displacementMidlevel: Float = 0) {
+    public init(
+        name: String, baseColor: SIMD4<Float> = [0.8, 0.8, 0.8, 1], roughness: Float? = nil,
+        baseColorTexture: String? = nil, normalTexture: String? = nil,
+        displacementTexture: String? = nil, roughnessTexture: String? = nil,
+        displacementScale: Float = 1, displacementMidlevel: Float = 0
+    ) {
         self.name = name
         self.baseColor = baseColor
         self.roughness = roughness

@@ -20,10 +20,12 @@ public struct Mesh: Sendable, Equatable {
     public var faceUVIndices: [UInt32]
     public var faceMaterials: [UInt32]
 
-    public init(name: String = "mesh", positions: [SIMD3<Float>] = [], normals: [SIMD3<Float>] = [],
-                tangents: [SIMD4<Float>] = [], colors: [SIMD4<Float>] = [], uvs: [SIMD2<Float>] = [],
-                faceSizes: [UInt8] = [], faceVertexIndices: [UInt32] = [], faceUVIndices: [UInt32] = [],
-                faceMaterials: [UInt32] = []) {
+    public init(
+        name: String = "mesh", positions: [SIMD3<Float>] = [], normals: [SIMD3<Float>] = [],
+        tangents: [SIMD4<Float>] = [], colors: [SIMD4<Float>] = [], uvs: [SIMD2<Float>] = [],
+        faceSizes: [UInt8] = [], faceVertexIndices: [UInt32] = [], faceUVIndices: [UInt32] = [],
+        faceMaterials: [UInt32] = []
+    ) {
         self.name = name
         self.positions = positions
         self.normals = normals
@@ -57,7 +59,10 @@ public struct Mesh: Sendable, Equatable {
     public var bounds: (min: SIMD3<Float>, max: SIMD3<Float>)? {
         guard var lo = positions.first else { return nil }
         var hi = lo
-        for p in positions { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+        for p in positions {
+            lo = pointwiseMin(lo, p)
+            hi = pointwiseMax(hi, p)
+        }
         return (lo, hi)
     }
 
@@ -78,8 +83,12 @@ public struct Mesh: Sendable, Equatable {
         }
         if let i = faceVertexIndices.first(where: { Int($0) >= v }) { throw bad("corner index \(i) ≥ \(v) positions") }
         if !faceUVIndices.isEmpty {
-            guard faceUVIndices.count == corners else { throw bad("\(faceUVIndices.count) UV indices, expected \(corners)") }
-            if let i = faceUVIndices.first(where: { Int($0) >= uvs.count }) { throw bad("UV index \(i) ≥ \(uvs.count) UVs") }
+            guard faceUVIndices.count == corners else {
+                throw bad("\(faceUVIndices.count) UV indices, expected \(corners)")
+            }
+            if let i = faceUVIndices.first(where: { Int($0) >= uvs.count }) {
+                throw bad("UV index \(i) ≥ \(uvs.count) UVs")
+            }
         }
         if !faceMaterials.isEmpty {
             guard faceMaterials.count == faceSizes.count else {
@@ -89,6 +98,8 @@ public struct Mesh: Sendable, Equatable {
                 throw bad("material index \(m) ≥ \(materialCount) materials")
             }
         }
-        if !positions.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) { throw bad("a position is NaN or infinite") }
+        if !positions.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) {
+            throw bad("a position is NaN or infinite")
+        }
     }
 }

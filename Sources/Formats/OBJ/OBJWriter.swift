@@ -79,8 +79,10 @@ extension FormatDescriptor {
     public static let obj = FormatDescriptor(
         id: "obj", summary: "Wavefront OBJ with MTL materials (unitless: --units, +Y up)", kind: .mesh,
         extensions: ["obj"],
-        capabilities: [.uvs, .normals, .vertexColors, .quads, .materials, .baseColorTexture, .normalTexture,
-                       .displacementTexture, .roughnessTexture, .exrTextures, .multiFile],
+        capabilities: [
+            .uvs, .normals, .vertexColors, .quads, .materials, .baseColorTexture, .normalTexture,
+            .displacementTexture, .roughnessTexture, .exrTextures, .multiFile,
+        ],
         unitPolicy: .unitless, backend: "native (reads through \(AssimpBackend.versionLabel))",
         meshReader: AssimpMeshReader(), meshWriter: OBJWriter())
 }

@@ -14,8 +14,10 @@ extension Mesh {
             let triangles: [[Int]]
             if corners.count == 4 {
                 let p = corners.map { positions[Int(faceVertexIndices[$0])] }
-                let d02 = lengthSquared(p[2] - p[0]), d13 = lengthSquared(p[3] - p[1])
-                triangles = d02 <= d13
+                let d02 = lengthSquared(p[2] - p[0])
+                let d13 = lengthSquared(p[3] - p[1])
+                triangles =
+                    d02 <= d13
                     ? [[corners[0], corners[1], corners[2]], [corners[0], corners[2], corners[3]]]
                     : [[corners[0], corners[1], corners[3]], [corners[1], corners[2], corners[3]]]
             } else {
@@ -42,7 +44,8 @@ extension Mesh {
             // Newell's method: twice the area-weighted normal, exact for planar polygons.
             var n = SIMD3<Float>.zero
             for i in p.indices {
-                let a = p[i], b = p[(i + 1) % p.count]
+                let a = p[i]
+                let b = p[(i + 1) % p.count]
                 n += SIMD3((a.y - b.y) * (a.z + b.z), (a.z - b.z) * (a.x + b.x), (a.x - b.x) * (a.y + b.y))
             }
             for corner in corners { sums[Int(faceVertexIndices[corner])] += n }

@@ -19,10 +19,14 @@ struct VertexArrays {
 private func vertexKey(_ a: VertexArrays, _ v: Int) -> SIMD16<UInt32> {
     var key = SIMD16<UInt32>(repeating: 0)
     let p = a.positions[v]
-    key[0] = p.x.bitPattern; key[1] = p.y.bitPattern; key[2] = p.z.bitPattern
+    key[0] = p.x.bitPattern
+    key[1] = p.y.bitPattern
+    key[2] = p.z.bitPattern
     if !a.normals.isEmpty {
         let n = a.normals[v]
-        key[3] = n.x.bitPattern; key[4] = n.y.bitPattern; key[5] = n.z.bitPattern
+        key[3] = n.x.bitPattern
+        key[4] = n.y.bitPattern
+        key[5] = n.z.bitPattern
     }
     if !a.colors.isEmpty { for i in 0..<4 { key[6 + i] = a.colors[v][i].bitPattern } }
     if !a.tangents.isEmpty { for i in 0..<4 { key[10 + i] = a.tangents[v][i].bitPattern } }
@@ -70,7 +74,8 @@ extension Mesh {
             let material = arrays.faceMaterials.isEmpty ? arrays.material : arrays.faceMaterials[face]
             let corners = Array(arrays.indices[start..<(start + size)])
             start += size
-            let polygons: [[UInt32]] = size <= 4
+            let polygons: [[UInt32]] =
+                size <= 4
                 ? [corners]
                 : (1..<(size - 1)).map { [corners[0], corners[$0], corners[$0 + 1]] }
             for polygon in polygons {
@@ -86,8 +91,10 @@ extension Mesh {
     /// joined across them.
     init(merging meshes: [Mesh]) {
         var all = VertexArrays(name: meshes.first?.name ?? "mesh", material: 0)
-        let uniform = (normals: meshes.allSatisfy(\.hasNormals), uvs: meshes.allSatisfy(\.hasUVs),
-                       colors: meshes.allSatisfy { !$0.colors.isEmpty }, tangents: meshes.allSatisfy { !$0.tangents.isEmpty })
+        let uniform = (
+            normals: meshes.allSatisfy(\.hasNormals), uvs: meshes.allSatisfy(\.hasUVs),
+            colors: meshes.allSatisfy { !$0.colors.isEmpty }, tangents: meshes.allSatisfy { !$0.tangents.isEmpty }
+        )
         for part in meshes.flatMap({ $0.unweldedByMaterial() }) {
             let base = UInt32(all.positions.count)
             all.positions += part.positions

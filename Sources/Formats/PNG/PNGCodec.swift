@@ -7,17 +7,29 @@ struct PNGCodec: ImageReader, ImageWriter {
     func decodeImage(_ data: [UInt8], path: String) throws -> ImageAsset {
         var decoded = fd_png_image()
         var error = [CChar](repeating: 0, count: 512)
-        let status = data.withUnsafeBufferPointer { fd_png_decode($0.baseAddress, data.count, &decoded, &error, error.count) }
+        let status = data.withUnsafeBufferPointer {
+            fd_png_decode($0.baseAddress, data.count, &decoded, &error, error.count)
+        }
         defer { fd_png_free(decoded.pixels) }
         guard status == 0 else {
-            throw FormatError(.malformed, path: path, "is not a readable PNG file", reason: String(nullTerminated: error))
+            throw FormatError(
+                .malformed, path: path, "is not a readable PNG file", reason: String(nullTerminated: error))
         }
         let (w, h, c) = (Int(decoded.width), Int(decoded.height), Int(decoded.channels))
         let count = w * h * c
-        let image: AnyImage = decoded.bit_depth == 16
-            ? .uint16(try Image(width: w, height: h, channels: c, pixels: Array(UnsafeBufferPointer(
-                start: UnsafeRawPointer(decoded.pixels!).assumingMemoryBound(to: UInt16.self), count: count))))
-            : .uint8(try Image(width: w, height: h, channels: c, pixels: Array(UnsafeBufferPointer(start: decoded.pixels, count: count))))
+        let image: AnyImage =
+            decoded.bit_depth == 16
+            ? .uint16(
+                try Image(
+                    width: w, height: h, channels: c,
+                    pixels: Array(
+                        UnsafeBufferPointer(
+                            start: UnsafeRawPointer(decoded.pixels!).assumingMemoryBound(to: UInt16.self), count: count)
+                    )))
+            : .uint8(
+                try Image(
+                    width: w, height: h, channels: c,
+                    pixels: Array(UnsafeBufferPointer(start: decoded.pixels, count: count))))
         return ImageAsset(image: image)
     }
 
@@ -29,14 +41,16 @@ struct PNGCodec: ImageReader, ImageWriter {
         case .uint8(let i): (raw, depth) = (i.pixels, 8)
         case .uint16(let i): (raw, depth) = (i.pixels.withUnsafeBytes(Array.init), 16)
         default:
-            throw FormatError(.unsupported, path: fileName, "PNG stores 8- or 16-bit integer pixels",
-                              reason: "got \(image.componentKind.rawValue); map the values onto integers first (convert --range)")
+            throw FormatError(
+                .unsupported, path: fileName, "PNG stores 8- or 16-bit integer pixels",
+                reason: "got \(image.componentKind.rawValue); map the values onto integers first (convert --range)")
         }
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
         var error = [CChar](repeating: 0, count: 512)
-        let status = fd_png_encode(raw, UInt32(image.width), UInt32(image.height), UInt32(image.channels), depth,
-                                   &out, &size, &error, error.count)
+        let status = fd_png_encode(
+            raw, UInt32(image.width), UInt32(image.height), UInt32(image.channels), depth,
+            &out, &size, &error, error.count)
         defer { fd_png_free(out) }
         guard status == 0, let out else {
             throw FormatError(.writeFailed, path: fileName, "cannot encode PNG", reason: String(nullTerminated: error))

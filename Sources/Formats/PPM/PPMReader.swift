@@ -14,12 +14,14 @@ struct PPMReader: ImageReader {
     static func decode(_ bytes: [UInt8]) throws -> AnyImage {
         var cursor = NetpbmCursor(bytes: bytes)
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P"),
-              let kind = [UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "5"), UInt8(ascii: "6")].firstIndex(of: bytes[1])
+            let kind = [UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "5"), UInt8(ascii: "6")].firstIndex(
+                of: bytes[1])
         else { throw FormatError(.malformed, "is not a PGM/PPM file", reason: "expected P2, P3, P5 or P6 magic") }
         cursor.offset = 2
         let channels = (kind == 1 || kind == 3) ? 3 : 1
         let ascii = kind < 2
-        let width = try cursor.headerNumber("width"), height = try cursor.headerNumber("height")
+        let width = try cursor.headerNumber("width")
+        let height = try cursor.headerNumber("height")
         let maxval = try cursor.headerNumber("maxval")
         guard width > 0, height > 0, width <= 1 << 16, height <= 1 << 16 else {
             throw FormatError(.malformed, "has an impossible size", reason: "\(width)×\(height)")
@@ -36,8 +38,9 @@ struct PPMReader: ImageReader {
             cursor.offset += 1  // the single whitespace byte after maxval
             let size = wide ? 2 : 1
             guard bytes.count - cursor.offset >= count * size else {
-                throw FormatError(.malformed, "is truncated",
-                                  reason: "expected \(count * size) bytes of pixels, found \(max(0, bytes.count - cursor.offset))")
+                throw FormatError(
+                    .malformed, "is truncated",
+                    reason: "expected \(count * size) bytes of pixels, found \(max(0, bytes.count - cursor.offset))")
             }
             bytes.withUnsafeBufferPointer { raw in
                 var p = cursor.offset
@@ -70,15 +73,20 @@ private struct NetpbmCursor {
                 while offset < bytes.count, bytes[offset] != 0x0a { offset += 1 }
             } else if b == 0x20 || (0x09...0x0d).contains(b) {
                 offset += 1
-            } else { break }
+            } else {
+                break
+            }
         }
-        var value = 0, digits = 0
+        var value = 0
+        var digits = 0
         while offset < bytes.count, (0x30...0x39).contains(bytes[offset]), digits < 9 {
             value = value * 10 + Int(bytes[offset] - 0x30)
             offset += 1
             digits += 1
         }
-        guard digits > 0 else { throw FormatError(.malformed, "is truncated or damaged", reason: "expected a number for \(field)") }
+        guard digits > 0 else {
+            throw FormatError(.malformed, "is truncated or damaged", reason: "expected a number for \(field)")
+        }
         return value
     }
 }
@@ -87,6 +95,9 @@ extension FormatDescriptor {
     public static let ppm = FormatDescriptor(
         id: "ppm", summary: "Netpbm PGM/PPM (P2, P3, P5, P6), 8- or 16-bit, grey or RGB (read only)", kind: .image,
         extensions: ["ppm", "pgm", "pnm"], capabilities: [.uint8, .uint16], backend: "native",
-        sniff: { $0.count >= 2 && $0[0] == UInt8(ascii: "P") && [UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "5"), UInt8(ascii: "6")].contains($0[1]) },
+        sniff: {
+            $0.count >= 2 && $0[0] == UInt8(ascii: "P")
+                && [UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "5"), UInt8(ascii: "6")].contains($0[1])
+        },
         imageReader: PPMReader())
 }

@@ -28,7 +28,8 @@ public struct FormatCapabilities: OptionSet, Sendable, Hashable {
         (.uvs, "uvs"), (.normals, "normals"), (.tangents, "tangents"), (.vertexColors, "vertexColors"),
         (.quads, "quads"), (.materials, "materials"), (.baseColorTexture, "baseColorTexture"),
         (.normalTexture, "normalTexture"), (.displacementTexture, "displacementTexture"),
-        (.roughnessTexture, "roughnessTexture"), (.exrTextures, "exrTextures"), (.unitInFile, "unitInFile"), (.multiFile, "multiFile"),
+        (.roughnessTexture, "roughnessTexture"), (.exrTextures, "exrTextures"), (.unitInFile, "unitInFile"),
+        (.multiFile, "multiFile"),
         (.uint8, "uint8"), (.uint16, "uint16"), (.float16, "float16"), (.float32, "float32"),
         (.attributes, "attributes"),
     ]
@@ -67,11 +68,13 @@ public struct FormatDescriptor: Sendable {
     public let imageReader: (any ImageReader)?
     public let imageWriter: (any ImageWriter)?
 
-    public init(id: String, summary: String, kind: Kind, extensions: [String],
-                capabilities: FormatCapabilities = [], unitPolicy: UnitPolicy = .unitless, backend: String,
-                sniff: (@Sendable ([UInt8]) -> Bool)? = nil, meshReader: (any MeshReader)? = nil,
-                meshWriter: (any MeshWriter)? = nil, imageReader: (any ImageReader)? = nil,
-                imageWriter: (any ImageWriter)? = nil) {
+    public init(
+        id: String, summary: String, kind: Kind, extensions: [String],
+        capabilities: FormatCapabilities = [], unitPolicy: UnitPolicy = .unitless, backend: String,
+        sniff: (@Sendable ([UInt8]) -> Bool)? = nil, meshReader: (any MeshReader)? = nil,
+        meshWriter: (any MeshWriter)? = nil, imageReader: (any ImageReader)? = nil,
+        imageWriter: (any ImageWriter)? = nil
+    ) {
         self.id = id
         self.summary = summary
         self.kind = kind

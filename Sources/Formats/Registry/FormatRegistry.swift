@@ -20,15 +20,17 @@ public struct FormatRegistry: Sendable {
     public func writerFormat(id: String?, for url: URL) throws -> FormatDescriptor {
         if let id {
             guard let format = format(id: id), format.canWrite else {
-                throw FormatError(.unknownFormat, path: url.path, "no writer has id '\(id)'",
-                                  reason: "known: \(writableIDs.joined(separator: ", "))")
+                throw FormatError(
+                    .unknownFormat, path: url.path, "no writer has id '\(id)'",
+                    reason: "known: \(writableIDs.joined(separator: ", "))")
             }
             return format
         }
         let ext = url.pathExtension.lowercased()
         guard let format = formats.first(where: { $0.canWrite && $0.extensions.contains(ext) }) else {
-            throw FormatError(.unknownFormat, path: url.path, "no writer for the extension '.\(ext)'",
-                              reason: "use --to with one of: \(writableIDs.joined(separator: ", "))")
+            throw FormatError(
+                .unknownFormat, path: url.path, "no writer for the extension '.\(ext)'",
+                reason: "use --to with one of: \(writableIDs.joined(separator: ", "))")
         }
         return format
     }
@@ -43,7 +45,8 @@ public struct FormatRegistry: Sendable {
         // The name may lie: trust a format whose signature the bytes carry.
         if let sniffed = readers.first(where: { $0.sniff?(head) ?? false }) { return sniffed }
         if let first = byExtension.first { return first }
-        throw FormatError(.unknownFormat, path: url.path, "not a format facedetail reads",
-                          reason: "known extensions: \(Set(readers.flatMap(\.extensions)).sorted().joined(separator: " "))")
+        throw FormatError(
+            .unknownFormat, path: url.path, "not a format facedetail reads",
+            reason: "known extensions: \(Set(readers.flatMap(\.extensions)).sorted().joined(separator: " "))")
     }
 }

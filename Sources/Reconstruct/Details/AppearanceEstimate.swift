@@ -40,8 +40,10 @@ public struct AppearanceEstimate: Sendable {
     }
 
     /// nil when fewer than nine texels carry weight.
-    public static func estimate(_ samples: ShadingSamples, surface: SurfaceBuffer, options: Options = Options(),
-                                start: AppearanceEstimate? = nil) -> AppearanceEstimate? {
+    public static func estimate(
+        _ samples: ShadingSamples, surface: SurfaceBuffer, options: Options = Options(),
+        start: AppearanceEstimate? = nil
+    ) -> AppearanceEstimate? {
         precondition(samples.size == surface.size)
         let n = samples.size
         let used = samples.weights.indices.filter { samples.weights[$0] > 0 && surface.covered[$0] }
@@ -49,14 +51,18 @@ public struct AppearanceEstimate: Sendable {
         let stride = max(1, used.count / options.samples)
         let subset = Swift.stride(from: 0, to: used.count, by: stride).map { used[$0] }
         let grid = AlbedoGrid(controls: options.albedoControls, size: n)
-        let fit = BilinearShadingFit(grid: grid, indices: subset, normals: subset.map { surface.normals[$0] },
-                                     weights: subset.map { samples.weights[$0] }, smoothness: options.albedoSmoothness)
+        let fit = BilinearShadingFit(
+            grid: grid, indices: subset, normals: subset.map { surface.normals[$0] },
+            weights: subset.map { samples.weights[$0] }, smoothness: options.albedoSmoothness)
         var coefficients = [SIMD3<Float>](repeating: .zero, count: 9)
         var controls = [[Double]](repeating: [], count: 3)
         for channel in 0..<3 {
             let initial = start.map { $0.parameters[channel] }
-            guard let x = fit.solve(colours: subset.map { Double(samples.colours[$0][channel]) }, iterations: options.iterations,
-                                    start: initial?.count == grid.controls * grid.controls + 9 ? initial : nil) else { return nil }
+            guard
+                let x = fit.solve(
+                    colours: subset.map { Double(samples.colours[$0][channel]) }, iterations: options.iterations,
+                    start: initial?.count == grid.controls * grid.controls + 9 ? initial : nil)
+            else { return nil }
             controls[channel] = Array(x[0..<(grid.controls * grid.controls)])
             for k in 0..<9 { coefficients[k][channel] = Float(x[grid.controls * grid.controls + k]) }
         }
@@ -65,7 +71,8 @@ public struct AppearanceEstimate: Sendable {
             for (j, w) in grid.basis(at: i) { rgb += w * SIMD3(controls[0][j], controls[1][j], controls[2][j]) }
             return SIMD3<Float>(rgb)
         }
-        var estimate = AppearanceEstimate(lighting: SphericalHarmonicsLighting(coefficients: coefficients), albedo: albedo)
+        var estimate = AppearanceEstimate(
+            lighting: SphericalHarmonicsLighting(coefficients: coefficients), albedo: albedo)
         estimate.parameters = (0..<3).map { c in controls[c] + coefficients.map { Double($0[c]) } }
         return estimate
     }
@@ -86,8 +93,12 @@ struct AlbedoGrid {
     func span(_ k: Int) -> (first: Int, weights: SIMD4<Double>) {
         let t = (Double(k) + 0.5) / Double(size) * Double(controls - 3)
         let first = min(max(Int(t), 0), controls - 4)
-        let f = t - Double(first), g = 1 - f
-        return (first, SIMD4(g * g * g, 3 * f * f * f - 6 * f * f + 4, -3 * f * f * f + 3 * f * f + 3 * f + 1, f * f * f) / 6)
+        let f = t - Double(first)
+        let g = 1 - f
+        return (
+            first,
+            SIMD4(g * g * g, 3 * f * f * f - 6 * f * f + 4, -3 * f * f * f + 3 * f * f + 3 * f + 1, f * f * f) / 6
+        )
     }
 
     /// (control index, weight) of the 16 controls of texel i.
@@ -95,7 +106,9 @@ struct AlbedoGrid {
         let (sx, sy) = (span(i % size), span(i / size))
         var out: [(Int, Double)] = []
         out.reserveCapacity(16)
-        for b in 0..<4 { for a in 0..<4 { out.append(((sy.first + b) * controls + sx.first + a, sy.weights[b] * sx.weights[a])) } }
+        for b in 0..<4 {
+            for a in 0..<4 { out.append(((sy.first + b) * controls + sx.first + a, sy.weights[b] * sx.weights[a])) }
+        }
         return out
     }
 
@@ -123,7 +136,8 @@ struct BilinearShadingFit {
 
     /// (β, l), from `start` or else a constant albedo and the light it implies.
     func solve(colours: [Double], iterations: Int, start: [Double]? = nil) -> [Double]? {
-        let g = grid.controls * grid.controls, m = g + 9
+        let g = grid.controls * grid.controls
+        let m = g + 9
         let meanColour = zip(colours, weights).reduce(0) { $0 + $1.0 * $1.1 } / max(weights.reduce(0, +), 1e-300)
         var x = start ?? [Double](repeating: 1, count: g) + [meanColour / 0.282095] + [Double](repeating: 0, count: 8)
         // Membrane on the control grid, scaled to the data's weight per control.
@@ -137,7 +151,10 @@ struct BilinearShadingFit {
             for _ in 0..<8 {
                 var damped = jtj
                 for r in 0..<m { damped[r * m + r] += damping * max(jtj[r * m + r], 1e-12) }
-                guard let step = DenseSolve.choleskySolve(damped, jte, n: m) else { damping *= 10; continue }
+                guard let step = DenseSolve.choleskySolve(damped, jte, n: m) else {
+                    damping *= 10
+                    continue
+                }
                 let candidate = zip(x, step).map(+)
                 let next = energy(candidate, colours, rho: rho)
                 if next < cost {
@@ -158,21 +175,32 @@ struct BilinearShadingFit {
 
     /// JᵀWJ and JᵀWe of the data term at x (m × m, m = controls + 9).
     private func normalEquations(_ x: [Double], _ colours: [Double]) -> ([Double], [Double]) {
-        let g = grid.controls * grid.controls, m = g + 9
-        var jtj = [Double](repeating: 0, count: m * m), jte = [Double](repeating: 0, count: m)
-        var rows = [Int](repeating: 0, count: 25), values = [Double](repeating: 0, count: 25)
+        let g = grid.controls * grid.controls
+        let m = g + 9
+        var jtj = [Double](repeating: 0, count: m * m)
+        var jte = [Double](repeating: 0, count: m)
+        var rows = [Int](repeating: 0, count: 25)
+        var values = [Double](repeating: 0, count: 25)
         jtj.withUnsafeMutableBufferPointer { jtj in
             jte.withUnsafeMutableBufferPointer { jte in
                 rows.withUnsafeMutableBufferPointer { rows in
                     values.withUnsafeMutableBufferPointer { values in
                         for s in weights.indices {
                             let (a, shade) = evaluate(x, s)
-                            let e = colours[s] - a * shade, w = weights[s]
-                            for k in 0..<16 { rows[k] = controls[16 * s + k]; values[k] = controlWeights[16 * s + k] * shade }
-                            for k in 0..<9 { rows[16 + k] = g + k; values[16 + k] = a * harmonics[9 * s + k] }
+                            let e = colours[s] - a * shade
+                            let w = weights[s]
+                            for k in 0..<16 {
+                                rows[k] = controls[16 * s + k]
+                                values[k] = controlWeights[16 * s + k] * shade
+                            }
+                            for k in 0..<9 {
+                                rows[16 + k] = g + k
+                                values[16 + k] = a * harmonics[9 * s + k]
+                            }
                             // rows ascend (controls row-major, then the light): fill the upper triangle.
                             for p in 0..<25 {
-                                let r = rows[p], wr = w * values[p]
+                                let r = rows[p]
+                                let wr = w * values[p]
                                 jte[r] += wr * e
                                 for q in p..<25 { jtj[r * m + rows[q]] += wr * values[q] }
                             }
@@ -194,7 +222,8 @@ struct BilinearShadingFit {
     @inline(__always)
     private func evaluate(_ x: [Double], _ s: Int) -> (albedo: Double, shading: Double) {
         let g = grid.controls * grid.controls
-        var a = 0.0, shade = 0.0
+        var a = 0.0
+        var shade = 0.0
         for k in 0..<16 { a += x[controls[16 * s + k]] * controlWeights[16 * s + k] }
         for k in 0..<9 { shade += x[g + k] * harmonics[9 * s + k] }
         return (a, shade)
@@ -207,24 +236,31 @@ struct BilinearShadingFit {
             sum += weights[s] * (colours[s] - a * shade) * (colours[s] - a * shade)
         }
         let c = grid.controls
-        for y in 0..<c { for x0 in 0..<c {
-            let i = y * c + x0
-            if x0 + 1 < c { sum += rho * (x[i] - x[i + 1]) * (x[i] - x[i + 1]) }
-            if y + 1 < c { sum += rho * (x[i] - x[i + c]) * (x[i] - x[i + c]) }
-        } }
+        for y in 0..<c {
+            for x0 in 0..<c {
+                let i = y * c + x0
+                if x0 + 1 < c { sum += rho * (x[i] - x[i + 1]) * (x[i] - x[i + 1]) }
+                if y + 1 < c { sum += rho * (x[i] - x[i + c]) * (x[i] - x[i + c]) }
+            }
+        }
         return sum
     }
 
     /// Adds ρ Σ (βᵢ − βⱼ)² over grid neighbours to the normal equations around β.
     private func addMembrane(_ jtj: inout [Double], _ jte: inout [Double], _ x: [Double], rho: Double, stride m: Int) {
         let c = grid.controls
-        for y in 0..<c { for x0 in 0..<c {
-            let i = y * c + x0
-            for j in [x0 + 1 < c ? i + 1 : -1, y + 1 < c ? i + c : -1] where j >= 0 {
-                jtj[i * m + i] += rho; jtj[j * m + j] += rho
-                jtj[i * m + j] -= rho; jtj[j * m + i] -= rho
-                jte[i] -= rho * (x[i] - x[j]); jte[j] += rho * (x[i] - x[j])
+        for y in 0..<c {
+            for x0 in 0..<c {
+                let i = y * c + x0
+                for j in [x0 + 1 < c ? i + 1 : -1, y + 1 < c ? i + c : -1] where j >= 0 {
+                    jtj[i * m + i] += rho
+                    jtj[j * m + j] += rho
+                    jtj[i * m + j] -= rho
+                    jtj[j * m + i] -= rho
+                    jte[i] -= rho * (x[i] - x[j])
+                    jte[j] += rho * (x[i] - x[j])
+                }
             }
-        } }
+        }
     }
 }

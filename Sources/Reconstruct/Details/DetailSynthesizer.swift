@@ -58,8 +58,9 @@ public struct NoDetail: DetailSynthesizer {
     public init() {}
     public func synthesize(_ input: DetailInput) throws -> DetailResult {
         let n = input.texture.width
-        return DetailResult(displacement: DisplacementMap(values: Image<Float>(width: n, height: n, channels: 1)),
-                            appearance: nil, workingSize: input.workingSize, synthesizerID: id, photometricError: nil)
+        return DetailResult(
+            displacement: DisplacementMap(values: Image<Float>(width: n, height: n, channels: 1)),
+            appearance: nil, workingSize: input.workingSize, synthesizerID: id, photometricError: nil)
     }
 }
 
@@ -72,9 +73,12 @@ public enum DetailSynthesizers {
 }
 
 /// RMS colour error of the model over the weighted texels: normals from `normal(i)`.
-func photometricError(_ samples: ShadingSamples, _ appearance: AppearanceEstimate, surface: SurfaceBuffer,
-                      normal: (Int) -> SIMD3<Float>) -> Double {
-    var sum: Double = 0, weight: Double = 0
+func photometricError(
+    _ samples: ShadingSamples, _ appearance: AppearanceEstimate, surface: SurfaceBuffer,
+    normal: (Int) -> SIMD3<Float>
+) -> Double {
+    var sum: Double = 0
+    var weight: Double = 0
     for i in samples.weights.indices where samples.weights[i] > 0 && surface.covered[i] {
         let e = samples.colours[i] - appearance.rendered(i, normal: normal(i))
         sum += Double(samples.weights[i]) * Double(dot(e, e)) / 3

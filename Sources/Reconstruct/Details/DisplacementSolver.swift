@@ -22,18 +22,29 @@ struct ShadingSystem {
     /// the difference and the coefficients halve.
     func coarsened() -> ShadingSystem {
         let m = size / 2
-        var out = ShadingSystem(size: m, weights: .init(repeating: 0, count: m * m), cx: .init(repeating: 0, count: m * m),
-                                cy: .init(repeating: 0, count: m * m), residuals: .init(repeating: 0, count: m * m))
+        var out = ShadingSystem(
+            size: m, weights: .init(repeating: 0, count: m * m), cx: .init(repeating: 0, count: m * m),
+            cy: .init(repeating: 0, count: m * m), residuals: .init(repeating: 0, count: m * m))
         for y in 0..<m {
             for x in 0..<m {
-                var w: Float = 0, a: Float = 0, b: Float = 0, r: Float = 0
+                var w: Float = 0
+                var a: Float = 0
+                var b: Float = 0
+                var r: Float = 0
                 for (sx, sy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
                     let i = (2 * y + sy) * size + 2 * x + sx
-                    w += weights[i]; a += weights[i] * cx[i]; b += weights[i] * cy[i]; r += weights[i] * residuals[i]
+                    w += weights[i]
+                    a += weights[i] * cx[i]
+                    b += weights[i] * cy[i]
+                    r += weights[i] * residuals[i]
                 }
                 let o = y * m + x
                 out.weights[o] = w / 4
-                if w > 0 { out.cx[o] = a / w / 2; out.cy[o] = b / w / 2; out.residuals[o] = r / w }
+                if w > 0 {
+                    out.cx[o] = a / w / 2
+                    out.cy[o] = b / w / 2
+                    out.residuals[o] = r / w
+                }
             }
         }
         return out
@@ -64,8 +75,10 @@ struct DisplacementSolver {
     }
 
     private func conjugateGradients(_ s: ShadingSystem, base: [Float], start: [Float], iterations: Int) -> [Float] {
-        let n = s.size, count = n * n
-        var curvature: Double = 0, weightSum: Double = 0
+        let n = s.size
+        let count = n * n
+        var curvature: Double = 0
+        var weightSum: Double = 0
         for i in 0..<count where s.weights[i] > 0 {
             curvature += Double(s.weights[i] * (s.cx[i] * s.cx[i] + s.cy[i] * s.cy[i]))
             weightSum += Double(s.weights[i])
@@ -79,7 +92,8 @@ struct DisplacementSolver {
         for i in 0..<count { b[i] -= regularised[i] }
         let inverseDiagonal = op.diagonal().map { $0 > 0 ? 1 / $0 : 0 }
         var x = start
-        var r = b, ax = op.apply(x)
+        var r = b
+        var ax = op.apply(x)
         for i in 0..<count { r[i] -= ax[i] }
         var z = zip(r, inverseDiagonal).map(*)
         var p = z
@@ -90,7 +104,10 @@ struct DisplacementSolver {
             let pap = dotProduct(p, ap)
             guard pap > 0 else { break }
             let alpha = Float(rz / pap)
-            for i in 0..<count { x[i] += alpha * p[i]; r[i] -= alpha * ap[i] }
+            for i in 0..<count {
+                x[i] += alpha * p[i]
+                r[i] -= alpha * ap[i]
+            }
             for i in 0..<count { z[i] = r[i] * inverseDiagonal[i] }
             let next = dotProduct(r, z)
             if next < threshold { break }
@@ -105,7 +122,9 @@ struct DisplacementSolver {
     static func restrict(_ d: [Float], size n: Int) -> [Float] {
         let m = n / 2
         return (0..<(m * m)).map { o in
-            let x = o % m, y = o / m, i = 2 * y * n + 2 * x
+            let x = o % m
+            let y = o / m
+            let i = 2 * y * n + 2 * x
             return (d[i] + d[i + 1] + d[i + n] + d[i + n + 1]) / 4
         }
     }
@@ -116,10 +135,14 @@ struct DisplacementSolver {
         var out = [Float](repeating: 0, count: n * n)
         for y in 0..<n {
             let fy = min(max((Float(y) + 0.5) / 2 - 0.5, 0), Float(m - 1))
-            let y0 = Int(fy), y1 = min(y0 + 1, m - 1), ty = fy - Float(y0)
+            let y0 = Int(fy)
+            let y1 = min(y0 + 1, m - 1)
+            let ty = fy - Float(y0)
             for x in 0..<n {
                 let fx = min(max((Float(x) + 0.5) / 2 - 0.5, 0), Float(m - 1))
-                let x0 = Int(fx), x1 = min(x0 + 1, m - 1), tx = fx - Float(x0)
+                let x0 = Int(fx)
+                let x1 = min(x0 + 1, m - 1)
+                let tx = fx - Float(x0)
                 let top = d[y0 * m + x0] * (1 - tx) + d[y0 * m + x1] * tx
                 let bottom = d[y1 * m + x0] * (1 - tx) + d[y1 * m + x1] * tx
                 out[y * n + x] = top * (1 - ty) + bottom * ty

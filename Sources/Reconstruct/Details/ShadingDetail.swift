@@ -54,14 +54,17 @@ public struct ShadingDetail: DetailSynthesizer {
     public init(options: Options = Options()) { self.options = options }
 
     public func synthesize(_ input: DetailInput) throws -> DetailResult {
-        let size = input.texture.width, n = input.workingSize
+        let size = input.texture.width
+        let n = input.workingSize
         guard size % n == 0, (size / n).nonzeroBitCount == 1 else {
-            throw ReconstructError(.invalidArgument, "the detail grid (\(n)) must be the texture side (\(size)) over a power of two")
+            throw ReconstructError(
+                .invalidArgument, "the detail grid (\(n)) must be the texture side (\(size)) over a power of two")
         }
         let surface = SurfaceBuffer(mesh: input.proxy, rotation: input.rotation, size: n)
         var samples = ShadingSamples(texture: input.texture, factor: size / n)
         for i in samples.weights.indices where !surface.covered[i] { samples.weights[i] = 0 }
-        guard var appearance = AppearanceEstimate.estimate(samples, surface: surface, options: options.appearance) else {
+        guard var appearance = AppearanceEstimate.estimate(samples, surface: surface, options: options.appearance)
+        else {
             throw ReconstructError(.unfittableFace, "too few visible texels to estimate the light")
         }
         // Hair, brows, lashes, lips and collars are far from what a smooth skin albedo under
@@ -73,12 +76,17 @@ public struct ShadingDetail: DetailSynthesizer {
                 let e = abs(luminance(samples.colours[i]) - model) / max(model, 0.01) / options.outlierScale
                 samples.weights[i] = seen[i] / (1 + e * e)
             }
-            guard let refined = AppearanceEstimate.estimate(samples, surface: surface, options: options.appearance, start: appearance) else { break }
+            guard
+                let refined = AppearanceEstimate.estimate(
+                    samples, surface: surface, options: options.appearance, start: appearance)
+            else { break }
             appearance = refined
         }
         let d = solve(samples, appearance, surface: surface)
-        let errors = (photometricError(samples, appearance, surface: surface) { surface.normals[$0] },
-                      photometricError(samples, appearance, surface: surface) { [d] in surface.displacedNormal($0, d) })
+        let errors = (
+            photometricError(samples, appearance, surface: surface) { surface.normals[$0] },
+            photometricError(samples, appearance, surface: surface) { [d] in surface.displacedNormal($0, d) }
+        )
         var values = d
         var side = n
         while side < size {
@@ -86,19 +94,22 @@ public struct ShadingDetail: DetailSynthesizer {
             side *= 2
         }
         let map = DisplacementMap(values: try Image(width: size, height: size, channels: 1, pixels: values))
-        return DetailResult(displacement: map, appearance: appearance, workingSize: n, synthesizerID: id, photometricError: errors)
+        return DetailResult(
+            displacement: map, appearance: appearance, workingSize: n, synthesizerID: id, photometricError: errors)
     }
 
     /// The displacement (mm, on the samples' grid) explaining the samples under `appearance`.
     func solve(_ samples: ShadingSamples, _ appearance: AppearanceEstimate, surface: SurfaceBuffer) -> [Float] {
         let n = samples.size
-        let solver = DisplacementSolver(smoothness: options.smoothness, magnitude: options.magnitude, coarsestSize: options.coarsestSize,
-                                        coarseIterations: options.coarseIterations, fineIterations: options.fineIterations)
+        let solver = DisplacementSolver(
+            smoothness: options.smoothness, magnitude: options.magnitude, coarsestSize: options.coarsestSize,
+            coarseIterations: options.coarseIterations, fineIterations: options.fineIterations)
         var d = [Float](repeating: 0, count: n * n)
         for _ in 0..<options.steps {
             var system = linearised(samples, appearance, surface: surface, around: d)
-            let slow = weightedBlur(system.residuals, weights: system.weights, size: n,
-                                    radius: max(1, Int((options.residualSigma * Float(n)).rounded())))
+            let slow = weightedBlur(
+                system.residuals, weights: system.weights, size: n,
+                radius: max(1, Int((options.residualSigma * Float(n)).rounded())))
             for i in d.indices { system.residuals[i] -= slow[i] }
             let delta = solver.solve(system, around: d)
             for i in d.indices { d[i] += delta[i] }
@@ -107,15 +118,21 @@ public struct ShadingDetail: DetailSynthesizer {
     }
 
     /// The shading system around displacement d: residual luminance and its change per slope.
-    func linearised(_ samples: ShadingSamples, _ appearance: AppearanceEstimate, surface: SurfaceBuffer, around d: [Float]) -> ShadingSystem {
-        let n = samples.size, count = n * n
-        var system = ShadingSystem(size: n, weights: samples.weights, cx: .init(repeating: 0, count: count),
-                                   cy: .init(repeating: 0, count: count), residuals: .init(repeating: 0, count: count))
+    func linearised(
+        _ samples: ShadingSamples, _ appearance: AppearanceEstimate, surface: SurfaceBuffer, around d: [Float]
+    ) -> ShadingSystem {
+        let n = samples.size
+        let count = n * n
+        var system = ShadingSystem(
+            size: n, weights: samples.weights, cx: .init(repeating: 0, count: count),
+            cy: .init(repeating: 0, count: count), residuals: .init(repeating: 0, count: count))
         let luma = SIMD3<Float>(0.2126, 0.7152, 0.0722)
         for i in 0..<count where samples.weights[i] > 0 {
             let normal = surface.displacedNormal(i, d)
-            let light = appearance.lighting, a = appearance.albedo[i] * luma
-            let modelled = dot(a, light.shading(normal)), limit = options.residualLimit * max(modelled, 0.01)
+            let light = appearance.lighting
+            let a = appearance.albedo[i] * luma
+            let modelled = dot(a, light.shading(normal))
+            let limit = options.residualLimit * max(modelled, 0.01)
             system.residuals[i] = min(limit, max(-limit, luminance(samples.colours[i]) - modelled))
             let g = light.shadingGradient(normal)
             let gradient = SIMD3(dot(a, g.x), dot(a, g.y), dot(a, g.z))
@@ -134,9 +151,11 @@ public struct ShadingDetail: DetailSynthesizer {
     func finished(_ d: [Float], samples: ShadingSamples, surface: SurfaceBuffer) -> [Float] {
         let n = samples.size
         let coveredWeights = surface.covered.map { $0 ? Float(1) : 0 }
-        let slow = weightedBlur(d, weights: coveredWeights, size: n, radius: max(1, Int((options.highPassSigma * Float(n)).rounded())))
+        let slow = weightedBlur(
+            d, weights: coveredWeights, size: n, radius: max(1, Int((options.highPassSigma * Float(n)).rounded())))
         let seen = samples.weights.map { $0 > 0 ? Float(1) : 0 }
-        let fade = weightedBlur(seen, weights: [Float](repeating: 1, count: n * n), size: n, radius: max(1, options.fadeTexels / 2))
+        let fade = weightedBlur(
+            seen, weights: [Float](repeating: 1, count: n * n), size: n, radius: max(1, options.fadeTexels / 2))
         return (0..<(n * n)).map { i in
             guard surface.covered[i] else { return 0 }
             let detail = (d[i] - slow[i]) * min(1, 2 * fade[i])

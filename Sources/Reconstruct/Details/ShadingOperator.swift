@@ -14,18 +14,22 @@ struct ShadingOperator {
     /// Aᵀ W A δ + λs L δ + λm δ.
     func apply(_ delta: [Float]) -> [Float] {
         let count = n * n
-        var qx = [Float](repeating: 0, count: count), qy = [Float](repeating: 0, count: count)
+        var qx = [Float](repeating: 0, count: count)
+        var qy = [Float](repeating: 0, count: count)
         qx.withUnsafeMutableBufferPointer { qxp in
             qy.withUnsafeMutableBufferPointer { qyp in
-                let sx = SharedFloats(base: qxp.baseAddress!), sy = SharedFloats(base: qyp.baseAddress!)
+                let sx = SharedFloats(base: qxp.baseAddress!)
+                let sy = SharedFloats(base: qyp.baseAddress!)
                 forBands { rows in
                     for y in rows {
                         for x in 0..<n {
                             let i = y * n + x
                             let w = system.weights[i]
                             guard w > 0 else { continue }
-                            let e = w * (system.cx[i] * difference(delta, x, stride: 1, at: i)
-                                         + system.cy[i] * difference(delta, y, stride: n, at: i))
+                            let e =
+                                w
+                                * (system.cx[i] * difference(delta, x, stride: 1, at: i)
+                                    + system.cy[i] * difference(delta, y, stride: n, at: i))
                             sx[i] = system.cx[i] * e
                             sy[i] = system.cy[i] * e
                         }
@@ -41,7 +45,9 @@ struct ShadingOperator {
                 for y in rows {
                     for x in 0..<n {
                         let i = y * n + x
-                        shared[i] = transposedDifference(px, x, stride: 1, at: i) + transposedDifference(py, y, stride: n, at: i)
+                        shared[i] =
+                            transposedDifference(px, x, stride: 1, at: i)
+                            + transposedDifference(py, y, stride: n, at: i)
                             + smoothness * laplacian(delta, x, y, at: i) + magnitude * delta[i]
                     }
                 }
@@ -70,9 +76,13 @@ struct ShadingOperator {
     func diagonal() -> [Float] {
         let s = system
         return (0..<(n * n)).map { i in
-            let x = i % n, y = i / n
-            var d: Float = 0, neighbours: Float = 0
-            for (j, inside, horizontal) in [(i - 1, x > 0, true), (i + 1, x < n - 1, true), (i - n, y > 0, false), (i + n, y < n - 1, false)] where inside {
+            let x = i % n
+            let y = i / n
+            var d: Float = 0
+            var neighbours: Float = 0
+            for (j, inside, horizontal) in [
+                (i - 1, x > 0, true), (i + 1, x < n - 1, true), (i - n, y > 0, false), (i + n, y < n - 1, false),
+            ] where inside {
                 let c = horizontal ? s.cx[j] : s.cy[j]
                 d += 0.25 * s.weights[j] * c * c
                 neighbours += 1
@@ -115,7 +125,8 @@ struct ShadingOperator {
 
     private func forBands(_ body: @Sendable (Range<Int>) -> Void) {
         let bands = n >= 128 ? 2 : 1
-        DispatchQueue.concurrentPerform(iterations: bands) { band in body((band * n / bands)..<((band + 1) * n / bands)) }
+        DispatchQueue.concurrentPerform(iterations: bands) { band in body((band * n / bands)..<((band + 1) * n / bands))
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// The unwrapped texture as the detail stage reads it: linear-light RGB and a confidence weight
 /// per texel of a size × size grid over the face tile.
@@ -38,10 +38,12 @@ public struct ShadingSamples: Sendable {
         let linear = (0..<256).map { srgbToLinear(Float($0) / 255) }
         var colours = [SIMD3<Float>](repeating: .zero, count: n * n)
         var weights = [Float](repeating: 0, count: n * n)
-        let w = texture.width, px = texture.pixels
+        let w = texture.width
+        let px = texture.pixels
         for y in 0..<n {
             for x in 0..<n {
-                var sum = SIMD3<Float>.zero, alpha: Float = 0
+                var sum = SIMD3<Float>.zero
+                var alpha: Float = 0
                 for sy in (y * factor)..<((y + 1) * factor) {
                     for sx in (x * factor)..<((x + 1) * factor) {
                         let o = 4 * (sy * w + sx)
@@ -55,7 +57,8 @@ public struct ShadingSamples: Sendable {
                 let c = sum / alpha
                 colours[i] = c
                 let mean = alpha / Float(factor * factor)
-                let usable = mean >= limits.minimumFacing && c.max() <= limits.highlight && luminance(c) >= limits.shadow
+                let usable =
+                    mean >= limits.minimumFacing && c.max() <= limits.highlight && luminance(c) >= limits.shadow
                 weights[i] = usable ? mean : 0
             }
         }
@@ -73,7 +76,8 @@ func srgbToLinear(_ v: Float) -> Float { v <= 0.04045 ? v / 12.92 : powf((v + 0.
 /// radius r, applied three times (the result approximates a Gaussian of σ ≈ √(r(r+1)) texels),
 /// O(texels) whatever the radius. Where no weight falls in the window the output is 0.
 func weightedBlur(_ values: [Float], weights: [Float], size n: Int, radius r: Int) -> [Float] {
-    var num = zip(values, weights).map { $0 * $1 }, den = weights
+    var num = zip(values, weights).map { $0 * $1 }
+    var den = weights
     for _ in 0..<3 {
         boxPass(&num, size: n, radius: r)
         boxPass(&den, size: n, radius: r)

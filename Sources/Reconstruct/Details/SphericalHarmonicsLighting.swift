@@ -22,9 +22,12 @@ public struct SphericalHarmonicsLighting: Sendable, Equatable {
     @inlinable
     public static func basis(_ n: SIMD3<Float>) -> [Float] {
         let (x, y, z) = (n.x, n.y, n.z)
-        return [0.282095,
-                0.488603 * y, 0.488603 * z, 0.488603 * x,
-                1.092548 * x * y, 1.092548 * y * z, 0.315392 * (3 * z * z - 1), 1.092548 * x * z, 0.546274 * (x * x - y * y)]
+        return [
+            0.282095,
+            0.488603 * y, 0.488603 * z, 0.488603 * x,
+            1.092548 * x * y, 1.092548 * y * z, 0.315392 * (3 * z * z - 1), 1.092548 * x * z,
+            0.546274 * (x * x - y * y),
+        ]
     }
 
     /// The shading Σ lₖ Yₖ(n) per channel (irradiance over π, unitless like the image).
@@ -32,7 +35,8 @@ public struct SphericalHarmonicsLighting: Sendable, Equatable {
     public func shading(_ n: SIMD3<Float>) -> SIMD3<Float> {
         let l = coefficients
         let (x, y, z) = (n.x, n.y, n.z)
-        let b1: Float = 0.488603, b2: Float = 1.092548
+        let b1: Float = 0.488603
+        let b2: Float = 1.092548
         let order1: SIMD3<Float> = b1 * y * l[1] + b1 * z * l[2] + b1 * x * l[3]
         let cross: SIMD3<Float> = b2 * x * y * l[4] + b2 * y * z * l[5] + b2 * x * z * l[7]
         let zonal: SIMD3<Float> = 0.315392 * (3 * z * z - 1) * l[6]
@@ -60,17 +64,21 @@ public struct SphericalHarmonicsLighting: Sendable, Equatable {
     /// with a tiny ridge (1e-9 of the trace) so a one-sided set of normals — a face seen from the
     /// front never shows its back — stays solvable; the unseen directions then get no light.
     /// nil when fewer than nine samples carry weight.
-    public static func estimate(normals: [SIMD3<Float>], colours: [SIMD3<Float>], albedo: [SIMD3<Float>],
-                                weights: [Float]) -> SphericalHarmonicsLighting? {
+    public static func estimate(
+        normals: [SIMD3<Float>], colours: [SIMD3<Float>], albedo: [SIMD3<Float>],
+        weights: [Float]
+    ) -> SphericalHarmonicsLighting? {
         precondition(normals.count == colours.count && colours.count == albedo.count && albedo.count == weights.count)
         guard weights.filter({ $0 > 0 }).count >= 9 else { return nil }
         var coefficients = [SIMD3<Float>](repeating: .zero, count: 9)
         for channel in 0..<3 {
-            var ata = [Double](repeating: 0, count: 81), atb = [Double](repeating: 0, count: 9)
+            var ata = [Double](repeating: 0, count: 81)
+            var atb = [Double](repeating: 0, count: 9)
             for i in normals.indices where weights[i] > 0 {
                 let a = Double(albedo[i][channel])
                 let row = basis(normals[i]).map { Double($0) * a }
-                let w = Double(weights[i]), target = Double(colours[i][channel])
+                let w = Double(weights[i])
+                let target = Double(colours[i][channel])
                 for r in 0..<9 {
                     atb[r] += w * row[r] * target
                     for c in r..<9 { ata[r * 9 + c] += w * row[r] * row[c] }

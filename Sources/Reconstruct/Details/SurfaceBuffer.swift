@@ -37,12 +37,17 @@ public struct SurfaceBuffer: Sendable {
             guard uv.allSatisfy({ $0.x >= 0 && $0.x <= 1 && $0.y >= 0 && $0.y <= 1 }) else { continue }
             let v = c.map { Int(mesh.faceVertexIndices[$0]) }
             guard let (pu, pv) = uvDerivatives(positions: v.map { positions[$0] }, uvs: uv) else { continue }
-            let guu = dot(pu, pu), guv = dot(pu, pv), gvv = dot(pv, pv), det = guu * gvv - guv * guv
+            let guu = dot(pu, pu)
+            let guv = dot(pu, pv)
+            let gvv = dot(pv, pv)
+            let det = guu * gvv - guv * guv
             guard det > 0 else { continue }
             // Gradient of d over the surface from (d_u, d_v): (g^uu d_u + g^uv d_v) P_u + (g^uv d_u + g^vv d_v) P_v,
             // with d_u = side · d_x and d_v = −side · d_y (texel y runs down, v up).
-            let gradU = (gvv * pu - guv * pv) / det, gradV = (guu * pv - guv * pu) / det
-            let sx = side * gradU, sy = -side * gradV
+            let gradU = (gvv * pu - guv * pv) / det
+            let gradV = (guu * pv - guv * pu) / det
+            let sx = side * gradU
+            let sy = -side * gradV
             let n = v.map { vertexNormals[$0] }
             let texel = uv.map { SIMD2(Double($0.x) * Double(size), (1 - Double($0.y)) * Double(size)) }
             Rasterizer.fill(texel[0], texel[1], texel[2], width: size, height: size) { x, y, w0, w1, w2 in
@@ -64,17 +69,20 @@ public struct SurfaceBuffer: Sendable {
 
     /// ∂d/∂x and ∂d/∂y at texel i (mm per texel), central where both neighbours are covered.
     func centralDifferences(_ d: [Float], _ i: Int) -> (Float, Float) {
-        let x = i % size, y = i / size
+        let x = i % size
+        let y = i / size
         func diff(_ back: Int?, _ ahead: Int?) -> Float {
             switch (back, ahead) {
-            case let (b?, a?): (d[a] - d[b]) / 2
-            case let (b?, nil): d[i] - d[b]
-            case let (nil, a?): d[a] - d[i]
+            case (let b?, let a?): (d[a] - d[b]) / 2
+            case (let b?, nil): d[i] - d[b]
+            case (nil, let a?): d[a] - d[i]
             default: 0
             }
         }
-        let left = x > 0 && covered[i - 1] ? i - 1 : nil, right = x < size - 1 && covered[i + 1] ? i + 1 : nil
-        let up = y > 0 && covered[i - size] ? i - size : nil, down = y < size - 1 && covered[i + size] ? i + size : nil
+        let left = x > 0 && covered[i - 1] ? i - 1 : nil
+        let right = x < size - 1 && covered[i + 1] ? i + 1 : nil
+        let up = y > 0 && covered[i - size] ? i - size : nil
+        let down = y < size - 1 && covered[i + size] ? i + size : nil
         return (diff(left, right), diff(up, down))
     }
 }

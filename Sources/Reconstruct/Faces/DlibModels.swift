@@ -1,6 +1,6 @@
 import CDlibBridge
-import Foundation
 import Formats
+import Foundation
 
 /// dlib's frontal HOG face detector (five HOG filters: frontal, turned left/right, rolled left/right).
 /// Not safe to use from two threads at once; cheap to create (about 20 ms).
@@ -10,7 +10,8 @@ public final class HOGFaceDetector: @unchecked Sendable {
     public init() throws {
         var error = [CChar](repeating: 0, count: 512)
         guard let h = fd_hog_detector_create(&error, error.count) else {
-            throw ReconstructError(.library, "cannot create dlib's face detector", reason: String(nullTerminated: error))
+            throw ReconstructError(
+                .library, "cannot create dlib's face detector", reason: String(nullTerminated: error))
         }
         handle = h
     }
@@ -26,8 +27,9 @@ public final class HOGFaceDetector: @unchecked Sendable {
         var count: Int32 = 0
         for _ in 0..<2 {
             count = grey.pixels.withUnsafeBufferPointer { px in
-                fd_hog_detect(handle, px.baseAddress, Int32(grey.width), Int32(grey.height), Int32(grey.width),
-                              Int32(upsample), threshold, &found, Int32(found.count), &error, error.count)
+                fd_hog_detect(
+                    handle, px.baseAddress, Int32(grey.width), Int32(grey.height), Int32(grey.width),
+                    Int32(upsample), threshold, &found, Int32(found.count), &error, error.count)
             }
             guard count > found.count else { break }
             found = [fd_detection](repeating: fd_detection(), count: Int(count))
@@ -64,12 +66,14 @@ public final class LandmarkPredictor: @unchecked Sendable {
     public init(contentsOf url: URL) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw ReconstructError(.missingData, path: url.path, "landmark model not found",
-                                   reason: "install Debian's libdlib-data, or pass --landmark-model / set \(Self.environmentVariable)")
+            throw ReconstructError(
+                .missingData, path: url.path, "landmark model not found",
+                reason: "install Debian's libdlib-data, or pass --landmark-model / set \(Self.environmentVariable)")
         }
         var error = [CChar](repeating: 0, count: 512)
         guard let h = fd_shape_predictor_load(url.path, &error, error.count) else {
-            throw ReconstructError(.missingData, path: url.path, "is not a dlib shape predictor", reason: String(nullTerminated: error))
+            throw ReconstructError(
+                .missingData, path: url.path, "is not a dlib shape predictor", reason: String(nullTerminated: error))
         }
         handle = h
         partCount = Int(fd_shape_predictor_parts(h))
@@ -81,16 +85,20 @@ public final class LandmarkPredictor: @unchecked Sendable {
     /// Points inside `box` (pixel-index coordinates of `grey`), in the same coordinates.
     /// Only a crop around the box is handed to dlib, which samples pixels near the face only.
     func predict(in grey: Image<UInt8>, box: fd_detection) throws -> [SIMD2<Double>] {
-        let w = box.right - box.left, h = box.bottom - box.top
-        let x0 = max(0, Int((box.left - w).rounded(.down))), y0 = max(0, Int((box.top - h).rounded(.down)))
-        let x1 = min(grey.width, Int((box.right + w).rounded(.up)) + 1), y1 = min(grey.height, Int((box.bottom + h).rounded(.up)) + 1)
+        let w = box.right - box.left
+        let h = box.bottom - box.top
+        let x0 = max(0, Int((box.left - w).rounded(.down)))
+        let y0 = max(0, Int((box.top - h).rounded(.down)))
+        let x1 = min(grey.width, Int((box.right + w).rounded(.up)) + 1)
+        let y1 = min(grey.height, Int((box.bottom + h).rounded(.up)) + 1)
         guard x1 > x0, y1 > y0 else { throw ReconstructError(.invalidArgument, "face box lies outside the image") }
         var xy = [Double](repeating: 0, count: 2 * partCount)
         var error = [CChar](repeating: 0, count: 512)
         let status = grey.pixels.withUnsafeBufferPointer { px in
-            fd_shape_predict(handle, px.baseAddress! + y0 * grey.width + x0, Int32(x1 - x0), Int32(y1 - y0), Int32(grey.width),
-                             box.left - Double(x0), box.top - Double(y0), box.right - Double(x0), box.bottom - Double(y0),
-                             &xy, Int32(xy.count), &error, error.count)
+            fd_shape_predict(
+                handle, px.baseAddress! + y0 * grey.width + x0, Int32(x1 - x0), Int32(y1 - y0), Int32(grey.width),
+                box.left - Double(x0), box.top - Double(y0), box.right - Double(x0), box.bottom - Double(y0),
+                &xy, Int32(xy.count), &error, error.count)
         }
         guard status == 0 else {
             throw ReconstructError(.library, "dlib's landmark predictor failed", reason: String(nullTerminated: error))

@@ -1,6 +1,6 @@
 import CDlibBridge
-import Foundation
 import Formats
+import Foundation
 
 /// Finds faces and their 68 landmarks in a photo with dlib, retrying the ways the frontal HOG
 /// detector is known to miss: small faces (one 2× upsampling) and rolled heads (the image turned
@@ -39,8 +39,9 @@ public struct FaceFinder: Sendable {
 
     public init(detector: HOGFaceDetector, predictor: LandmarkPredictor, options: Options = Options()) throws {
         guard predictor.partCount == Landmarks68.count else {
-            throw ReconstructError(.missingData, path: predictor.url.path, "is not a 68-point landmark model",
-                                   reason: "it predicts \(predictor.partCount) points")
+            throw ReconstructError(
+                .missingData, path: predictor.url.path, "is not a 68-point landmark model",
+                reason: "it predicts \(predictor.partCount) points")
         }
         self.detector = detector
         self.predictor = predictor
@@ -49,7 +50,8 @@ public struct FaceFinder: Sendable {
 
     /// dlib's HOG detector and the shape predictor loaded from `landmarkModel` (1–2 s).
     public init(landmarkModel: URL, options: Options = Options()) throws {
-        try self.init(detector: HOGFaceDetector(), predictor: LandmarkPredictor(contentsOf: landmarkModel), options: options)
+        try self.init(
+            detector: HOGFaceDetector(), predictor: LandmarkPredictor(contentsOf: landmarkModel), options: options)
     }
 
     /// Wall-clock seconds spent per step of one `faces(in:)` call, for benchmarks.
@@ -72,12 +74,15 @@ public struct FaceFinder: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         let grey = photo.greyscale()
-        let factor = max(1, Int((Double(grey.width * grey.height) / Double(options.maxDetectionPixels)).squareRoot().rounded(.up)))
+        let factor = max(
+            1, Int((Double(grey.width * grey.height) / Double(options.maxDetectionPixels)).squareRoot().rounded(.up)))
         let small = grey.downscaled(by: factor)
         let mayUpsample = small.width * small.height <= options.upsampleUpToPixels
         let scale = Double(factor)
 
-        var candidates = try detector.detect(small, upsample: 0, threshold: options.minimumScore).map { Candidate(raw: $0, rotation: nil, upsampled: 0) }
+        var candidates = try detector.detect(small, upsample: 0, threshold: options.minimumScore).map {
+            Candidate(raw: $0, rotation: nil, upsampled: 0)
+        }
         if mayUpsample && (candidates.isEmpty || options.allFaces) {
             // Only faces below the 80-px HOG window come from the upsampled pass: at larger sizes the
             // plain pass has already looked, and the upsampled one adds mostly false positives.
@@ -91,13 +96,16 @@ public struct FaceFinder: Sendable {
                 let rotation = ImageRotation(degrees: degrees, width: small.width, height: small.height)
                 let turned = small.rotated(by: rotation)
                 rotatedImages[degrees] = turned
-                candidates += try detector.detect(turned, upsample: mayUpsample ? 1 : 0, threshold: options.minimumScore)
-                    .map { Candidate(raw: $0, rotation: rotation, upsampled: mayUpsample ? 1 : 0) }
+                candidates += try detector.detect(
+                    turned, upsample: mayUpsample ? 1 : 0, threshold: options.minimumScore
+                )
+                .map { Candidate(raw: $0, rotation: rotation, upsampled: mayUpsample ? 1 : 0) }
             }
         }
         guard !candidates.isEmpty else {
-            throw ReconstructError(.noFace, path: photo.url.path, "no face found",
-                                   reason: "dlib's frontal detector found none upright, upsampled or turned ±30°")
+            throw ReconstructError(
+                .noFace, path: photo.url.path, "no face found",
+                reason: "dlib's frontal detector found none upright, upsampled or turned ±30°")
         }
 
         // One face per place: strongest detection wins among overlapping ones.
@@ -131,15 +139,17 @@ public struct FaceFinder: Sendable {
                 }
             } else {
                 let box = candidate.raw
-                let full = fd_detection(left: (box.left + 0.5) * scale - 0.5, top: (box.top + 0.5) * scale - 0.5,
-                                        right: (box.right + 0.5) * scale - 0.5, bottom: (box.bottom + 0.5) * scale - 0.5,
-                                        confidence: box.confidence, filter: box.filter)
+                let full = fd_detection(
+                    left: (box.left + 0.5) * scale - 0.5, top: (box.top + 0.5) * scale - 0.5,
+                    right: (box.right + 0.5) * scale - 0.5, bottom: (box.bottom + 0.5) * scale - 0.5,
+                    confidence: box.confidence, filter: box.filter)
                 points = try predictor.predict(in: grey, box: full).map { $0 + 0.5 }
             }
             let landmarks = Landmarks68(points: points)
-            return DetectedFace(box: detectorBox.union(landmarks.bounds), detectorBox: detectorBox,
-                                score: candidate.raw.confidence, rotation: candidate.rotation?.degrees ?? 0,
-                                upsampled: candidate.upsampled, landmarks: landmarks)
+            return DetectedFace(
+                box: detectorBox.union(landmarks.bounds), detectorBox: detectorBox,
+                score: candidate.raw.confidence, rotation: candidate.rotation?.degrees ?? 0,
+                upsampled: candidate.upsampled, landmarks: landmarks)
         }
     }
 
@@ -153,9 +163,11 @@ public struct FaceFinder: Sendable {
         /// The detection's box in photo pixels (corner-based); for a rotated detection the bounds
         /// of its turned-back corners.
         func boxInPhoto(scale: Double) -> FaceBox {
-            let r = raw.right + 1, b = raw.bottom + 1
+            let r = raw.right + 1
+            let b = raw.bottom + 1
             let corners: [(Double, Double)] = [(raw.left, raw.top), (r, raw.top), (raw.left, b), (r, b)]
-            var xs: [Double] = [], ys: [Double] = []
+            var xs: [Double] = []
+            var ys: [Double] = []
             for (x, y) in corners {
                 let (sx, sy) = rotation?.toSource(x, y) ?? (x, y)
                 xs.append(sx * scale)

@@ -14,7 +14,8 @@ public struct PhotoLandmarks: Encodable, Sendable {
 
         /// The points as an iBUG .pts file (same coordinates).
         public var ibugPTS: String {
-            "version: 1\nn_points: 68\n{\n" + points.map { "\(fixed($0[0])) \(fixed($0[1]))" }.joined(separator: "\n") + "\n}\n"
+            "version: 1\nn_points: 68\n{\n" + points.map { "\(fixed($0[0])) \(fixed($0[1]))" }.joined(separator: "\n")
+                + "\n}\n"
         }
     }
 
@@ -33,9 +34,10 @@ public struct PhotoLandmarks: Encodable, Sendable {
         height = photo.height
         detected = faces
         self.faces = faces.map { f in
-            Face(box: f.box.rounded, detectorBox: f.detectorBox.rounded, score: round3(f.score), rotation: f.rotation,
-                 upsampled: f.upsampled, points: f.landmarks.points.map { [round3($0.x), round3($0.y)] },
-                 interocularDistance: round3(f.landmarks.interocularDistance))
+            Face(
+                box: f.box.rounded, detectorBox: f.detectorBox.rounded, score: round3(f.score), rotation: f.rotation,
+                upsampled: f.upsampled, points: f.landmarks.points.map { [round3($0.x), round3($0.y)] },
+                interocularDistance: round3(f.landmarks.interocularDistance))
         }
     }
 
@@ -72,5 +74,7 @@ private func round3(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
 private func fixed(_ v: Double) -> String { String(format: "%.3f", v) }
 
 extension FaceBox {
-    fileprivate var rounded: FaceBox { FaceBox(x: round3(x), y: round3(y), width: round3(width), height: round3(height)) }
+    fileprivate var rounded: FaceBox {
+        FaceBox(x: round3(x), y: round3(y), width: round3(width), height: round3(height))
+    }
 }

@@ -39,8 +39,10 @@ public struct Landmarks68: Sendable, Equatable {
 
     /// The landmarks' bounding box.
     public var bounds: FaceBox {
-        let xs = points.map(\.x), ys = points.map(\.y)
-        let x0 = xs.min()!, y0 = ys.min()!
+        let xs = points.map(\.x)
+        let ys = points.map(\.y)
+        let x0 = xs.min()!
+        let y0 = ys.min()!
         return FaceBox(x: x0, y: y0, width: xs.max()! - x0, height: ys.max()! - y0)
     }
 }
@@ -66,9 +68,11 @@ public struct FaceBox: Sendable, Equatable, Codable {
     }
 
     public func union(_ other: FaceBox) -> FaceBox {
-        let x0 = min(x, other.x), y0 = min(y, other.y)
-        return FaceBox(x: x0, y: y0, width: max(x + width, other.x + other.width) - x0,
-                       height: max(y + height, other.y + other.height) - y0)
+        let x0 = min(x, other.x)
+        let y0 = min(y, other.y)
+        return FaceBox(
+            x: x0, y: y0, width: max(x + width, other.x + other.width) - x0,
+            height: max(y + height, other.y + other.height) - y0)
     }
 
     /// Intersection over union, 0…1.

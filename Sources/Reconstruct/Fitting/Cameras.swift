@@ -16,19 +16,28 @@ public struct AffineCamera: Sendable, Equatable {
     /// point up, is replaced by its polar factor (the closest matrix with orthonormal rows) times
     /// the mean of its two singular values.
     public func scaledOrthographic() -> ScaledOrthographicCamera {
-        let a = SIMD3(row0.x, row0.y, row0.z), b = -SIMD3(row1.x, row1.y, row1.z)
+        let a = SIMD3(row0.x, row0.y, row0.z)
+        let b = -SIMD3(row1.x, row1.y, row1.z)
         // M Mᵀ = [[aa, ab], [ab, bb]]; its eigen-decomposition gives M's singular values and
         // (M Mᵀ)^(−1/2), so the polar factor is (M Mᵀ)^(−1/2) M.
-        let aa = (a * a).sum(), bb = (b * b).sum(), ab = (a * b).sum()
-        let mean = (aa + bb) / 2, diff = (aa - bb) / 2
+        let aa = (a * a).sum()
+        let bb = (b * b).sum()
+        let ab = (a * b).sum()
+        let mean = (aa + bb) / 2
+        let diff = (aa - bb) / 2
         let root = (diff * diff + ab * ab).squareRoot()
-        let l1 = mean + root, l2 = max(mean - root, 1e-300)
+        let l1 = mean + root
+        let l2 = max(mean - root, 1e-300)
         let theta = 0.5 * atan2(2 * ab, aa - bb)
         let (c, s) = (cos(theta), sin(theta))
-        let i1 = 1 / l1.squareRoot(), i2 = 1 / l2.squareRoot()
+        let i1 = 1 / l1.squareRoot()
+        let i2 = 1 / l2.squareRoot()
         // (M Mᵀ)^(−1/2) = U diag(i1, i2) Uᵀ with U = [[c, −s], [s, c]].
-        let m00 = c * c * i1 + s * s * i2, m11 = s * s * i1 + c * c * i2, m01 = c * s * (i1 - i2)
-        var r0 = m00 * a + m01 * b, r1 = m01 * a + m11 * b
+        let m00 = c * c * i1 + s * s * i2
+        let m11 = s * s * i1 + c * c * i2
+        let m01 = c * s * (i1 - i2)
+        var r0 = m00 * a + m01 * b
+        var r1 = m01 * a + m11 * b
         // Guard against round-off: re-orthonormalise (Gram–Schmidt).
         r0 /= (r0 * r0).sum().squareRoot()
         r1 -= (r0 * r1).sum() * r0
@@ -89,7 +98,9 @@ public struct ScaledOrthographicCamera: Sendable, Equatable {
         // R = Rz(roll) · Rx(pitch) · Ry(yaw): its third row is (−cos p sin y, sin p, cos p cos y) and
         // the y components of its first two rows are (−sin r cos p, cos r cos p).
         let r = rotation
-        let pitch = asin(max(-1, min(1, r[2].y))), yaw = atan2(-r[2].x, r[2].z), roll = atan2(-r[0].y, r[1].y)
+        let pitch = asin(max(-1, min(1, r[2].y)))
+        let yaw = atan2(-r[2].x, r[2].z)
+        let roll = atan2(-r[0].y, r[1].y)
         return (yaw * 180 / .pi, pitch * 180 / .pi, roll * 180 / .pi)
     }
 
@@ -107,20 +118,31 @@ public struct ScaledOrthographicCamera: Sendable, Equatable {
 public func estimateAffineCamera(points: [SIMD3<Double>], pixels: [SIMD2<Double>]) -> AffineCamera? {
     let n = points.count
     guard n >= 4, pixels.count == n else { return nil }
-    let c2 = pixels.reduce(.zero, +) / Double(n), c3 = points.reduce(.zero, +) / Double(n)
+    let c2 = pixels.reduce(.zero, +) / Double(n)
+    let c3 = points.reduce(.zero, +) / Double(n)
     let rms2 = (pixels.map { (($0 - c2) * ($0 - c2)).sum() }.reduce(0, +) / Double(n)).squareRoot()
     let rms3 = (points.map { (($0 - c3) * ($0 - c3)).sum() }.reduce(0, +) / Double(n)).squareRoot()
     guard rms2 > 0, rms3 > 0 else { return nil }
-    let s2 = 2.0.squareRoot() / rms2, s3 = 3.0.squareRoot() / rms3
-    var a = [Double](repeating: 0, count: n * 4), bx = [Double](repeating: 0, count: n), by = bx
+    let s2 = 2.0.squareRoot() / rms2
+    let s3 = 3.0.squareRoot() / rms3
+    var a = [Double](repeating: 0, count: n * 4)
+    var bx = [Double](repeating: 0, count: n)
+    var by = bx
     for i in 0..<n {
-        let p = (points[i] - c3) * s3, q = (pixels[i] - c2) * s2
-        a[4 * i] = p.x; a[4 * i + 1] = p.y; a[4 * i + 2] = p.z; a[4 * i + 3] = 1
+        let p = (points[i] - c3) * s3
+        let q = (pixels[i] - c2) * s2
+        a[4 * i] = p.x
+        a[4 * i + 1] = p.y
+        a[4 * i + 2] = p.z
+        a[4 * i + 3] = 1
         bx[i] = q.x
         by[i] = q.y
     }
-    let nx = DenseSolve.normalEquations(a, bx, rows: n, n: 4), ny = DenseSolve.normalEquations(a, by, rows: n, n: 4)
-    guard let px = DenseSolve.choleskySolve(nx.ata, nx.atb, n: 4), let py = DenseSolve.choleskySolve(ny.ata, ny.atb, n: 4) else { return nil }
+    let nx = DenseSolve.normalEquations(a, bx, rows: n, n: 4)
+    let ny = DenseSolve.normalEquations(a, by, rows: n, n: 4)
+    guard let px = DenseSolve.choleskySolve(nx.ata, nx.atb, n: 4),
+        let py = DenseSolve.choleskySolve(ny.ata, ny.atb, n: 4)
+    else { return nil }
     // Denormalise: P = T⁻¹ P̃ U with T = [s2 I, −s2 c2], U = [s3 I, −s3 c3].
     func row(_ p: [Double], _ centre: Double) -> SIMD4<Double> {
         let m = SIMD3(p[0], p[1], p[2]) * (s3 / s2)

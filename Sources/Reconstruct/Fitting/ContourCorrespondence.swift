@@ -24,15 +24,20 @@ struct ContourCorrespondence {
     }
 
     /// Rows for each of landmarks 0–7 then 9–16, the vertices chosen.
-    func choose(landmarks: Landmarks68, camera: ScaledOrthographicCamera, identity: [Double], expression: [Double]) -> ModelRows {
+    func choose(landmarks: Landmarks68, camera: ScaledOrthographicCamera, identity: [Double], expression: [Double])
+        -> ModelRows
+    {
         let affine = camera.affine
         func side(_ rows: ModelRows, _ normals: [SIMD3<Double>], _ indices: [Int]) -> [Int] {
-            let outline = normals.indices.filter { abs((camera.rotation[2] * normals[$0]).sum()) < Self.silhouetteCosine }
+            let outline = normals.indices.filter {
+                abs((camera.rotation[2] * normals[$0]).sum()) < Self.silhouetteCosine
+            }
             let pool = outline.isEmpty ? Array(normals.indices) : outline
             let projected = rows.positions(of: pool, identity: identity, expression: expression).map(affine.project)
             return indices.map { l in
                 let target = landmarks[l]
-                var best = 0, bestDistance = Double.infinity
+                var best = 0
+                var bestDistance = Double.infinity
                 for (c, q) in projected.enumerated() {
                     let d = q - target
                     let dd = (d * d).sum()

@@ -73,11 +73,16 @@ enum DenseSolve {
         var sum = SIMD4<Double>(repeating: 0)
         var i = 0
         while i + 4 <= n {
-            sum += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD4<Double>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD4<Double>.self)
+            sum +=
+                UnsafeRawPointer(a + i).loadUnaligned(as: SIMD4<Double>.self)
+                * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD4<Double>.self)
             i += 4
         }
         var total = sum.sum()
-        while i < n { total += a[i] * b[i]; i += 1 }
+        while i < n {
+            total += a[i] * b[i]
+            i += 1
+        }
         return total
     }
 
@@ -87,11 +92,16 @@ enum DenseSolve {
         var sum = SIMD8<Float>(repeating: 0)
         var i = 0
         while i + 8 <= n {
-            sum += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            sum +=
+                UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
             i += 8
         }
         var total = sum.sum()
-        while i < n { total += a[i] * b[i]; i += 1 }
+        while i < n {
+            total += a[i] * b[i]
+            i += 1
+        }
         return total
     }
 }

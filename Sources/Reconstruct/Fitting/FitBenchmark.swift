@@ -61,19 +61,28 @@ public struct FitBenchmark: Sendable {
             let alpha = (0..<model.identityCount).map { _ in random.gaussian() }
             var beta = [Double](repeating: 0, count: model.expressionNames.count)
             for _ in 0..<expressions { beta[Int(random.unit() * Double(beta.count))] = 0.7 * random.unit() }
-            let yaw = yawRange * (2 * random.unit() - 1), pitch = pitchRange * (2 * random.unit() - 1), roll = rollRange * (2 * random.unit() - 1)
+            let yaw = yawRange * (2 * random.unit() - 1)
+            let pitch = pitchRange * (2 * random.unit() - 1)
+            let roll = rollRange * (2 * random.unit() - 1)
             let truth = model.mesh(identity: alpha.map(Float.init), expression: beta.map(Float.init))
             let positions = truth.positions.map { SIMD3<Double>($0) }
             let scale = 100 / interocularDistance(positions)
-            let camera = ScaledOrthographicCamera(yaw: yaw, pitch: pitch, roll: roll, scale: scale, translation: SIMD2(320, 240))
+            let camera = ScaledOrthographicCamera(
+                yaw: yaw, pitch: pitch, roll: roll, scale: scale, translation: SIMD2(320, 240))
             var points = model.landmarkVertices.map { camera.project(positions[$0]) }
             let vertexPoints = points.map { $0 + noise * SIMD2(random.gaussian(), random.gaussian()) }
-            for (sideLandmarks, candidates) in [(Array(0...7), model.contourCandidates.right), (Array(9...16), model.contourCandidates.left)] {
-                let outline = candidates.filter { abs((camera.rotation[2] * SIMD3<Double>(truth.normals[$0])).sum()) < ContourCorrespondence.silhouetteCosine }
+            for (sideLandmarks, candidates) in [
+                (Array(0...7), model.contourCandidates.right), (Array(9...16), model.contourCandidates.left),
+            ] {
+                let outline = candidates.filter {
+                    abs((camera.rotation[2] * SIMD3<Double>(truth.normals[$0])).sum())
+                        < ContourCorrespondence.silhouetteCosine
+                }
                 let pool = outline.isEmpty ? candidates : outline
                 for l in sideLandmarks {
                     let target = points[l]
-                    var best = pool[0], bestDistance = Double.infinity
+                    var best = pool[0]
+                    var bestDistance = Double.infinity
                     for c in pool {
                         let d: SIMD2<Double> = camera.project(positions[c]) - target
                         let dd = (d * d).sum()
@@ -89,18 +98,25 @@ public struct FitBenchmark: Sendable {
             if givenExpression { fitter.options.fixedExpression = beta }
             let fitted = try fitter.fit(Landmarks68(points: points))
             let seconds = (clock.now - start).seconds
-            let shape = model.shape(identity: fitted.identity.map(Float.init), expression: fitted.expression.map(Float.init))
+            let shape = model.shape(
+                identity: fitted.identity.map(Float.init), expression: fitted.expression.map(Float.init))
             func errors(_ s: [SIMD3<Double>]) -> [Double] {
-                (0..<faceVertices).map { let d = s[$0] - positions[$0]; return (d * d).sum().squareRoot() }.sorted()
+                (0..<faceVertices).map {
+                    let d = s[$0] - positions[$0]
+                    return (d * d).sum().squareRoot()
+                }.sorted()
             }
             let fittedShape: [SIMD3<Double>] = shape.prefix(faceVertices).map { SIMD3<Double>($0) }
-            let fit = errors(fittedShape), base = errors(Array(meanShape))
+            let fit = errors(fittedShape)
+            let base = errors(Array(meanShape))
             /// Identity alone, by the fitter's least squares on the landmark vertices, under a given camera.
             func oracleErrors(_ given: ScaledOrthographicCamera) -> [Double] {
-                let alpha = fitShape(rows: landmarkRows, pixels: vertexPoints,
-                                     camera: given.affine, expression: beta, landmarkNoise: fitter.options.landmarkNoise * 100)
-                return errors(model.shape(identity: alpha.map(Float.init), expression: beta.map(Float.init))
-                    .prefix(faceVertices).map { SIMD3<Double>($0) })
+                let alpha = fitShape(
+                    rows: landmarkRows, pixels: vertexPoints,
+                    camera: given.affine, expression: beta, landmarkNoise: fitter.options.landmarkNoise * 100)
+                return errors(
+                    model.shape(identity: alpha.map(Float.init), expression: beta.map(Float.init))
+                        .prefix(faceVertices).map { SIMD3<Double>($0) })
             }
             let oracle = oracleErrors(camera)
             var sizeBlind = camera
@@ -109,16 +125,22 @@ public struct FitBenchmark: Sendable {
             let truthFace = Array(positions.prefix(faceVertices))
             func alignedMean(_ s: [SIMD3<Double>]) -> Double {
                 let t = SimilarityTransform(aligning: s, to: truthFace)
-                return s.indices.map { let d = t.apply(s[$0]) - truthFace[$0]; return (d * d).sum().squareRoot() }.reduce(0, +) / Double(s.count)
+                return s.indices.map {
+                    let d = t.apply(s[$0]) - truthFace[$0]
+                    return (d * d).sum().squareRoot()
+                }.reduce(0, +) / Double(s.count)
             }
-            cases.append(Case(yaw: yaw, pitch: pitch, roll: roll,
-                              fittedMedian: fit[fit.count / 2], fittedMean: fit.reduce(0, +) / Double(fit.count),
-                              baselineMedian: base[base.count / 2], baselineMean: base.reduce(0, +) / Double(base.count),
-                              alignedFittedMean: alignedMean(fittedShape), alignedBaselineMean: alignedMean(Array(meanShape)),
-                              oracleMean: oracle.reduce(0, +) / Double(oracle.count),
-                              sizeBlindOracleMean: blind.reduce(0, +) / Double(blind.count),
-                              expressionError: zip(fitted.expression, beta).map { abs($0 - $1) }.reduce(0, +) / Double(beta.count),
-                              seconds: seconds, reprojectionError: fitted.reprojectionError))
+            cases.append(
+                Case(
+                    yaw: yaw, pitch: pitch, roll: roll,
+                    fittedMedian: fit[fit.count / 2], fittedMean: fit.reduce(0, +) / Double(fit.count),
+                    baselineMedian: base[base.count / 2], baselineMean: base.reduce(0, +) / Double(base.count),
+                    alignedFittedMean: alignedMean(fittedShape), alignedBaselineMean: alignedMean(Array(meanShape)),
+                    oracleMean: oracle.reduce(0, +) / Double(oracle.count),
+                    sizeBlindOracleMean: blind.reduce(0, +) / Double(blind.count),
+                    expressionError: zip(fitted.expression, beta).map { abs($0 - $1) }.reduce(0, +)
+                        / Double(beta.count),
+                    seconds: seconds, reprojectionError: fitted.reprojectionError))
         }
         return cases
     }

@@ -46,7 +46,8 @@ public struct ProxyFitter: Sendable {
 
     /// Fits the model to 68 landmarks (photo pixels). Throws when they cannot determine a camera.
     public func fit(_ landmarks: Landmarks68, prior: [Double]? = nil) throws -> FittedFace {
-        let k = model.identityCount, e = model.expressionNames.count
+        let k = model.identityCount
+        let e = model.expressionNames.count
         var alpha = [Double](repeating: 0, count: k)
         let prior = prior ?? [Double](repeating: 0, count: e)
         var beta = options.fixedExpression ?? prior
@@ -54,11 +55,16 @@ public struct ProxyFitter: Sendable {
         var contourRows = contour.initial(model: model)
         let order = ContourCorrespondence.rightLandmarks + ContourCorrespondence.leftLandmarks + Self.fixedLandmarks
         let pixels = order.map { landmarks[$0] }
-        var camera = ScaledOrthographicCamera(rotation: [SIMD3(1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, 0, 1)], scale: 1, translation: .zero)
+        var camera = ScaledOrthographicCamera(
+            rotation: [SIMD3(1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, 0, 1)], scale: 1, translation: .zero)
         var residuals: [Double] = []
         func estimateCamera(_ rows: ModelRows) throws -> ScaledOrthographicCamera {
-            guard let affine = estimateAffineCamera(points: rows.positions(identity: alpha, expression: beta), pixels: pixels) else {
-                throw ReconstructError(.invalidArgument, "the landmarks do not determine a camera", reason: "degenerate landmark layout")
+            guard
+                let affine = estimateAffineCamera(
+                    points: rows.positions(identity: alpha, expression: beta), pixels: pixels)
+            else {
+                throw ReconstructError(
+                    .invalidArgument, "the landmarks do not determine a camera", reason: "degenerate landmark layout")
             }
             return affine.scaledOrthographic()
         }
@@ -68,13 +74,16 @@ public struct ProxyFitter: Sendable {
             let current = ModelRows(merging: contourRows, fixed)
             for refinement in 0..<max(options.refinements, 1) {
                 if refinement > 0 { camera = try estimateCamera(current) }
-                alpha = fitShape(rows: current, pixels: pixels, camera: camera.affine, expression: beta, landmarkNoise: sigma)
+                alpha = fitShape(
+                    rows: current, pixels: pixels, camera: camera.affine, expression: beta, landmarkNoise: sigma)
                 if options.fixedExpression == nil {
-                    beta = fitExpression(rows: current, pixels: pixels, camera: camera.affine, identity: alpha, landmarkNoise: sigma,
-                                         prior: prior, priorWeight: options.expressionPriorWeight)
+                    beta = fitExpression(
+                        rows: current, pixels: pixels, camera: camera.affine, identity: alpha, landmarkNoise: sigma,
+                        prior: prior, priorWeight: options.expressionPriorWeight)
                 }
             }
-            residuals.append(rms(reprojectionResidual(pixels, current.positions(identity: alpha, expression: beta), camera.affine)))
+            residuals.append(
+                rms(reprojectionResidual(pixels, current.positions(identity: alpha, expression: beta), camera.affine)))
         }
         // The final camera for the final shape.
         let rows = ModelRows(merging: contourRows, fixed)
@@ -84,8 +93,9 @@ public struct ProxyFitter: Sendable {
         for (i, l) in order.enumerated() { points[l] = fitted[i] }
         var vertices = [Int](repeating: 0, count: 68)
         for (i, l) in order.enumerated() { vertices[l] = rows.vertices[i] }
-        return FittedFace(camera: camera, identity: alpha, expression: beta, landmarks: landmarks,
-                          fittedLandmarks: Landmarks68(points: points), landmarkVertices: vertices, residuals: residuals)
+        return FittedFace(
+            camera: camera, identity: alpha, expression: beta, landmarks: landmarks,
+            fittedLandmarks: Landmarks68(points: points), landmarkVertices: vertices, residuals: residuals)
     }
 }
 
@@ -112,7 +122,9 @@ public struct FittedFace: Sendable {
     }
 }
 
-func rms(_ values: [Double]) -> Double { (values.map { $0 * $0 }.reduce(0, +) / Double(max(values.count, 1))).squareRoot() }
+func rms(_ values: [Double]) -> Double {
+    (values.map { $0 * $0 }.reduce(0, +) / Double(max(values.count, 1))).squareRoot()
+}
 
 extension ModelRows {
     /// The rows of `a` followed by those of `b`.
@@ -121,7 +133,8 @@ extension ModelRows {
         let mean: [Float] = a.mean + b.mean
         let identity: [Float] = a.identity + b.identity
         let expression: [Float] = a.expression + b.expression
-        self.init(vertices: vertices, mean: mean, identity: identity, expression: expression,
-                  identityCount: a.identityCount, expressionCount: a.expressionCount)
+        self.init(
+            vertices: vertices, mean: mean, identity: identity, expression: expression,
+            identityCount: a.identityCount, expressionCount: a.expressionCount)
     }
 }

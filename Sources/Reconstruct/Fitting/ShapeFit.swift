@@ -12,7 +12,9 @@ struct ModelRows {
     let identityCount: Int
     let expressionCount: Int
 
-    init(vertices: [Int], mean: [Float], identity: [Float], expression: [Float], identityCount: Int, expressionCount: Int) {
+    init(
+        vertices: [Int], mean: [Float], identity: [Float], expression: [Float], identityCount: Int, expressionCount: Int
+    ) {
         self.vertices = vertices
         self.mean = mean
         self.identity = identity
@@ -23,7 +25,9 @@ struct ModelRows {
 
     init(model: MorphableModel, vertices: [Int]) {
         self.vertices = vertices
-        let k = model.identityCount, e = model.expressionNames.count, v3 = 3 * model.vertexCount
+        let k = model.identityCount
+        let e = model.expressionNames.count
+        let v3 = 3 * model.vertexCount
         identityCount = k
         expressionCount = e
         var mean = [Float](repeating: 0, count: 3 * vertices.count)
@@ -33,10 +37,18 @@ struct ModelRows {
             for (i, v) in vertices.enumerated() { for c in 0..<3 { mean[3 * i + c] = m[3 * v + c] } }
         }
         model.identityBasis.withUnsafeBufferPointer { b in
-            for j in 0..<k { for (i, v) in vertices.enumerated() { for c in 0..<3 { identity[(3 * i + c) * k + j] = b[j * v3 + 3 * v + c] } } }
+            for j in 0..<k {
+                for (i, v) in vertices.enumerated() {
+                    for c in 0..<3 { identity[(3 * i + c) * k + j] = b[j * v3 + 3 * v + c] }
+                }
+            }
         }
         model.expressionBasis.withUnsafeBufferPointer { b in
-            for j in 0..<e { for (i, v) in vertices.enumerated() { for c in 0..<3 { expression[(3 * i + c) * e + j] = b[j * v3 + 3 * v + c] } } }
+            for j in 0..<e {
+                for (i, v) in vertices.enumerated() {
+                    for c in 0..<3 { expression[(3 * i + c) * e + j] = b[j * v3 + 3 * v + c] }
+                }
+            }
         }
         self.mean = mean
         self.identity = identity
@@ -45,7 +57,9 @@ struct ModelRows {
 
     /// The rows of the vertices at `indices` (into `vertices`), copied.
     func subset(_ indices: [Int]) -> ModelRows {
-        var mean: [Float] = [], identity: [Float] = [], expression: [Float] = []
+        var mean: [Float] = []
+        var identity: [Float] = []
+        var expression: [Float] = []
         mean.reserveCapacity(3 * indices.count)
         identity.reserveCapacity(3 * indices.count * identityCount)
         expression.reserveCapacity(3 * indices.count * expressionCount)
@@ -54,13 +68,15 @@ struct ModelRows {
             identity += self.identity[(3 * i * identityCount)..<(3 * (i + 1) * identityCount)]
             expression += self.expression[(3 * i * expressionCount)..<(3 * (i + 1) * expressionCount)]
         }
-        return ModelRows(vertices: indices.map { vertices[$0] }, mean: mean, identity: identity, expression: expression,
-                         identityCount: identityCount, expressionCount: expressionCount)
+        return ModelRows(
+            vertices: indices.map { vertices[$0] }, mean: mean, identity: identity, expression: expression,
+            identityCount: identityCount, expressionCount: expressionCount)
     }
 
     /// Positions (mm) of the gathered vertices at `indices` (into `vertices`).
     func positions(of indices: [Int], identity alpha: [Double], expression beta: [Double]) -> [SIMD3<Double>] {
-        let a: [Float] = alpha.map { Float($0) }, b: [Float] = beta.map { Float($0) }
+        let a: [Float] = alpha.map { Float($0) }
+        let b: [Float] = beta.map { Float($0) }
         let (k, e) = (identityCount, expressionCount)
         return identity.withUnsafeBufferPointer { id in
             expression.withUnsafeBufferPointer { ex in
@@ -68,7 +84,9 @@ struct ModelRows {
                     var p = SIMD3<Double>.zero
                     for c in 0..<3 {
                         let r = 3 * i + c
-                        p[c] = Double(mean[r] + DenseSolve.dot(id.baseAddress! + r * k, a, k) + DenseSolve.dot(ex.baseAddress! + r * e, b, e))
+                        p[c] = Double(
+                            mean[r] + DenseSolve.dot(id.baseAddress! + r * k, a, k)
+                                + DenseSolve.dot(ex.baseAddress! + r * e, b, e))
                     }
                     return p
                 }
@@ -83,16 +101,22 @@ struct ModelRows {
 
     /// The projected basis: (2 · vertices) × n rows of the camera's 2 × 3 part times `basis`.
     func projected(_ basis: [Float], columns n: Int, camera: AffineCamera) -> [Double] {
-        let m0 = camera.row0, m1 = camera.row1
+        let m0 = camera.row0
+        let m1 = camera.row1
         var out = [Double](repeating: 0, count: 2 * vertices.count * n)
         basis.withUnsafeBufferPointer { b in
             out.withUnsafeMutableBufferPointer { o in
                 // Row-wise over the columns, so the inner loops run contiguous and vectorise.
                 for i in 0..<vertices.count {
-                    let bx = b.baseAddress! + 3 * i * n, by = bx + n, bz = by + n
-                    let ox = o.baseAddress! + 2 * i * n, oy = ox + n
+                    let bx = b.baseAddress! + 3 * i * n
+                    let by = bx + n
+                    let bz = by + n
+                    let ox = o.baseAddress! + 2 * i * n
+                    let oy = ox + n
                     for j in 0..<n {
-                        let x = Double(bx[j]), y = Double(by[j]), z = Double(bz[j])
+                        let x = Double(bx[j])
+                        let y = Double(by[j])
+                        let z = Double(bz[j])
                         ox[j] = m0.x * x + m0.y * y + m0.z * z
                         oy[j] = m1.x * x + m1.y * y + m1.z * z
                     }
@@ -105,7 +129,10 @@ struct ModelRows {
 
 /// The residual of `pixels` after projecting `positions`: 2 per point (x, y), pixels.
 func reprojectionResidual(_ pixels: [SIMD2<Double>], _ positions: [SIMD3<Double>], _ camera: AffineCamera) -> [Double] {
-    zip(pixels, positions).flatMap { q, p in let r = q - camera.project(p); return [r.x, r.y] }
+    zip(pixels, positions).flatMap { q, p in
+        let r = q - camera.project(p)
+        return [r.x, r.y]
+    }
 }
 
 /// Identity coefficients α by regularised linear least squares (maximum a posteriori):
@@ -116,8 +143,10 @@ func reprojectionResidual(_ pixels: [SIMD2<Double>], _ positions: [SIMD3<Double>
 /// landmark residual with the current expression, σ the landmark noise in pixels and α ~ N(0, I)
 /// the model's own prior (ICT's modes carry their standard deviations). So λ = σ²: a mode moves
 /// only as far as the landmarks can tell it apart from noise.
-func fitShape(rows: ModelRows, pixels: [SIMD2<Double>], camera: AffineCamera, expression beta: [Double],
-              landmarkNoise sigma: Double) -> [Double] {
+func fitShape(
+    rows: ModelRows, pixels: [SIMD2<Double>], camera: AffineCamera, expression beta: [Double],
+    landmarkNoise sigma: Double
+) -> [Double] {
     let k = rows.identityCount
     let zero = [Double](repeating: 0, count: k)
     let r = reprojectionResidual(pixels, rows.positions(identity: zero, expression: beta), camera)
@@ -135,10 +164,13 @@ func fitShape(rows: ModelRows, pixels: [SIMD2<Double>], camera: AffineCamera, ex
 /// identity. ICT blendshape weights live in [0, 1]; β₀ is the expression prior (zero, the neutral
 /// face, without one) and μ its strength. Solved by projected Gauss–Seidel on the normal
 /// equations, which converges for this positive definite system and keeps the bounds exactly.
-func fitExpression(rows: ModelRows, pixels: [SIMD2<Double>], camera: AffineCamera, identity alpha: [Double],
-                   landmarkNoise sigma: Double, prior: [Double], priorWeight mu: Double, sweeps: Int = 60) -> [Double] {
+func fitExpression(
+    rows: ModelRows, pixels: [SIMD2<Double>], camera: AffineCamera, identity alpha: [Double],
+    landmarkNoise sigma: Double, prior: [Double], priorWeight mu: Double, sweeps: Int = 60
+) -> [Double] {
     let e = rows.expressionCount
-    let r = reprojectionResidual(pixels, rows.positions(identity: alpha, expression: [Double](repeating: 0, count: e)), camera)
+    let r = reprojectionResidual(
+        pixels, rows.positions(identity: alpha, expression: [Double](repeating: 0, count: e)), camera)
     let c = rows.projected(rows.expression, columns: e, camera: camera)
     var (h, g) = DenseSolve.normalEquations(c, r, rows: r.count, n: e)
     let w = sigma * sigma * mu

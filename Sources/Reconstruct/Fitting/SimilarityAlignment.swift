@@ -20,12 +20,14 @@ public struct SimilarityTransform: Sendable {
     public init(aligning source: [SIMD3<Double>], to target: [SIMD3<Double>]) {
         precondition(source.count == target.count && !source.isEmpty)
         let n = Double(source.count)
-        let cs = source.reduce(.zero, +) / n, ct = target.reduce(.zero, +) / n
+        let cs = source.reduce(.zero, +) / n
+        let ct = target.reduce(.zero, +) / n
         // S[a][b] = Σ (s − s̄)ₐ (t − t̄)_b
         var s = [SIMD3<Double>](repeating: .zero, count: 3)
         var spread = 0.0
         for (p, q) in zip(source, target) {
-            let a = p - cs, b = q - ct
+            let a = p - cs
+            let b = q - ct
             s[0] += a.x * b
             s[1] += a.y * b
             s[2] += a.z * b
@@ -76,19 +78,23 @@ func symmetricEigen(_ matrix: [Double], n: Int, sweeps: Int = 50) -> (values: [D
             for q in (p + 1)..<max(p + 1, n) where a[p * n + q] != 0 {
                 let theta = (a[q * n + q] - a[p * n + p]) / (2 * a[p * n + q])
                 let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-                let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                let c = 1 / (t * t + 1).squareRoot()
+                let s = t * c
                 for k in 0..<n {
-                    let akp = a[k * n + p], akq = a[k * n + q]
+                    let akp = a[k * n + p]
+                    let akq = a[k * n + q]
                     a[k * n + p] = c * akp - s * akq
                     a[k * n + q] = s * akp + c * akq
                 }
                 for k in 0..<n {
-                    let apk = a[p * n + k], aqk = a[q * n + k]
+                    let apk = a[p * n + k]
+                    let aqk = a[q * n + k]
                     a[p * n + k] = c * apk - s * aqk
                     a[q * n + k] = s * apk + c * aqk
                 }
                 for k in 0..<n {
-                    let vpk = v[p * n + k], vqk = v[q * n + k]
+                    let vpk = v[p * n + k]
+                    let vqk = v[q * n + k]
                     v[p * n + k] = c * vpk - s * vqk
                     v[q * n + k] = s * vpk + c * vqk
                 }

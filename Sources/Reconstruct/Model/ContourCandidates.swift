@@ -34,7 +34,8 @@ struct FaceTopology {
 /// Each side is listed by angle, top to chin, then by vertex index.
 enum ContourCandidates {
     static let innerFraction = 0.7
-    static let method = "face-skin vertices in each jaw sector (landmarks 0–7, 9–16) about the nose tip with radius ≥ 0.7 × the jaw-landmark line's, connected by mesh edges to that side's jaw landmarks"
+    static let method =
+        "face-skin vertices in each jaw sector (landmarks 0–7, 9–16) about the nose tip with radius ≥ 0.7 × the jaw-landmark line's, connected by mesh edges to that side's jaw landmarks"
 
     static func derive(topology t: FaceTopology, landmarks: [Int]) -> (right: [Int], left: [Int]) {
         let centre = t.xy(landmarks[Landmarks68.noseTip])
@@ -48,7 +49,8 @@ enum ContourCandidates {
         for size in t.polygonSizes {
             let n = Int(size)
             for k in 0..<n {
-                let a = Int(t.polygonVertices[corner + k]), b = Int(t.polygonVertices[corner + (k + 1) % n])
+                let a = Int(t.polygonVertices[corner + k])
+                let b = Int(t.polygonVertices[corner + (k + 1) % n])
                 if a < t.faceVertexCount && b < t.faceVertexCount {
                     neighbours[a].append(b)
                     neighbours[b].append(a)
@@ -61,7 +63,8 @@ enum ContourCandidates {
             let (lo, hi) = (line.first!.phi, line.last!.phi)
             func jawRadius(_ phi: Double) -> Double {
                 for k in 1..<line.count where phi <= line[k].phi {
-                    let a = line[k - 1], b = line[k]
+                    let a = line[k - 1]
+                    let b = line[k]
                     let w = b.phi > a.phi ? (phi - a.phi) / (b.phi - a.phi) : 0
                     return a.r + w * (b.r - a.r)
                 }

@@ -46,20 +46,28 @@ public struct ICTImporter: Sendable {
         progress("reading generic_neutral_mesh.obj")
         let neutralURL = folder.appendingPathComponent("generic_neutral_mesh.obj")
         var neutral = try OBJScanner.geometry(of: neutralURL)
-        let allVertices = Self.parts.reduce(0) { $0 + $1.vertices }, allPolygons = Self.parts.reduce(0) { $0 + $1.polygons }
+        let allVertices = Self.parts.reduce(0) { $0 + $1.vertices }
+        let allPolygons = Self.parts.reduce(0) { $0 + $1.polygons }
         guard neutral.positions.count == 3 * allVertices, neutral.polygonSizes.count == allPolygons else {
-            throw ReconstructError(.missingData, path: neutralURL.path, "does not have ICT-FaceKit's topology",
-                                   reason: "\(neutral.positions.count / 3) vertices and \(neutral.polygonSizes.count) polygons, expected \(allVertices) and \(allPolygons)")
+            throw ReconstructError(
+                .missingData, path: neutralURL.path, "does not have ICT-FaceKit's topology",
+                reason:
+                    "\(neutral.positions.count / 3) vertices and \(neutral.polygonSizes.count) polygons, expected \(allVertices) and \(allPolygons)"
+            )
         }
         let keptParts = region == .face ? 1 : region == .head ? 2 : Self.parts.count
         let v = Self.parts.prefix(keptParts).reduce(0) { $0 + $1.vertices }
         let p = Self.parts.prefix(keptParts).reduce(0) { $0 + $1.polygons }
         let corners = neutral.polygonSizes.prefix(p).reduce(0) { $0 + Int($1) }
         guard neutral.polygonVertices.prefix(corners).allSatisfy({ Int($0) < v }) else {
-            throw ReconstructError(.missingData, path: neutralURL.path, "has \(region.rawValue) polygons that use vertices outside the region")
+            throw ReconstructError(
+                .missingData, path: neutralURL.path,
+                "has \(region.rawValue) polygons that use vertices outside the region")
         }
         guard index.landmarks.count == 68, index.landmarks.allSatisfy({ $0 >= 0 && $0 < v }) else {
-            throw ReconstructError(.missingData, path: indexURL.path, "does not list 68 landmark vertices inside the \(region.rawValue) region")
+            throw ReconstructError(
+                .missingData, path: indexURL.path,
+                "does not list 68 landmark vertices inside the \(region.rawValue) region")
         }
 
         // Cut the topology to the region; keep UVs and materials that its polygons use, in order.
@@ -86,8 +94,10 @@ public struct ICTImporter: Sendable {
         var vertexRegions: [UInt8] = []
         var (firstVertex, firstPolygon) = (0, 0)
         for (id, part) in Self.parts.prefix(keptParts).enumerated() {
-            regions.append(ModelRegion(name: part.name, firstVertex: firstVertex, vertexCount: part.vertices,
-                                       firstPolygon: firstPolygon, polygonCount: part.polygons))
+            regions.append(
+                ModelRegion(
+                    name: part.name, firstVertex: firstVertex, vertexCount: part.vertices,
+                    firstPolygon: firstPolygon, polygonCount: part.polygons))
             vertexRegions += [UInt8](repeating: UInt8(id), count: part.vertices)
             firstVertex += part.vertices
             firstPolygon += part.polygons
@@ -115,8 +125,9 @@ public struct ICTImporter: Sendable {
         let identity = try deltas(identityNames, what: "identity")
         let expression = try deltas(index.expressions, what: "expression")
 
-        let topology = FaceTopology(positions: mean, polygonSizes: Array(neutral.polygonSizes.prefix(p)),
-                                    polygonVertices: Array(neutral.polygonVertices.prefix(corners)), faceVertexCount: Self.parts[0].vertices)
+        let topology = FaceTopology(
+            positions: mean, polygonSizes: Array(neutral.polygonSizes.prefix(p)),
+            polygonVertices: Array(neutral.polygonVertices.prefix(corners)), faceVertexCount: Self.parts[0].vertices)
         let contour = ContourCandidates.derive(topology: topology, landmarks: index.landmarks)
         let info = ModelInfo(
             source: "ICT-FaceKit FaceXModel", license: "MIT (USC Institute for Creative Technologies)",
@@ -136,16 +147,19 @@ public struct ICTImporter: Sendable {
         let contents = try importContents(progress: progress)
         let bytes = try ModelFile.encode(contents)
         // Stage beside the target and rename, so a failed import leaves any previous model intact.
-        let staging = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+        let staging = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).partial-\(getpid())")
         do {
             try Data(bytes).write(to: staging)
             // rename(2) replaces an existing model atomically (Foundation's replaceItemAt does not here).
             guard rename(staging.path, url.path) == 0 else {
-                throw ReconstructError(.missingData, path: url.path, "cannot replace the model file", cause: SystemCallError("rename"))
+                throw ReconstructError(
+                    .missingData, path: url.path, "cannot replace the model file", cause: SystemCallError("rename"))
             }
         } catch {
             try? FileManager.default.removeItem(at: staging)
-            throw ReconstructError(.missingData, path: url.path, "cannot write the model file", reason: "\(error.localizedDescription)")
+            throw ReconstructError(
+                .missingData, path: url.path, "cannot write the model file", reason: "\(error.localizedDescription)")
         }
         return contents.info
     }
@@ -153,22 +167,29 @@ public struct ICTImporter: Sendable {
     private struct Index: Decodable {
         let expressions: [String]
         let landmarks: [Int]
-        enum CodingKeys: String, CodingKey { case expressions, landmarks = "idx_to_landmark_verts" }
+        enum CodingKeys: String, CodingKey {
+            case expressions
+            case landmarks = "idx_to_landmark_verts"
+        }
     }
 
     private func readIndex(_ url: URL) throws -> Index {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ReconstructError(.missingData, path: folder.path, "is not a folder",
-                                   reason: "expected ICT-FaceKit's FaceXModel folder (unpack ../shared/models/ICT-FaceKit.tar.xz)")
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            throw ReconstructError(
+                .missingData, path: folder.path, "is not a folder",
+                reason: "expected ICT-FaceKit's FaceXModel folder (unpack ../shared/models/ICT-FaceKit.tar.xz)")
         }
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ReconstructError(.missingData, path: url.path, "not found", reason: "expected in ICT-FaceKit's FaceXModel folder")
+            throw ReconstructError(
+                .missingData, path: url.path, "not found", reason: "expected in ICT-FaceKit's FaceXModel folder")
         }
         do {
             return try JSONDecoder().decode(Index.self, from: data)
         } catch {
-            throw ReconstructError(.missingData, path: url.path, "is not ICT-FaceKit's vertex index file", reason: "\(error)")
+            throw ReconstructError(
+                .missingData, path: url.path, "is not ICT-FaceKit's vertex index file", reason: "\(error)")
         }
     }
 }
@@ -178,6 +199,10 @@ final class ConcurrentResults<T>: @unchecked Sendable {
     private var slots: [Result<T, any Error>?]
     private let lock = NSLock()
     init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<T, any Error>) { lock.lock(); slots[i] = r; lock.unlock() }
+    func set(_ i: Int, _ r: Result<T, any Error>) {
+        lock.lock()
+        slots[i] = r
+        lock.unlock()
+    }
     func get(_ i: Int) throws -> T { try slots[i]!.get() }
 }

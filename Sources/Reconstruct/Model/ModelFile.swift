@@ -1,8 +1,9 @@
-import Errors
 import CZlib
+import Errors
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `.fdmodel` file: a versioned, little-endian, memory-mappable container for a `MorphableModel`.
@@ -70,7 +71,8 @@ public enum ModelFile {
             table += tag + le(UInt64(offset)) + le(UInt64(s.bytes.count)) + le(s.kind.rawValue) + le(UInt32(0))
         }
         out.replaceSubrange(headerSize..<(headerSize + table.count), with: table)
-        let header = magic + le(version) + le(UInt32(headerSize)) + le(UInt32(sections.count)) + le(UInt32(0))
+        let header =
+            magic + le(version) + le(UInt32(headerSize)) + le(UInt32(sections.count)) + le(UInt32(0))
             + le(UInt64(out.count))
         out.replaceSubrange(0..<header.count, with: header)
         let crc = out.withUnsafeBufferPointer { crc32Of(UnsafeRawBufferPointer($0), from: headerSize) }
@@ -101,19 +103,24 @@ public enum ModelFile {
     static func decode(_ storage: ModelStorage, path: String) throws -> MorphableModel {
         let raw = storage.bytes
         func damaged(_ message: String, _ cause: String? = nil) -> ReconstructError {
-            ReconstructError(.damagedModel, path: path, message, reason: [cause, remedy].compactMap { $0 }.joined(separator: "; "))
+            ReconstructError(
+                .damagedModel, path: path, message, reason: [cause, remedy].compactMap { $0 }.joined(separator: "; "))
         }
         guard raw.count >= headerSize, Array(raw[0..<8]) == magic else {
             throw damaged("is not a facedetail model file", "it does not start with FDMODEL")
         }
         let fileVersion = u32(raw, 8)
         guard fileVersion == version else {
-            throw ReconstructError(.modelVersion, path: path, "is a model file of format version \(fileVersion); this facedetail reads version \(version)",
-                                   reason: remedy)
+            throw ReconstructError(
+                .modelVersion, path: path,
+                "is a model file of format version \(fileVersion); this facedetail reads version \(version)",
+                reason: remedy)
         }
         let declared = Int(u64(raw, 24))
         guard declared == raw.count else {
-            throw damaged(declared > raw.count ? "is truncated" : "has trailing bytes", "\(raw.count) bytes, header says \(declared)")
+            throw damaged(
+                declared > raw.count ? "is truncated" : "has trailing bytes",
+                "\(raw.count) bytes, header says \(declared)")
         }
         guard crc32Of(raw, from: headerSize) == u32(raw, 32) else {
             throw damaged("is damaged", "its checksum does not match its contents")
@@ -124,8 +131,11 @@ public enum ModelFile {
         for i in 0..<count {
             let e = headerSize + i * entrySize
             let tag = String(decoding: raw[e..<(e + 8)].prefix { $0 != 0 }, as: UTF8.self)
-            let offset = Int(u64(raw, e + 8)), size = Int(u64(raw, e + 16))
-            guard offset % alignment == 0, size >= 0, offset + size <= raw.count else { throw damaged("has a section \(tag) out of bounds") }
+            let offset = Int(u64(raw, e + 8))
+            let size = Int(u64(raw, e + 16))
+            guard offset % alignment == 0, size >= 0, offset + size <= raw.count else {
+                throw damaged("has a section \(tag) out of bounds")
+            }
             sections[tag] = (offset, size, u32(raw, e + 24))
         }
         func section(_ tag: String, _ kind: Kind, elements: Int? = nil) throws -> (offset: Int, count: Int) {
@@ -140,7 +150,8 @@ public enum ModelFile {
         let infoSection = try section("INFO", .json)
         let info: ModelInfo
         do {
-            info = try JSONDecoder().decode(ModelInfo.self, from: Data(raw[infoSection.offset..<(infoSection.offset + infoSection.count)]))
+            info = try JSONDecoder().decode(
+                ModelInfo.self, from: Data(raw[infoSection.offset..<(infoSection.offset + infoSection.count)]))
         } catch {
             throw damaged("has an unreadable INFO section", "\(error)")
         }
@@ -150,7 +161,9 @@ public enum ModelFile {
         let expression = try section("EXPRESS", .float32, elements: info.expressionNames.count * 3 * v)
         let sizes = [UInt8](try storage.bytes(section("PSIZES", .uint8, elements: p)))
         let corners = sizes.reduce(0) { $0 + Int($1) }
-        guard sizes.allSatisfy({ $0 == 3 || $0 == 4 }) else { throw damaged("has polygons other than triangles and quads") }
+        guard sizes.allSatisfy({ $0 == 3 || $0 == 4 }) else {
+            throw damaged("has polygons other than triangles and quads")
+        }
         let vertices = try storage.uint32s(section("PVERTS", .uint32, elements: corners))
         let uvIndices = try storage.uint32s(section("PUVS", .uint32, elements: corners))
         let uvFlat = try section("UVS", .float32, elements: 2 * info.uvCount)
@@ -160,11 +173,14 @@ public enum ModelFile {
         let right = try storage.uint32s(section("CONTOURR", .uint32))
         let left = try storage.uint32s(section("CONTOURL", .uint32))
         guard vertices.allSatisfy({ Int($0) < v }), landmarks.allSatisfy({ Int($0) < v }),
-              right.allSatisfy({ Int($0) < v }), left.allSatisfy({ Int($0) < v }) else {
+            right.allSatisfy({ Int($0) < v }), left.allSatisfy({ Int($0) < v })
+        else {
             throw damaged("has vertex indices out of range")
         }
-        guard uvIndices.allSatisfy({ Int($0) < info.uvCount }), materials.allSatisfy({ Int($0) < info.materials.count }),
-              regions.allSatisfy({ Int($0) < info.regions.count }) else {
+        guard uvIndices.allSatisfy({ Int($0) < info.uvCount }),
+            materials.allSatisfy({ Int($0) < info.materials.count }),
+            regions.allSatisfy({ Int($0) < info.regions.count })
+        else {
             throw damaged("has UV, material or region indices out of range")
         }
         let floats = storage.floats(at: uvFlat.offset, count: uvFlat.count)
@@ -184,8 +200,12 @@ public enum ModelFile {
     static func align(_ n: Int) -> Int { (n + alignment - 1) / alignment * alignment }
     static func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
     static func bytes<T>(of array: [T]) -> [UInt8] { array.withUnsafeBytes(Array.init) }
-    static func u32(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt32 { UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
-    static func u64(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt64 { UInt64(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+    static func u32(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
+        UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+    }
+    static func u64(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt64 {
+        UInt64(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+    }
 
     /// zlib's CRC-32 of bytes [start, end), in chunks (its length argument is 32-bit).
     static func crc32Of(_ b: UnsafeRawBufferPointer, from start: Int) -> UInt32 {
@@ -227,7 +247,8 @@ final class ModelStorage: @unchecked Sendable {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
-            throw ReconstructError(.missingData, path: path, "cannot open the model file", reason: "\(reason); \(ModelFile.remedy)")
+            throw ReconstructError(
+                .missingData, path: path, "cannot open the model file", reason: "\(reason); \(ModelFile.remedy)")
         }
         defer { close(fd) }
         var info = stat()
@@ -246,18 +267,24 @@ final class ModelStorage: @unchecked Sendable {
     }
 
     init(copying source: [UInt8]) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: ModelFile.alignment)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(source.count, 1), alignment: ModelFile.alignment)
         source.withUnsafeBytes { buffer.copyMemory(from: $0) }
         bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: source.count)
         mapped = false
     }
 
     deinit {
-        if mapped { munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count) } else { bytes.baseAddress.map { $0.deallocate() } }
+        if mapped {
+            munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+        } else {
+            bytes.baseAddress.map { $0.deallocate() }
+        }
     }
 
     func floats(at offset: Int, count: Int) -> UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: Float.self), count: count)
+        UnsafeBufferPointer(
+            start: bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: Float.self), count: count)
     }
 
     func bytes(_ s: (offset: Int, count: Int)) -> UnsafeRawBufferPointer {
@@ -265,6 +292,8 @@ final class ModelStorage: @unchecked Sendable {
     }
 
     func uint32s(_ s: (offset: Int, count: Int)) -> [UInt32] {
-        (0..<s.count).map { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: s.offset + 4 * $0, as: UInt32.self)) }
+        (0..<s.count).map {
+            UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: s.offset + 4 * $0, as: UInt32.self))
+        }
     }
 }

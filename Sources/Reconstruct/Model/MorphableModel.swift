@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// A linear morphable face model (DESIGN.md §1): a mean shape, identity modes scaled by their
 /// standard deviations (coefficients α are N(0, 1)), and named expression blendshapes (weights β in
@@ -39,9 +39,12 @@ public struct MorphableModel: Sendable {
     public var identityCount: Int { info.identityCount }
     public var expressionNames: [String] { info.expressionNames }
 
-    init(info: ModelInfo, mean: FloatView, identityBasis: FloatView, expressionBasis: FloatView,
-         polygonSizes: [UInt8], polygonVertices: [UInt32], polygonUVIndices: [UInt32], uvs: [SIMD2<Float>],
-         vertexRegions: [UInt8], polygonMaterials: [UInt32], landmarkVertices: [Int], contourCandidates: (right: [Int], left: [Int])) {
+    init(
+        info: ModelInfo, mean: FloatView, identityBasis: FloatView, expressionBasis: FloatView,
+        polygonSizes: [UInt8], polygonVertices: [UInt32], polygonUVIndices: [UInt32], uvs: [SIMD2<Float>],
+        vertexRegions: [UInt8], polygonMaterials: [UInt32], landmarkVertices: [Int],
+        contourCandidates: (right: [Int], left: [Int])
+    ) {
         self.info = info
         self.mean = mean
         self.identityBasis = identityBasis
@@ -74,7 +77,8 @@ public struct MorphableModel: Sendable {
     /// Vertex positions (mm) for identity coefficients α (missing trailing ones are 0) and expression
     /// weights β (missing trailing ones are 0).
     public func shape(identity: [Float] = [], expression: [Float] = []) -> [SIMD3<Float>] {
-        precondition(identity.count <= identityCount && expression.count <= expressionNames.count, "too many coefficients")
+        precondition(
+            identity.count <= identityCount && expression.count <= expressionNames.count, "too many coefficients")
         var flat = [Float](repeating: 0, count: 3 * vertexCount)
         flat.withUnsafeMutableBufferPointer { out in
             mean.withUnsafeBufferPointer { m in for i in 0..<out.count { out[i] = m[i] } }
@@ -91,16 +95,19 @@ public struct MorphableModel: Sendable {
     /// An instance as a Formats mesh (mm), with the model's UVs, per-polygon materials and smooth
     /// normals; `asset` adds the materials.
     public func mesh(identity: [Float] = [], expression: [Float] = [], name: String = "face") -> Mesh {
-        Mesh(name: name, positions: shape(identity: identity, expression: expression), uvs: uvs,
-             faceSizes: polygonSizes, faceVertexIndices: polygonVertices, faceUVIndices: polygonUVIndices,
-             faceMaterials: polygonMaterials).withGeneratedNormals()
+        Mesh(
+            name: name, positions: shape(identity: identity, expression: expression), uvs: uvs,
+            faceSizes: polygonSizes, faceVertexIndices: polygonVertices, faceUVIndices: polygonUVIndices,
+            faceMaterials: polygonMaterials
+        ).withGeneratedNormals()
     }
 
     public func asset(identity: [Float] = [], expression: [Float] = []) -> Asset {
         let mesh = mesh(identity: identity, expression: expression)
         let materials = info.materials.map { Material(name: $0) }
-        return Asset(meshes: [mesh], materials: materials, unit: .millimetre,
-                     metadata: ["model": info.source, "modelRegion": info.region])
+        return Asset(
+            meshes: [mesh], materials: materials, unit: .millimetre,
+            metadata: ["model": info.source, "modelRegion": info.region])
     }
 }
 

@@ -18,8 +18,9 @@ struct OBJScanner {
         var geometry = Geometry()
         try scan(url, into: &geometry, positionsOnly: true, stopAfter: expected)
         guard geometry.positions.count == 3 * expected else {
-            throw ReconstructError(.missingData, path: url.path, "has \(geometry.positions.count / 3) vertices",
-                                   reason: "expected \(expected), as in generic_neutral_mesh.obj")
+            throw ReconstructError(
+                .missingData, path: url.path, "has \(geometry.positions.count / 3) vertices",
+                reason: "expected \(expected), as in generic_neutral_mesh.obj")
         }
         return geometry.positions
     }
@@ -60,12 +61,18 @@ struct OBJScanner {
             }
             func integer() -> Int? {
                 while buf[i] == 0x20 || buf[i] == 0x09 { i += 1 }
-                var v = 0, digits = 0
-                while buf[i] >= 0x30 && buf[i] <= 0x39 { v = v * 10 + Int(buf[i] - 0x30); i += 1; digits += 1 }
+                var v = 0
+                var digits = 0
+                while buf[i] >= 0x30 && buf[i] <= 0x39 {
+                    v = v * 10 + Int(buf[i] - 0x30)
+                    i += 1
+                    digits += 1
+                }
                 return digits > 0 ? v : nil
             }
             while i < end {
-                let c0 = buf[i], c1 = i + 1 < end ? buf[i + 1] : 0
+                let c0 = buf[i]
+                let c1 = i + 1 < end ? buf[i + 1] : 0
                 if c0 == UInt8(ascii: "v") && c1 == 0x20 {
                     i += 2
                     for _ in 0..<3 { g.positions.append(try float()) }
@@ -82,7 +89,10 @@ struct OBJScanner {
                         guard buf[i] == UInt8(ascii: "/"), v > 0 else { throw malformed("face corners must be v/vt") }
                         i += 1
                         guard let t = integer(), t > 0 else { throw malformed("face corner without a UV index") }
-                        if buf[i] == UInt8(ascii: "/") { i += 1; _ = integer() }
+                        if buf[i] == UInt8(ascii: "/") {
+                            i += 1
+                            _ = integer()
+                        }
                         g.polygonVertices.append(UInt32(v - 1))
                         g.polygonUVIndices.append(UInt32(t - 1))
                         corners += 1
@@ -94,7 +104,9 @@ struct OBJScanner {
                     var j = i + 7
                     while j < end && buf[j] != 0x0a && buf[j] != 0x0d { j += 1 }
                     let name = String(decoding: bytes[(i + 7)..<j], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-                    if let k = g.materialNames.firstIndex(of: name) { material = UInt32(k) } else {
+                    if let k = g.materialNames.firstIndex(of: name) {
+                        material = UInt32(k)
+                    } else {
                         material = UInt32(g.materialNames.count)
                         g.materialNames.append(name)
                     }

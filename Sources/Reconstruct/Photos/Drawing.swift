@@ -6,31 +6,41 @@ extension Image where Pixel == UInt8 {
     public mutating func plot(_ x: Int, _ y: Int, _ colour: SIMD3<UInt8>) {
         guard channels >= 3, x >= 0, y >= 0, x < width, y < height else { return }
         let i = (y * width + x) * channels
-        pixels[i] = colour.x; pixels[i + 1] = colour.y; pixels[i + 2] = colour.z
+        pixels[i] = colour.x
+        pixels[i + 1] = colour.y
+        pixels[i + 2] = colour.z
     }
 
     /// A filled disc of `radius` pixels around `p`.
     public mutating func dot(at p: SIMD2<Double>, radius: Double, _ colour: SIMD3<UInt8>) {
         let r = Int(radius.rounded(.up))
-        let cx = Int(p.x.rounded(.down)), cy = Int(p.y.rounded(.down))
+        let cx = Int(p.x.rounded(.down))
+        let cy = Int(p.y.rounded(.down))
         for dy in -r...r {
             for dx in -r...r where Double(dx * dx + dy * dy) <= radius * radius { plot(cx + dx, cy + dy, colour) }
         }
     }
 
     /// A line `thickness` pixels wide from `a` to `b`.
-    public mutating func line(from a: SIMD2<Double>, to b: SIMD2<Double>, thickness: Double = 1, _ colour: SIMD3<UInt8>) {
+    public mutating func line(from a: SIMD2<Double>, to b: SIMD2<Double>, thickness: Double = 1, _ colour: SIMD3<UInt8>)
+    {
         let d = b - a
         let steps = max(1, Int(max(abs(d.x), abs(d.y)).rounded(.up)))
         for s in 0...steps {
             let p = a + d * (Double(s) / Double(steps))
-            if thickness <= 1 { plot(Int(p.x.rounded(.down)), Int(p.y.rounded(.down)), colour) } else { dot(at: p, radius: thickness / 2, colour) }
+            if thickness <= 1 {
+                plot(Int(p.x.rounded(.down)), Int(p.y.rounded(.down)), colour)
+            } else {
+                dot(at: p, radius: thickness / 2, colour)
+            }
         }
     }
 
     public mutating func rectangle(_ box: FaceBox, thickness: Double = 1, _ colour: SIMD3<UInt8>) {
-        let corners = [SIMD2(box.x, box.y), SIMD2(box.x + box.width, box.y),
-                       SIMD2(box.x + box.width, box.y + box.height), SIMD2(box.x, box.y + box.height)]
+        let corners = [
+            SIMD2(box.x, box.y), SIMD2(box.x + box.width, box.y),
+            SIMD2(box.x + box.width, box.y + box.height), SIMD2(box.x, box.y + box.height),
+        ]
         for i in 0..<4 { line(from: corners[i], to: corners[(i + 1) % 4], thickness: thickness, colour) }
     }
 }
@@ -52,7 +62,9 @@ public func landmarkOverlay(on photo: Photo, faces: [DetectedFace]) -> Image<UIn
         for (range, closed) in contours {
             let indices = Array(range) + (closed ? [range.lowerBound] : [])
             for k in 0..<(indices.count - 1) {
-                canvas.line(from: face.landmarks[indices[k]], to: face.landmarks[indices[k + 1]], thickness: thickness, SIMD3(0, 160, 255))
+                canvas.line(
+                    from: face.landmarks[indices[k]], to: face.landmarks[indices[k + 1]], thickness: thickness,
+                    SIMD3(0, 160, 255))
             }
         }
         for p in face.landmarks.points { canvas.dot(at: p, radius: max(1.5, size / 120), SIMD3(255, 0, 0)) }

@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// Resampling of single-channel 8-bit images for detection: box downscaling and in-plane rotation.
 extension Image where Pixel == UInt8 {
@@ -8,7 +8,8 @@ extension Image where Pixel == UInt8 {
     public func downscaled(by factor: Int) -> Image<UInt8> {
         precondition(channels == 1 && factor >= 1)
         if factor == 1 { return self }
-        let w = width / factor, h = height / factor
+        let w = width / factor
+        let h = height / factor
         var out = Image<UInt8>(width: w, height: h, channels: 1)
         let area = UInt32(factor * factor)
         pixels.withUnsafeBufferPointer { src in
@@ -42,10 +43,13 @@ extension Image where Pixel == UInt8 {
                     for x in 0..<width {
                         // Sample the source at the point the output pixel centre came from.
                         let (sx, sy) = rotation.toSource(Double(x) + 0.5, Double(y) + 0.5)
-                        let fx = sx - 0.5, fy = sy - 0.5
-                        let x0 = Int(fx.rounded(.down)), y0 = Int(fy.rounded(.down))
+                        let fx = sx - 0.5
+                        let fy = sy - 0.5
+                        let x0 = Int(fx.rounded(.down))
+                        let y0 = Int(fy.rounded(.down))
                         guard x0 >= 0, y0 >= 0, x0 + 1 < width, y0 + 1 < height else { continue }
-                        let ax = fx - Double(x0), ay = fy - Double(y0)
+                        let ax = fx - Double(x0)
+                        let ay = fy - Double(y0)
                         let i = y0 * width + x0
                         let top = Double(src[i]) * (1 - ax) + Double(src[i + 1]) * ax
                         let bottom = Double(src[i + width]) * (1 - ax) + Double(src[i + width + 1]) * ax
@@ -75,7 +79,8 @@ public struct ImageRotation: Sendable {
 
     /// Where a point of the rotated image lies in the source image.
     public func toSource(_ x: Double, _ y: Double) -> (Double, Double) {
-        let dx = x - centre.x, dy = y - centre.y
+        let dx = x - centre.x
+        let dy = y - centre.y
         // Counter-clockwise on screen with y down is a clockwise turn in maths axes; invert it here.
         return (centre.x + cosA * dx - sinA * dy, centre.y + sinA * dx + cosA * dy)
     }
@@ -85,13 +90,18 @@ extension Image where Pixel == UInt8 {
     /// Bilinear resize to `width` × `height` (pixel centres aligned, edges clamped), any channel count.
     public func resized(width newWidth: Int, height newHeight: Int) -> Image<UInt8> {
         var out = Image<UInt8>(width: newWidth, height: newHeight, channels: channels)
-        let sx = Double(width) / Double(newWidth), sy = Double(height) / Double(newHeight)
+        let sx = Double(width) / Double(newWidth)
+        let sy = Double(height) / Double(newHeight)
         for y in 0..<newHeight {
             let fy = min(max((Double(y) + 0.5) * sy - 0.5, 0), Double(height - 1))
-            let y0 = Int(fy), y1 = min(y0 + 1, height - 1), ay = fy - Double(y0)
+            let y0 = Int(fy)
+            let y1 = min(y0 + 1, height - 1)
+            let ay = fy - Double(y0)
             for x in 0..<newWidth {
                 let fx = min(max((Double(x) + 0.5) * sx - 0.5, 0), Double(width - 1))
-                let x0 = Int(fx), x1 = min(x0 + 1, width - 1), ax = fx - Double(x0)
+                let x0 = Int(fx)
+                let x1 = min(x0 + 1, width - 1)
+                let ax = fx - Double(x0)
                 for c in 0..<channels {
                     let top = Double(self[x0, y0, c]) * (1 - ax) + Double(self[x1, y0, c]) * ax
                     let bottom = Double(self[x0, y1, c]) * (1 - ax) + Double(self[x1, y1, c]) * ax

@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// A photo as the face pipeline sees it: 8-bit RGB, row 0 at the top, EXIF orientation applied,
 /// in the file's own pixels (every coordinate we report refers to these).
@@ -42,8 +42,9 @@ public struct Photo: Sendable {
         }
         let rgb = Self.rgb8(from: asset.image)
         guard rgb.width >= minimumSide, rgb.height >= minimumSide else {
-            throw ReconstructError(.unreadablePhoto, path: url.path, "is too small to hold a face",
-                                   reason: "\(rgb.width)×\(rgb.height) px, need at least \(minimumSide) px on each side")
+            throw ReconstructError(
+                .unreadablePhoto, path: url.path, "is too small to hold a face",
+                reason: "\(rgb.width)×\(rgb.height) px, need at least \(minimumSide) px on each side")
         }
         return Photo(url: url, rgb: rgb, sha256: checksum)
     }
@@ -76,7 +77,9 @@ public struct Photo: Sendable {
         for p in 0..<(eight.width * eight.height) {
             if c <= 2 {
                 let v = eight.pixels[p * c]
-                out.pixels[3 * p] = v; out.pixels[3 * p + 1] = v; out.pixels[3 * p + 2] = v
+                out.pixels[3 * p] = v
+                out.pixels[3 * p + 1] = v
+                out.pixels[3 * p + 2] = v
             } else {
                 for k in 0..<3 { out.pixels[3 * p + k] = eight.pixels[p * c + k] }
             }

@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// One image file of a reconstruction, encoded on demand (the encodings run in parallel).
 struct ImageJob: Sendable {
@@ -31,25 +31,40 @@ struct DetailMaps {
     init(_ products: DetailStage.Products, kinds: [MapFileType]) {
         let values = products.detail.displacement.values
         // displacement.exr: one float channel "Y", mm, with units / midlevel / scale attributes.
-        images.append(ImageJob(name: "displacement.exr", format: .openEXR) {
-            ImageAsset(image: .float32(values), channelNames: ["Y"], attributes: ["units": .string("mm"), "midlevel": .float(0), "scale": .float(1)])
-        })
-        let png = kinds.contains(.png), exr = kinds.contains(.exr)
+        images.append(
+            ImageJob(name: "displacement.exr", format: .openEXR) {
+                ImageAsset(
+                    image: .float32(values), channelNames: ["Y"],
+                    attributes: ["units": .string("mm"), "midlevel": .float(0), "scale": .float(1)])
+            })
+        let png = kinds.contains(.png)
+        let exr = kinds.contains(.exr)
         for (stem, normals) in [("normal", products.normalMap), ("detailed_normal", products.detailedNormalMap)] {
-            if exr { images.append(ImageJob(name: "\(stem).exr", format: .openEXR) { try NormalMapBaker.encoded(normals, as: .float16) }) }
-            if png { images.append(ImageJob(name: "\(stem).png", format: .png) { try NormalMapBaker.encoded(normals, as: .uint16) }) }
+            if exr {
+                images.append(
+                    ImageJob(name: "\(stem).exr", format: .openEXR) {
+                        try NormalMapBaker.encoded(normals, as: .float16)
+                    })
+            }
+            if png {
+                images.append(
+                    ImageJob(name: "\(stem).png", format: .png) { try NormalMapBaker.encoded(normals, as: .uint16) })
+            }
         }
         if png {
             let largest = values.pixels.reduce(Float(0)) { max($0, abs($1)) }
             let r = max(0.1, (largest * 10).rounded(.up) / 10)
             pngRange = r
-            images.append(ImageJob(name: "displacement.png", format: .png) {
-                ImageAsset(image: .uint16(values.map { UInt16(((min(max($0 / r, -1), 1) + 1) / 2 * 65535).rounded()) }))
-            })
+            images.append(
+                ImageJob(name: "displacement.png", format: .png) {
+                    ImageAsset(
+                        image: .uint16(values.map { UInt16(((min(max($0 / r, -1), 1) + 1) / 2 * 65535).rounded()) }))
+                })
         }
         let normalExtension = png ? "png" : "exr"
-        proxyMaterial = Material(name: "", normalTexture: "normal.\(normalExtension)", displacementTexture: "displacement.exr",
-                                 displacementScale: 1, displacementMidlevel: 0)
+        proxyMaterial = Material(
+            name: "", normalTexture: "normal.\(normalExtension)", displacementTexture: "displacement.exr",
+            displacementScale: 1, displacementMidlevel: 0)
         detailedMaterial = Material(name: "", normalTexture: "detailed_normal.\(normalExtension)")
     }
 }

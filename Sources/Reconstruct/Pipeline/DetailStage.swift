@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// The second half of the pipeline for one photo: the displacement map from a `DetailSynthesizer`,
 /// the proxy's tangent-space normal map, and the detailed mesh (the proxy subdivided and
@@ -35,23 +35,35 @@ public struct DetailStage: Sendable {
         let clock = ContinuousClock()
         var timings = Timings()
         var mark = clock.now
-        func lap() -> Double { let now = clock.now; defer { mark = now }; return (now - mark).seconds }
+        func lap() -> Double {
+            let now = clock.now
+            defer { mark = now }
+            return (now - mark).seconds
+        }
         let mesh = proxy.proxy
         let size = proxy.texture.width
-        let working = DetailInput.workingSize(textureSize: size, pixelsAcross: Self.pixelsAcrossTile(mesh, camera: proxy.fit.camera))
-        let detail = try synthesizer.synthesize(DetailInput(texture: proxy.texture, proxy: mesh, rotation: proxy.fit.camera.rotation,
-                                                            workingSize: working))
+        let working = DetailInput.workingSize(
+            textureSize: size, pixelsAcross: Self.pixelsAcrossTile(mesh, camera: proxy.fit.camera))
+        let detail = try synthesizer.synthesize(
+            DetailInput(
+                texture: proxy.texture, proxy: mesh, rotation: proxy.fit.camera.rotation,
+                workingSize: working))
         timings.detail = lap()
         // The proxy's normal map beside the subdivision (one core each), then the detailed mesh's
         // normal map (the baker splits its rows over both cores).
-        let baker = NormalMapBaker(), levels = subdivision, displacement = detail.displacement
-        let proxyNormals = Box<Image<Float>>(), refinedBranch = Box<(Mesh, DisplacementMap)>()
+        let baker = NormalMapBaker()
+        let levels = subdivision
+        let displacement = detail.displacement
+        let proxyNormals = Box<Image<Float>>()
+        let refinedBranch = Box<(Mesh, DisplacementMap)>()
         DispatchQueue.concurrentPerform(iterations: 2) { branch in
             if branch == 0 {
                 proxyNormals.value = baker.bake(displacement, on: [mesh], meshUnit: .millimetre)
             } else {
                 let refined = Subdivision.subdivided(mesh, levels: levels)
-                refinedBranch.value = (refined.displaced(by: displacement, meshUnit: .millimetre), displacement.residual(after: refined))
+                refinedBranch.value = (
+                    refined.displaced(by: displacement, meshUnit: .millimetre), displacement.residual(after: refined)
+                )
             }
         }
         let (detailed, residual) = refinedBranch.value!
@@ -60,13 +72,16 @@ public struct DetailStage: Sendable {
         timings.normalMaps = lap()
         timings.wall = timings.detail + timings.detailedMesh + timings.normalMaps
         let normalMap = proxyNormals.value!
-        return Products(detail: detail, normalMap: normalMap, detailedMesh: detailed, detailedNormalMap: detailedNormals, timings: timings)
+        return Products(
+            detail: detail, normalMap: normalMap, detailedMesh: detailed, detailedNormalMap: detailedNormals,
+            timings: timings)
     }
 
     /// Photo pixels across the face tile: √(projected area / UV area) over the tile's
     /// front-facing triangles (a tile side of S texels then samples the photo about once per pixel).
     static func pixelsAcrossTile(_ mesh: Mesh, camera: ScaledOrthographicCamera) -> Double {
-        var projected = 0.0, parametric = 0.0
+        var projected = 0.0
+        var parametric = 0.0
         for t in triangulatedCorners(polygonSizes: mesh.faceSizes) {
             let c = [Int(t.x), Int(t.y), Int(t.z)]
             let uv = c.map { SIMD2<Double>(mesh.uvs[Int(mesh.faceUVIndices[$0])]) }

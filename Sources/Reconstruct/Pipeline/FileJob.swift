@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// One output of a reconstruction to encode: a map or texture, or a mesh in one format (which may
 /// write companion files such as OBJ's .mtl). Jobs run two at a time (the encodings are zlib- and
@@ -15,7 +15,11 @@ struct FileJob: Sendable {
     init(_ image: ImageJob) {
         make = {
             let bytes = try image.encoded()
-            return [File(record: ManifestFile(name: image.name, format: image.format.id, unit: nil, contents: bytes), bytes: bytes)]
+            return [
+                File(
+                    record: ManifestFile(name: image.name, format: image.format.id, unit: nil, contents: bytes),
+                    bytes: bytes)
+            ]
         }
     }
 
@@ -27,11 +31,14 @@ struct FileJob: Sendable {
     init(mesh asset: Asset, stem: String, format: FormatDescriptor, options: MeshWriteOptions) {
         make = {
             let sink = MemorySink()
-            try format.meshWriter!.write(asset, fileName: "\(stem).\(format.primaryExtension)", to: sink, options: options)
+            try format.meshWriter!.write(
+                asset, fileName: "\(stem).\(format.primaryExtension)", to: sink, options: options)
             return sink.order.map { name in
                 let bytes = sink.files[name]!
-                let unit = name.hasPrefix("\(stem).\(format.primaryExtension)") ? format.fileUnit(for: options).symbol : nil
-                return File(record: ManifestFile(name: name, format: format.id, unit: unit, contents: bytes), bytes: bytes)
+                let unit =
+                    name.hasPrefix("\(stem).\(format.primaryExtension)") ? format.fileUnit(for: options).symbol : nil
+                return File(
+                    record: ManifestFile(name: name, format: format.id, unit: unit, contents: bytes), bytes: bytes)
             }
         }
     }

@@ -11,7 +11,8 @@ func fitOverlay(result: ProxyReconstructor.Result, model: MorphableModel) -> Ima
     for polygon in model.polygonSizes {
         let n = Int(polygon)
         for k in 0..<n {
-            let a = Int(model.polygonVertices[corner + k]), b = Int(model.polygonVertices[corner + (k + 1) % n])
+            let a = Int(model.polygonVertices[corner + k])
+            let b = Int(model.polygonVertices[corner + (k + 1) % n])
             if a < b { canvas.line(from: projected[a], to: projected[b], SIMD3(120, 200, 255)) }
         }
         corner += n

@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// One written file as manifest.json lists it.
 public struct ManifestFile: Codable, Sendable, Equatable {
@@ -29,7 +29,12 @@ struct StageTimings: Encodable {
 
 /// manifest.json (DESIGN.md §4); documented field by field in docs/reconstruct.md.
 struct Manifest: Encodable {
-    struct Input: Encodable { let path: String; let sha256: String?; let width: Int; let height: Int }
+    struct Input: Encodable {
+        let path: String
+        let sha256: String?
+        let width: Int
+        let height: Int
+    }
     struct Camera: Encodable {
         let rotation: [[Double]]
         let scalePixelsPerMillimetre: Double
@@ -41,7 +46,13 @@ struct Manifest: Encodable {
         let reprojectionErrorOfInterocular: Double
         let interocularPixels: Double
     }
-    struct ModelRecord: Encodable { let source: String; let license: String; let region: String; let vertices: Int; let polygons: Int }
+    struct ModelRecord: Encodable {
+        let source: String
+        let license: String
+        let region: String
+        let vertices: Int
+        let polygons: Int
+    }
 
     let facedetail: String
     let input: Input
@@ -58,27 +69,36 @@ struct Manifest: Encodable {
     let files: [ManifestFile]
     let timingsSeconds: StageTimings?
 
-    init(_ reconstruction: Reconstruction, detail: DetailRecord?, model: MorphableModel, files: [ManifestFile],
-         options: ReconstructionOptions) {
-        let photo = reconstruction.photo, fitted = reconstruction.fit
+    init(
+        _ reconstruction: Reconstruction, detail: DetailRecord?, model: MorphableModel, files: [ManifestFile],
+        options: ReconstructionOptions
+    ) {
+        let photo = reconstruction.photo
+        let fitted = reconstruction.fit
         facedetail = Reconstruct.pipelineVersion
         input = Input(path: photo.url.path, sha256: photo.sha256, width: photo.width, height: photo.height)
         self.options = options
-        self.model = ModelRecord(source: model.info.source, license: model.info.license, region: model.info.region,
-                                 vertices: model.vertexCount, polygons: model.polygonCount)
+        self.model = ModelRecord(
+            source: model.info.source, license: model.info.license, region: model.info.region,
+            vertices: model.vertexCount, polygons: model.polygonCount)
         self.detail = detail
         let c = fitted.camera
         let angles = c.eulerDegrees
-        camera = Camera(rotation: c.rotation.map { [$0.x, $0.y, $0.z] }, scalePixelsPerMillimetre: c.scale,
-                        translationPixels: [c.translation.x, c.translation.y], yawPitchRollDegrees: [angles.yaw, angles.pitch, angles.roll])
+        camera = Camera(
+            rotation: c.rotation.map { [$0.x, $0.y, $0.z] }, scalePixelsPerMillimetre: c.scale,
+            translationPixels: [c.translation.x, c.translation.y],
+            yawPitchRollDegrees: [angles.yaw, angles.pitch, angles.roll])
         identity = fitted.identity
         expression = Dictionary(uniqueKeysWithValues: zip(model.expressionNames, fitted.expression))
-        fit = Fit(residualsPixels: fitted.residuals, reprojectionErrorOfInterocular: fitted.reprojectionError,
-                  interocularPixels: reconstruction.face.landmarks.interocularDistance)
+        fit = Fit(
+            residualsPixels: fitted.residuals, reprojectionErrorOfInterocular: fitted.reprojectionError,
+            interocularPixels: reconstruction.face.landmarks.interocularDistance)
         faceBox = reconstruction.face.box
         detectionScore = reconstruction.face.score
         self.files = files
-        timingsSeconds = options.timingsInManifest ? StageTimings(proxy: reconstruction.timings.proxy, detail: reconstruction.timings.detail) : nil
+        timingsSeconds =
+            options.timingsInManifest
+            ? StageTimings(proxy: reconstruction.timings.proxy, detail: reconstruction.timings.detail) : nil
     }
 }
 
@@ -93,7 +113,10 @@ struct DetailRecord: Encodable {
         let maximum: Double
         let pngRangeMillimetres: Double?
     }
-    struct PhotometricError: Encodable { let proxy: Double; let detailed: Double }
+    struct PhotometricError: Encodable {
+        let proxy: Double
+        let detailed: Double
+    }
 
     let synthesizer: String
     let gridTexels: Int
@@ -110,9 +133,12 @@ struct DetailRecord: Encodable {
         gridTexels = d.workingSize
         let values = d.displacement.values.pixels
         func rounded(_ v: Double) -> Double { (v * 1e6).rounded() / 1e6 }
-        displacement = Displacement(minimum: rounded(Double(values.min() ?? 0)), maximum: rounded(Double(values.max() ?? 0)),
-                                    pngRangeMillimetres: maps.pngRange.map(Double.init))
-        photometricErrorRMS = d.photometricError.map { PhotometricError(proxy: rounded($0.proxy), detailed: rounded($0.detailed)) }
+        displacement = Displacement(
+            minimum: rounded(Double(values.min() ?? 0)), maximum: rounded(Double(values.max() ?? 0)),
+            pngRangeMillimetres: maps.pngRange.map(Double.init))
+        photometricErrorRMS = d.photometricError.map {
+            PhotometricError(proxy: rounded($0.proxy), detailed: rounded($0.detailed))
+        }
         lighting = d.appearance?.lighting.coefficients.map { c in [c.x, c.y, c.z].map { rounded(Double($0)) } }
         subdivisionLevels = subdivision
         detailedMesh = ["vertices": products.detailedMesh.positions.count, "polygons": products.detailedMesh.faceCount]

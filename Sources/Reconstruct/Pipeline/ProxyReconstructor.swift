@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// The first half of the paper's pipeline for one photo: face and landmarks, proxy fit, texture
 /// unwrap. Create once (it loads the landmark model and prepares the fitter) and reuse.
@@ -51,7 +51,11 @@ public struct ProxyReconstructor: Sendable {
         let clock = ContinuousClock()
         var timings = Timings()
         var mark = clock.now
-        func lap() -> Double { let now = clock.now; defer { mark = now }; return (now - mark).seconds }
+        func lap() -> Double {
+            let now = clock.now
+            defer { mark = now }
+            return (now - mark).seconds
+        }
         let photo = try Photo.load(from: url)
         timings.load = lap()
         var found = FaceFinder.Timings()
@@ -63,27 +67,34 @@ public struct ProxyReconstructor: Sendable {
         _ = lap()
         let iod = face.landmarks.interocularDistance
         guard iod >= options.minimumInterocular else {
-            throw ReconstructError(.unfittableFace, path: url.path, "the face is too small to fit",
-                                   reason: String(format: "inter-ocular distance %.1f px, need at least %.0f px", iod, options.minimumInterocular))
+            throw ReconstructError(
+                .unfittableFace, path: url.path, "the face is too small to fit",
+                reason: String(
+                    format: "inter-ocular distance %.1f px, need at least %.0f px", iod, options.minimumInterocular))
         }
         let fit = try fitter.fit(face.landmarks)
         let yaw = fit.camera.eulerDegrees.yaw
         guard abs(yaw) <= options.maximumYaw else {
-            throw ReconstructError(.unfittableFace, path: url.path, "the face is seen in profile",
-                                   reason: String(format: "yaw %.0f°, the proxy fit needs at most ±%.0f°", yaw, options.maximumYaw))
+            throw ReconstructError(
+                .unfittableFace, path: url.path, "the face is seen in profile",
+                reason: String(format: "yaw %.0f°, the proxy fit needs at most ±%.0f°", yaw, options.maximumYaw))
         }
         let shape = model.shape(identity: fit.identity.map(Float.init), expression: fit.expression.map(Float.init))
         let proxy = Self.proxyMesh(shape, model: model)
         timings.fit = lap()
-        let texture = TextureUnwrapper(size: options.uvSize).unwrap(photo: photo, model: model, shape: shape, camera: fit.camera)
+        let texture = TextureUnwrapper(size: options.uvSize).unwrap(
+            photo: photo, model: model, shape: shape, camera: fit.camera)
         timings.unwrap = lap()
-        return Result(photo: photo, face: face, fit: fit, shape: shape, proxy: proxy, texture: texture, timings: timings)
+        return Result(
+            photo: photo, face: face, fit: fit, shape: shape, proxy: proxy, texture: texture, timings: timings)
     }
 
     /// An instance of `model` in mm with the model's UVs, polygons and materials.
     public static func proxyMesh(_ shape: [SIMD3<Float>], model: MorphableModel) -> Mesh {
-        Mesh(name: "proxy", positions: shape, uvs: model.uvs, faceSizes: model.polygonSizes,
-             faceVertexIndices: model.polygonVertices, faceUVIndices: model.polygonUVIndices,
-             faceMaterials: model.polygonMaterials).withGeneratedNormals()
+        Mesh(
+            name: "proxy", positions: shape, uvs: model.uvs, faceSizes: model.polygonSizes,
+            faceVertexIndices: model.polygonVertices, faceUVIndices: model.polygonUVIndices,
+            faceMaterials: model.polygonMaterials
+        ).withGeneratedNormals()
     }
 }

@@ -44,15 +44,21 @@ public struct ReconstructionOptions: Codable, Sendable, Equatable {
     /// Throws `.invalidArgument` for a value outside what the pipeline accepts.
     public func validated(registry: FormatRegistry = .standard) throws -> Self {
         func refuse(_ message: String) -> ReconstructError { ReconstructError(.invalidArgument, message) }
-        guard Self.uvSizes.contains(uvSize) else { throw refuse("the texture size must be within 512…4096 (got \(uvSize))") }
-        guard Self.subdivisionLevels.contains(subdivision) else { throw refuse("subdivision levels must be within 0…3 (got \(subdivision))") }
+        guard Self.uvSizes.contains(uvSize) else {
+            throw refuse("the texture size must be within 512…4096 (got \(uvSize))")
+        }
+        guard Self.subdivisionLevels.contains(subdivision) else {
+            throw refuse("subdivision levels must be within 0…3 (got \(subdivision))")
+        }
         if let detail, DetailSynthesizers.named(detail) == nil {
             throw refuse("no detail synthesizer '\(detail)' (known: \(DetailSynthesizers.ids.joined(separator: ", ")))")
         }
         for id in formats where registry.format(id: id)?.meshWriter == nil {
             throw refuse("\(id) is not a mesh format facedetail writes")
         }
-        guard !maps.isEmpty else { throw refuse("at least one map file type (exr or png) is needed for the normal maps") }
+        guard !maps.isEmpty else {
+            throw refuse("at least one map file type (exr or png) is needed for the normal maps")
+        }
         var normalised = self
         normalised.maps = Array(Set(maps)).sorted()
         return normalised

@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// The library front end of `facedetail reconstruct` (eos's `fit_shape_and_pose`, swift-format's
 /// `Frontend`): it loads the model and the landmark predictor once, owns the face finder, the
@@ -17,8 +17,10 @@ public struct ReconstructionPipeline: Sendable {
 
     /// Loads what `options` needs: the model file (default `ModelFile.defaultURL(region:)`) and the
     /// 68-point landmark predictor (default `LandmarkPredictor.resolvedURL(explicit: nil)`).
-    public init(options: ReconstructionOptions, modelFile: URL? = nil, landmarkModel: URL? = nil,
-                registry: FormatRegistry = .standard) throws {
+    public init(
+        options: ReconstructionOptions, modelFile: URL? = nil, landmarkModel: URL? = nil,
+        registry: FormatRegistry = .standard
+    ) throws {
         let options = try options.validated(registry: registry)
         let model = try ModelFile.load(modelFile ?? ModelFile.defaultURL(region: options.region))
         let finder = try FaceFinder(landmarkModel: landmarkModel ?? LandmarkPredictor.resolvedURL(explicit: nil))
@@ -26,15 +28,20 @@ public struct ReconstructionPipeline: Sendable {
     }
 
     /// A pipeline over parts already loaded (tests, benchmarks that share one model).
-    public init(options: ReconstructionOptions, model: MorphableModel, finder: FaceFinder,
-                registry: FormatRegistry = .standard) throws {
+    public init(
+        options: ReconstructionOptions, model: MorphableModel, finder: FaceFinder,
+        registry: FormatRegistry = .standard
+    ) throws {
         let options = try options.validated(registry: registry)
         self.options = options
         self.model = model
         var proxyOptions = ProxyReconstructor.Options()
         proxyOptions.uvSize = options.uvSize
-        proxyStage = ProxyReconstructor(finder: finder, fitter: ProxyFitter(model: model), model: model, options: proxyOptions)
-        detailStage = options.detail.flatMap(DetailSynthesizers.named).map { DetailStage(synthesizer: $0, subdivision: options.subdivision) }
+        proxyStage = ProxyReconstructor(
+            finder: finder, fitter: ProxyFitter(model: model), model: model, options: proxyOptions)
+        detailStage = options.detail.flatMap(DetailSynthesizers.named).map {
+            DetailStage(synthesizer: $0, subdivision: options.subdivision)
+        }
         writer = ReconstructionWriter(options: options, model: model, registry: registry)
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// The output contract of `reconstruct` (DESIGN.md §4) as one typed writer: every file of a
 /// `Reconstruction`, encoded two at a time, then manifest.json with each file's checksum, all
@@ -30,7 +30,8 @@ public struct ReconstructionWriter: Sendable {
     @discardableResult
     public func write(_ reconstruction: Reconstruction, to sink: any FileSink) throws -> [ManifestFile] {
         let maps = reconstruction.detail.map { DetailMaps($0, kinds: options.maps) } ?? DetailMaps()
-        let context = OutputContext(reconstruction: reconstruction, options: options, model: model, registry: registry, maps: maps)
+        let context = OutputContext(
+            reconstruction: reconstruction, options: options, model: model, registry: registry, maps: maps)
         let jobs = try Self.outputs.flatMap { try $0.jobs(context) }
         var records: [ManifestFile] = []
         for file in try FileJob.run(jobs).joined() {
@@ -118,7 +119,9 @@ struct MeshFiles: ReconstructionOutput {
             m.baseColorTexture = UnwrappedTextureFile.name
             return m
         }
-        return Asset(meshes: [mesh], materials: materials, unit: .millimetre, metadata: ["generator": "facedetail \(Reconstruct.pipelineVersion)"])
+        return Asset(
+            meshes: [mesh], materials: materials, unit: .millimetre,
+            metadata: ["generator": "facedetail \(Reconstruct.pipelineVersion)"])
     }
 }
 
@@ -126,7 +129,8 @@ struct MeshFiles: ReconstructionOutput {
 struct LandmarksFile: ReconstructionOutput {
     func jobs(_ context: OutputContext) throws -> [FileJob] {
         let r = context.reconstruction
-        let bytes = try StableJSON.file(ReconstructionLandmarks(photo: r.photo, face: r.face, fitted: r.fit.fittedLandmarks))
+        let bytes = try StableJSON.file(
+            ReconstructionLandmarks(photo: r.photo, face: r.face, fitted: r.fit.fittedLandmarks))
         return [FileJob(name: "landmarks.json", format: "json", unit: "px", bytes: bytes)]
     }
 }

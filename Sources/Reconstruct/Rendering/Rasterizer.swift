@@ -6,8 +6,10 @@ public enum Rasterizer {
     /// Calls `body(x, y, w0, w1, w2)` for every covered pixel of the triangle a, b, c clipped to
     /// width × height, with barycentric weights of a, b and c at the pixel centre (they sum to 1).
     @inlinable
-    public static func fill(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, width: Int, height: Int,
-                            _ body: (Int, Int, Double, Double, Double) -> Void) {
+    public static func fill(
+        _ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, width: Int, height: Int,
+        _ body: (Int, Int, Double, Double, Double) -> Void
+    ) {
         guard let triangle = RasterTriangle(a, b, c, width: width, rows: 0..<height) else { return }
         triangle.forEachSpan { y, first, last, weights in
             var w = weights
@@ -78,12 +80,19 @@ public struct RasterTriangle {
         var row = start
         for y in y0...y1 {
             defer { row += stepY }
-            var from = x0, to = x1
+            var from = x0
+            var to = x1
             for k in 0..<3 {
-                let e = row[k], d = stepX[k]
-                if d > 0 { from = max(from, x0 + Int((-e / d - 1e-7).rounded(.up))) }
-                else if d < 0 { to = min(to, x0 + Int((-e / d + 1e-7).rounded(.down))) }
-                else if !(e > 0 || (e == 0 && (k == 0 ? owns.0 : k == 1 ? owns.1 : owns.2))) { from = 1; to = 0 }
+                let e = row[k]
+                let d = stepX[k]
+                if d > 0 {
+                    from = max(from, x0 + Int((-e / d - 1e-7).rounded(.up)))
+                } else if d < 0 {
+                    to = min(to, x0 + Int((-e / d + 1e-7).rounded(.down)))
+                } else if !(e > 0 || (e == 0 && (k == 0 ? owns.0 : k == 1 ? owns.1 : owns.2))) {
+                    from = 1
+                    to = 0
+                }
             }
             func edges(at x: Int) -> SIMD3<Double> { row + Double(x - x0) * stepX }
             while from <= to && !inside(edges(at: from)) { from += 1 }
@@ -111,8 +120,11 @@ public struct DepthBuffer: Sendable {
         var depth = [Float](repeating: -.infinity, count: width * height)
         depth.withUnsafeMutableBufferPointer { buffer in
             for t in triangles {
-                let a = projected[Int(t.x)], b = projected[Int(t.y)], c = projected[Int(t.z)]
-                Rasterizer.fill(SIMD2(a.x, a.y), SIMD2(b.x, b.y), SIMD2(c.x, c.y), width: width, height: height) { x, y, w0, w1, w2 in
+                let a = projected[Int(t.x)]
+                let b = projected[Int(t.y)]
+                let c = projected[Int(t.z)]
+                Rasterizer.fill(SIMD2(a.x, a.y), SIMD2(b.x, b.y), SIMD2(c.x, c.y), width: width, height: height) {
+                    x, y, w0, w1, w2 in
                     let z = Float(w0 * a.z + w1 * b.z + w2 * c.z)
                     let i = y * width + x
                     if z > buffer[i] { buffer[i] = z }
@@ -124,7 +136,8 @@ public struct DepthBuffer: Sendable {
 
     /// Depth at the pixel containing (x, y), or −∞ outside the image or the surface.
     @inlinable public func depth(at x: Double, _ y: Double) -> Float {
-        let ix = Int(x.rounded(.down)), iy = Int(y.rounded(.down))
+        let ix = Int(x.rounded(.down))
+        let iy = Int(y.rounded(.down))
         guard ix >= 0, iy >= 0, ix < width, iy < height else { return -.infinity }
         return depth[iy * width + ix]
     }

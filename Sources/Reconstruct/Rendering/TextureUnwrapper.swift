@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// Unwraps a photo into the model's face UV tile [0, 1]² (DESIGN.md §3 texel convention).
 ///
@@ -25,16 +25,22 @@ public struct TextureUnwrapper: Sendable {
     }
 
     /// RGBA 8-bit texture of `photo` on the model instance `shape` (positions, mm) seen by `camera`.
-    public func unwrap(photo: Photo, model: MorphableModel, shape: [SIMD3<Float>], camera: ScaledOrthographicCamera) -> Image<UInt8> {
+    public func unwrap(photo: Photo, model: MorphableModel, shape: [SIMD3<Float>], camera: ScaledOrthographicCamera)
+        -> Image<UInt8>
+    {
         let projected = shape.map { p -> SIMD3<Double> in
             let q = SIMD3<Double>(p)
             let xy = camera.project(q)
             return SIMD3(xy.x, xy.y, camera.depth(q))
         }
         let corners = triangulatedCorners(polygonSizes: model.polygonSizes)
-        let vertexTriangles = corners.map { SIMD3(model.polygonVertices[Int($0.x)], model.polygonVertices[Int($0.y)], model.polygonVertices[Int($0.z)]) }
-        let depth = DepthBuffer(width: photo.width, height: photo.height, projected: projected, triangles: vertexTriangles)
-        let normals = Mesh(positions: shape, faceSizes: model.polygonSizes, faceVertexIndices: model.polygonVertices).withGeneratedNormals().normals
+        let vertexTriangles = corners.map {
+            SIMD3(model.polygonVertices[Int($0.x)], model.polygonVertices[Int($0.y)], model.polygonVertices[Int($0.z)])
+        }
+        let depth = DepthBuffer(
+            width: photo.width, height: photo.height, projected: projected, triangles: vertexTriangles)
+        let normals = Mesh(positions: shape, faceSizes: model.polygonSizes, faceVertexIndices: model.polygonVertices)
+            .withGeneratedNormals().normals
         let facing = normals.map { max(0, min(1, (camera.rotation[2] * SIMD3<Double>($0)).sum())) }
 
         var rgba = Image<UInt8>(width: size, height: size, channels: 4)
@@ -43,8 +49,10 @@ public struct TextureUnwrapper: Sendable {
         // Face-tile triangles with their texel corners and (photo x, photo y, depth, facing) corners.
         var jobs: [(SIMD2<Double>, SIMD2<Double>, SIMD2<Double>, SIMD4<Double>, SIMD4<Double>, SIMD4<Double>)] = []
         for (k, t) in corners.enumerated() {
-            let uv = (model.uvs[Int(model.polygonUVIndices[Int(t.x)])], model.uvs[Int(model.polygonUVIndices[Int(t.y)])],
-                      model.uvs[Int(model.polygonUVIndices[Int(t.z)])])
+            let uv = (
+                model.uvs[Int(model.polygonUVIndices[Int(t.x)])], model.uvs[Int(model.polygonUVIndices[Int(t.y)])],
+                model.uvs[Int(model.polygonUVIndices[Int(t.z)])]
+            )
             guard inFaceTile(uv.0), inFaceTile(uv.1), inFaceTile(uv.2) else { continue }
             let v = vertexTriangles[k]
             func attributes(_ i: UInt32) -> SIMD4<Double> {
@@ -65,7 +73,8 @@ public struct TextureUnwrapper: Sendable {
             depth.depth.withUnsafeBufferPointer { zbuffer in
                 rgba.pixels.withUnsafeMutableBytes { bytes in
                     let dst = bytes.bindMemory(to: UInt32.self)
-                    let target = UnwrapTarget(src: src, width: w, height: h, zbuffer: zbuffer, dst: dst, size: size, tolerance: tolerance)
+                    let target = UnwrapTarget(
+                        src: src, width: w, height: h, zbuffer: zbuffer, dst: dst, size: size, tolerance: tolerance)
                     DispatchQueue.concurrentPerform(iterations: bands) { band in
                         let rows = (band * size / bands)..<((band + 1) * size / bands)
                         for j in triangles { target.fill(j.0, j.1, j.2, j.3, j.4, j.5, rows: rows) }
@@ -92,7 +101,9 @@ public struct TextureUnwrapper: Sendable {
     }
 
     private func inFaceTile(_ uv: SIMD2<Float>) -> Bool { uv.x >= 0 && uv.x <= 1 && uv.y >= 0 && uv.y <= 1 }
-    private func texel(_ uv: SIMD2<Float>) -> SIMD2<Double> { SIMD2(Double(uv.x) * Double(size), (1 - Double(uv.y)) * Double(size)) }
+    private func texel(_ uv: SIMD2<Float>) -> SIMD2<Double> {
+        SIMD2(Double(uv.x) * Double(size), (1 - Double(uv.y)) * Double(size))
+    }
 
     /// Pads colour outward from texels with alpha > 0 by up to `padding` texels (chessboard
     /// distance): each empty texel takes the colour of its nearest coloured texel, found by the
@@ -105,7 +116,8 @@ public struct TextureUnwrapper: Sendable {
     /// shortest path to it, inside that window, so the band computes exactly what one full scan
     /// would. Bands write only uncoloured texels of their own rows and read only coloured ones.
     func dilateColour(_ image: inout Image<UInt8>) {
-        let n = image.width, padding = self.padding
+        let n = image.width
+        let padding = self.padding
         guard padding > 0 else { return }
         let bands = 2
         image.pixels.withUnsafeMutableBytes { bytes in
@@ -117,8 +129,10 @@ public struct TextureUnwrapper: Sendable {
     }
 
     private func padBand(_ texels: SharedTexels, width n: Int, rows: Range<Int>, padding: Int) {
-        let top = max(0, rows.lowerBound - padding), bottom = min(n, rows.upperBound + padding)
-        let count = (bottom - top) * n, offset = top * n
+        let top = max(0, rows.lowerBound - padding)
+        let bottom = min(n, rows.upperBound + padding)
+        let count = (bottom - top) * n
+        let offset = top * n
         // Distance 0 marks a coloured texel; `source` is only read for empty ones.
         var distance = [UInt8](repeating: 0, count: count)
         var source = [Int32](repeating: -1, count: count)
@@ -142,7 +156,8 @@ public struct TextureUnwrapper: Sendable {
                 let rowCount = bottom - top
                 for y in 0..<rowCount {
                     for k in (y == 0 ? 0 : rowEnds[y - 1])..<rowEnds[y] {
-                        let i = Int(empty[k]), x = i - y * n
+                        let i = Int(empty[k])
+                        let x = i - y * n
                         if x > 0 { relax(i, i - 1) }
                         if y > 0 {
                             if x > 0 { relax(i, i - n - 1) }
@@ -153,7 +168,8 @@ public struct TextureUnwrapper: Sendable {
                 }
                 for y in stride(from: rowCount - 1, through: 0, by: -1) {
                     for k in stride(from: rowEnds[y] - 1, through: y == 0 ? 0 : rowEnds[y - 1], by: -1) {
-                        let i = Int(empty[k]), x = i - y * n
+                        let i = Int(empty[k])
+                        let x = i - y * n
                         if x < n - 1 { relax(i, i + 1) }
                         if y < rowCount - 1 {
                             if x < n - 1 { relax(i, i + n + 1) }
@@ -163,7 +179,8 @@ public struct TextureUnwrapper: Sendable {
                     }
                 }
                 // Colour only; alpha stays 0.
-                let first = rows.lowerBound - top, last = rows.upperBound - top
+                let first = rows.lowerBound - top
+                let last = rows.upperBound - top
                 for k in (first == 0 ? 0 : rowEnds[first - 1])..<rowEnds[last - 1] {
                     let i = Int(empty[k])
                     guard Int(dist[i]) <= padding else { continue }

@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// A displacement map over the face UV tile (DESIGN.md §3): signed distance along the surface's
 /// interpolated vertex normal, positive outward, in `unit`; stored values map to distances as
@@ -24,10 +24,14 @@ public struct DisplacementMap: Sendable {
     public func distance(atU u: Float, v: Float) -> Float? {
         guard u >= 0, u <= 1, v >= 0, v <= 1 else { return nil }
         let (w, h) = (values.width, values.height)
-        let fx = min(max(u * Float(w) - 0.5, 0), Float(w - 1)), fy = min(max((1 - v) * Float(h) - 0.5, 0), Float(h - 1))
-        let x0 = Int(fx), y0 = Int(fy)
-        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
-        let tx = fx - Float(x0), ty = fy - Float(y0)
+        let fx = min(max(u * Float(w) - 0.5, 0), Float(w - 1))
+        let fy = min(max((1 - v) * Float(h) - 0.5, 0), Float(h - 1))
+        let x0 = Int(fx)
+        let y0 = Int(fy)
+        let x1 = min(x0 + 1, w - 1)
+        let y1 = min(y0 + 1, h - 1)
+        let tx = fx - Float(x0)
+        let ty = fy - Float(y0)
         let p = values.pixels
         let top = p[y0 * w + x0] * (1 - tx) + p[y0 * w + x1] * tx
         let bottom = p[y1 * w + x0] * (1 - tx) + p[y1 * w + x1] * tx
@@ -41,17 +45,21 @@ extension DisplacementMap {
     /// writes. Throws for anything else, naming what was found.
     public init(_ asset: ImageAsset, path: String) throws {
         guard case .float32(let image) = asset.image, image.channels == 1 else {
-            throw ReconstructError(.invalidArgument, path: path, "expected a one-channel 32-bit float displacement map",
-                                   reason: "found \(asset.image.channels) channel(s) of \(asset.image.componentKind.rawValue)")
+            throw ReconstructError(
+                .invalidArgument, path: path, "expected a one-channel 32-bit float displacement map",
+                reason: "found \(asset.image.channels) channel(s) of \(asset.image.componentKind.rawValue)")
         }
         var unit = LengthUnit.millimetre
         if case .string(let symbol)? = asset.attributes["units"] {
             guard let named = LengthUnit(symbol: symbol) else {
-                throw ReconstructError(.invalidArgument, path: path, "unknown displacement unit '\(symbol)'", reason: "expected mm, cm or m")
+                throw ReconstructError(
+                    .invalidArgument, path: path, "unknown displacement unit '\(symbol)'",
+                    reason: "expected mm, cm or m")
             }
             unit = named
         }
-        var midlevel: Float = 0, scale: Float = 1
+        var midlevel: Float = 0
+        var scale: Float = 1
         if case .float(let m)? = asset.attributes["midlevel"] { midlevel = m }
         if case .float(let s)? = asset.attributes["scale"] { scale = s }
         guard image.pixels.allSatisfy(\.isFinite) else {
@@ -63,7 +71,8 @@ extension DisplacementMap {
     /// The map in an image file (usually EXR), read through the registry.
     public init(contentsOf url: URL, registry: FormatRegistry = .standard) throws {
         guard let reader = try registry.readerFormat(for: url).imageReader else {
-            throw FormatError(.unsupported, path: url.path, "is a mesh format, expected an image with one float channel")
+            throw FormatError(
+                .unsupported, path: url.path, "is a mesh format, expected an image with one float channel")
         }
         try self.init(reader.readImage(at: url), path: url.path)
     }
@@ -79,11 +88,13 @@ extension Mesh {
     public func displaced(by map: DisplacementMap, gain: Float = 1, meshUnit: LengthUnit) -> Mesh {
         guard hasUVs else { return withGeneratedNormals() }
         let toMesh = Float(map.unit.factor(to: meshUnit)) * gain
-        var sum = [Float](repeating: 0, count: positions.count), count = [Int](repeating: 0, count: positions.count)
+        var sum = [Float](repeating: 0, count: positions.count)
+        var count = [Int](repeating: 0, count: positions.count)
         var sampled = [Bool](repeating: false, count: uvs.count)
         var atUV = [Float](repeating: 0, count: uvs.count)
         for corner in faceVertexIndices.indices {
-            let t = Int(faceUVIndices[corner]), v = Int(faceVertexIndices[corner])
+            let t = Int(faceUVIndices[corner])
+            let v = Int(faceVertexIndices[corner])
             if !sampled[t] {
                 sampled[t] = true
                 atUV[t] = map.distance(atU: uvs[t].x, v: uvs[t].y) ?? .nan

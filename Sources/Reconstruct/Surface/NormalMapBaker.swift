@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// Bakes a tangent-space normal map (DESIGN.md §3: OpenGL convention, +Y green toward +v) of a
 /// surface displaced by a `DisplacementMap`, over the face UV tile, at the map's resolution.
@@ -43,8 +43,16 @@ public struct NormalMapBaker: Sendable {
         let millimetres = map.values.pixels.map { ($0 - map.midlevel) * map.scale * gain }
         let flipY: Float = convention == .directx ? -1 : 1
         // Triangles set up once; then two bands of rows, one per core, each writing only its rows.
-        struct Job { let texel: [SIMD2<Double>]; let f: (TangentFrames.Frame, TangentFrames.Frame, TangentFrames.Frame)
-                     let pu: SIMD3<Float>; let pv: SIMD3<Float>; let guu: Float; let guv: Float; let gvv: Float; let metric: Float }
+        struct Job {
+            let texel: [SIMD2<Double>]
+            let f: (TangentFrames.Frame, TangentFrames.Frame, TangentFrames.Frame)
+            let pu: SIMD3<Float>
+            let pv: SIMD3<Float>
+            let guu: Float
+            let guv: Float
+            let gvv: Float
+            let metric: Float
+        }
         var jobs: [Job] = []
         for t in triangulatedCorners(polygonSizes: mesh.faceSizes) {
             let c = [Int(t.x), Int(t.y), Int(t.z)]
@@ -53,11 +61,16 @@ public struct NormalMapBaker: Sendable {
             let p = c.map { positions[Int(mesh.faceVertexIndices[$0])] }
             // The triangle's P_u, P_v (mm per UV unit).
             guard let (pu, pv) = uvDerivatives(positions: p, uvs: uv) else { continue }
-            let guu = dot(pu, pu), guv = dot(pu, pv), gvv = dot(pv, pv), metric = guu * gvv - guv * guv
+            let guu = dot(pu, pu)
+            let guv = dot(pu, pv)
+            let gvv = dot(pv, pv)
+            let metric = guu * gvv - guv * guv
             guard metric > 0 else { continue }
-            jobs.append(Job(texel: uv.map { SIMD2(Double($0.x) * Double(w), (1 - Double($0.y)) * Double(h)) },
-                            f: (frames.frame(ofCorner: c[0]), frames.frame(ofCorner: c[1]), frames.frame(ofCorner: c[2])),
-                            pu: pu, pv: pv, guu: guu, guv: guv, gvv: gvv, metric: metric))
+            jobs.append(
+                Job(
+                    texel: uv.map { SIMD2(Double($0.x) * Double(w), (1 - Double($0.y)) * Double(h)) },
+                    f: (frames.frame(ofCorner: c[0]), frames.frame(ofCorner: c[1]), frames.frame(ofCorner: c[2])),
+                    pu: pu, pv: pv, guu: guu, guv: guv, gvv: gvv, metric: metric))
         }
         let triangles = jobs
         millimetres.withUnsafeBufferPointer { d in
@@ -65,10 +78,13 @@ public struct NormalMapBaker: Sendable {
                 let pixels = BandTexels(base: buffer.baseAddress!)
                 let map = BandTexels(base: UnsafeMutablePointer(mutating: d.baseAddress!))
                 DispatchQueue.concurrentPerform(iterations: 2) { band in
-                    @inline(__always) func distance(_ x: Int, _ y: Int) -> Float { map[min(max(y, 0), h - 1) * w + min(max(x, 0), w - 1)] }
+                    @inline(__always) func distance(_ x: Int, _ y: Int) -> Float {
+                        map[min(max(y, 0), h - 1) * w + min(max(x, 0), w - 1)]
+                    }
                     let rows = (band * h / 2)..<((band + 1) * h / 2)
                     for j in triangles {
-                        guard let triangle = RasterTriangle(j.texel[0], j.texel[1], j.texel[2], width: w, rows: rows) else { continue }
+                        guard let triangle = RasterTriangle(j.texel[0], j.texel[1], j.texel[2], width: w, rows: rows)
+                        else { continue }
                         let (f0, f1, f2) = j.f
                         triangle.forEachSpan { y, first, last, weights in
                             var b = weights
@@ -81,10 +97,13 @@ public struct NormalMapBaker: Sendable {
                                 let sign: Float = (w0 * f0.sign + w1 * f1.sign + w2 * f2.sign) < 0 ? -1 : 1
                                 let bitangent = sign * cross(n, tangent)
                                 // Central differences in texels, turned into mm per UV unit (v runs up, rows down).
-                                let du = (distance(x + 1, y) - distance(x - 1, y)) / (x > 0 && x < w - 1 ? 2 : 1) * Float(w)
-                                let dv = -(distance(x, y + 1) - distance(x, y - 1)) / (y > 0 && y < h - 1 ? 2 : 1) * Float(h)
+                                let du =
+                                    (distance(x + 1, y) - distance(x - 1, y)) / (x > 0 && x < w - 1 ? 2 : 1) * Float(w)
+                                let dv =
+                                    -(distance(x, y + 1) - distance(x, y - 1)) / (y > 0 && y < h - 1 ? 2 : 1) * Float(h)
                                 // The surface gradient of d through the triangle's metric, taken off the smooth normal.
-                                let alpha = (j.gvv * du - j.guv * dv) / j.metric, beta = (j.guu * dv - j.guv * du) / j.metric
+                                let alpha = (j.gvv * du - j.guv * dv) / j.metric
+                                let beta = (j.guu * dv - j.guv * du) / j.metric
                                 var gradient = alpha * j.pu + beta * j.pv
                                 gradient -= dot(gradient, n) * n
                                 let displacedNormal = normalized(n - gradient)
@@ -105,11 +124,15 @@ public struct NormalMapBaker: Sendable {
     public static func encoded(_ normals: Image<Float>, as kind: PixelComponentKind) throws -> ImageAsset {
         switch kind {
         case .float16:
-            return ImageAsset(image: .float16(try Image(width: normals.width, height: normals.height, channels: 3,
-                                                        pixels: normals.pixels.map { Float16($0) })))
+            return ImageAsset(
+                image: .float16(
+                    try Image(
+                        width: normals.width, height: normals.height, channels: 3,
+                        pixels: normals.pixels.map { Float16($0) })))
         default:
             let words = normals.pixels.map { UInt16((min(max($0 * 0.5 + 0.5, 0), 1) * 65535).rounded()) }
-            return ImageAsset(image: .uint16(try Image(width: normals.width, height: normals.height, channels: 3, pixels: words)))
+            return ImageAsset(
+                image: .uint16(try Image(width: normals.width, height: normals.height, channels: 3, pixels: words)))
         }
     }
 }

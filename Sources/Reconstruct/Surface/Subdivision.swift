@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// Subdivision surfaces for the detailed mesh (DESIGN.md §1, "Subdivider"): Catmull–Clark for
 /// meshes with quads (triangles in them are handled as Catmull–Clark handles any polygon; every
@@ -46,7 +46,8 @@ public enum Subdivision {
             if let rule = topology.boundaryRule(v, positions: p) { return rule(p) }
             let n = Double(topology.vertexEdges[v].count)
             guard n >= 3 else { return p[v] }
-            var q = SIMD3<Double>.zero, r = SIMD3<Double>.zero
+            var q = SIMD3<Double>.zero
+            var r = SIMD3<Double>.zero
             for f in topology.vertexFaces[v] { q += facePoints[f] }
             for e in topology.vertexEdges[v] { r += (p[topology.edges[e].0] + p[topology.edges[e].1]) / 2 }
             q /= Double(topology.vertexFaces[v].count)
@@ -55,7 +56,9 @@ public enum Subdivision {
         }
         let positions = (vertexPoints + edgePoints + facePoints).map(SIMD3<Float>.init)
         let (v, e) = (UInt32(p.count), UInt32(topology.edges.count))
-        var sizes: [UInt8] = [], corners: [UInt32] = [], materials: [UInt32] = []
+        var sizes: [UInt8] = []
+        var corners: [UInt32] = []
+        var materials: [UInt32] = []
         let uv = UVRefinement(mesh)
         var uvCorners: [UInt32] = []
         sizes.reserveCapacity(mesh.cornerCount)
@@ -79,8 +82,9 @@ public enum Subdivision {
                 if !mesh.faceMaterials.isEmpty { materials.append(mesh.faceMaterials[f]) }
             }
         }
-        return Mesh(name: mesh.name, positions: positions, uvs: uv.uvs, faceSizes: sizes, faceVertexIndices: corners,
-                    faceUVIndices: uvCorners, faceMaterials: materials)
+        return Mesh(
+            name: mesh.name, positions: positions, uvs: uv.uvs, faceSizes: sizes, faceVertexIndices: corners,
+            faceUVIndices: uvCorners, faceMaterials: materials)
     }
 
     /// One Loop step (all faces triangles).
@@ -107,16 +111,19 @@ public enum Subdivision {
             // Loop's weight: β = (5/8 − (3/8 + cos(2π/n)/4)²) / n.
             let c = 3.0 / 8 + cos(2 * Double.pi / n) / 4
             let beta = (5.0 / 8 - c * c) / n
-            let ring = edges.map { e in topology.edges[e].0 == v ? p[topology.edges[e].1] : p[topology.edges[e].0] }.reduce(.zero, +)
+            let ring = edges.map { e in topology.edges[e].0 == v ? p[topology.edges[e].1] : p[topology.edges[e].0] }
+                .reduce(.zero, +)
             return (1 - n * beta) * p[v] + beta * ring
         }
         let positions = (vertexPoints + edgePoints).map(SIMD3<Float>.init)
         let v = UInt32(p.count)
         let uv = UVRefinement(mesh)
-        var corners: [UInt32] = [], uvCorners: [UInt32] = [], materials: [UInt32] = []
+        var corners: [UInt32] = []
+        var uvCorners: [UInt32] = []
+        var materials: [UInt32] = []
         for f in mesh.faceSizes.indices {
             let c = (0..<3).map { mesh.faceVertexIndices[3 * f + $0] }
-            let m = (0..<3).map { v + UInt32(topology.faceEdges[3 * f + $0]) }   // m[i] is on edge i → i+1
+            let m = (0..<3).map { v + UInt32(topology.faceEdges[3 * f + $0]) }  // m[i] is on edge i → i+1
             corners += [c[0], m[0], m[2], c[1], m[1], m[0], c[2], m[2], m[1], m[0], m[1], m[2]]
             if mesh.hasUVs {
                 let t = (0..<3).map { mesh.faceUVIndices[3 * f + $0] }
@@ -125,9 +132,10 @@ public enum Subdivision {
             }
             if !mesh.faceMaterials.isEmpty { materials += Array(repeating: mesh.faceMaterials[f], count: 4) }
         }
-        return Mesh(name: mesh.name, positions: positions, uvs: uv.uvs,
-                    faceSizes: Array(repeating: 3, count: 4 * mesh.faceCount), faceVertexIndices: corners,
-                    faceUVIndices: uvCorners, faceMaterials: materials)
+        return Mesh(
+            name: mesh.name, positions: positions, uvs: uv.uvs,
+            faceSizes: Array(repeating: 3, count: 4 * mesh.faceCount), faceVertexIndices: corners,
+            faceUVIndices: uvCorners, faceMaterials: materials)
     }
 }
 
@@ -152,7 +160,8 @@ struct EdgeTopology {
         for f in mesh.faceSizes.indices {
             let n = Int(mesh.faceSizes[f])
             for i in 0..<n {
-                let a = Int(mesh.faceVertexIndices[offsets[f] + i]), b = Int(mesh.faceVertexIndices[offsets[f] + (i + 1) % n])
+                let a = Int(mesh.faceVertexIndices[offsets[f] + i])
+                let b = Int(mesh.faceVertexIndices[offsets[f] + (i + 1) % n])
                 let key = UInt64(min(a, b)) << 32 | UInt64(max(a, b))
                 let e: Int
                 if let known = index[key] {
@@ -180,7 +189,8 @@ struct EdgeTopology {
         guard !boundary.isEmpty else { return nil }
         guard boundary.count == 2 else { return { $0[v] } }
         let ends = boundary.map { edges[$0].0 == v ? edges[$0].1 : edges[$0].0 }
-        let incoming = p[v] - p[ends[0]], outgoing = p[ends[1]] - p[v]
+        let incoming = p[v] - p[ends[0]]
+        let outgoing = p[ends[1]] - p[v]
         let lengths = ((incoming * incoming).sum() * (outgoing * outgoing).sum()).squareRoot()
         guard lengths > 0, (incoming * outgoing).sum() >= 0.7071 * lengths else { return { $0[v] } }
         return { p in 0.125 * (p[ends[0]] + p[ends[1]]) + 0.75 * p[v] }
@@ -204,7 +214,8 @@ struct UVRefinement {
         for f in mesh.faceSizes.indices {
             let n = Int(mesh.faceSizes[f])
             for i in 0..<n {
-                let a = mesh.faceUVIndices[offsets[f] + i], b = mesh.faceUVIndices[offsets[f] + (i + 1) % n]
+                let a = mesh.faceUVIndices[offsets[f] + i]
+                let b = mesh.faceUVIndices[offsets[f] + (i + 1) % n]
                 let key = UInt64(min(a, b)) << 32 | UInt64(max(a, b))
                 if let known = edgeIndex[key] {
                     cornerEdges.append(known)

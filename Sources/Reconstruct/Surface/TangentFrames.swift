@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// Tangent frames per UV vertex, built the way MikkTSpace builds them (Mikkelsen 2008): each
 /// triangle's tangent is the direction of increasing u on it, from its position and UV edges;
@@ -32,7 +32,8 @@ struct TangentFrames {
                 let index = Int(mesh.faceUVIndices[c[k]])
                 let n = normals[Int(mesh.faceVertexIndices[c[k]])]
                 normalOf[index] = n
-                let a = p[(k + 1) % 3] - p[k], b = p[(k + 2) % 3] - p[k]
+                let a = p[(k + 1) % 3] - p[k]
+                let b = p[(k + 2) % 3] - p[k]
                 let angle = acosf(max(-1, min(1, dot(normalized(a), normalized(b)))))
                 tangentSum[index] += angle * normalized(tu - dot(tu, n) * n)
                 signSum[index] += angle * (dot(cross(n, tu), tv) < 0 ? -1 : 1)

@@ -13,8 +13,10 @@ enum Samples {
     /// One valid file per readable format, made from the samples by the CLI itself.
     static func validFiles(in folder: TemporaryFolder) throws -> [String: URL] {
         var files: [String: URL] = [:]
-        for (id, name) in [("fbx", "v.fbx"), ("obj", "v.obj"), ("gltf2", "v.gltf"), ("glb2", "v.glb"), ("collada", "v.dae"),
-                           ("plyb", "vb.ply"), ("ply", "va.ply"), ("stlb", "vb.stl"), ("stl", "va.stl"), ("3mf", "v.3mf")] {
+        for (id, name) in [
+            ("fbx", "v.fbx"), ("obj", "v.obj"), ("gltf2", "v.gltf"), ("glb2", "v.glb"), ("collada", "v.dae"),
+            ("plyb", "vb.ply"), ("ply", "va.ply"), ("stlb", "vb.stl"), ("stl", "va.stl"), ("3mf", "v.3mf"),
+        ] {
             let result = try CLI.run(["convert", sphere.path, folder.file(name).path, "--to", id])
             guard result.status == 0 else { throw SampleFailure(message: result.stderr) }
             files[id] = folder.file(name)

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Formats
 
 /// Shared inputs for the format tests, built in code so every test sees the same asset.
@@ -18,10 +19,12 @@ enum TestAssets {
         mesh.faceVertexIndices = [0, 1, 2, 3, 1, 4, 2]
         mesh.faceUVIndices = [0, 1, 2, 3, 4, 5, 6]
         mesh.faceMaterials = [0, 1]
-        let skin = Material(name: "skin", baseColor: [1, 1, 1, 1], roughness: 0.5,
-                            baseColorTexture: albedoPath, normalTexture: normalPath)
+        let skin = Material(
+            name: "skin", baseColor: [1, 1, 1, 1], roughness: 0.5,
+            baseColorTexture: albedoPath, normalTexture: normalPath)
         let plain = Material(name: "plain", baseColor: [0.2, 0.3, 0.9, 1])
-        return Asset(meshes: [mesh], materials: [skin, plain], unit: .millimetre, metadata: ["generator": "facedetail tests"])
+        return Asset(
+            meshes: [mesh], materials: [skin, plain], unit: .millimetre, metadata: ["generator": "facedetail tests"])
     }
 
     /// Writes the two textures the asset names, as small RGB PNGs, into `folder`.
