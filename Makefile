@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/release/facedetail
 
-.PHONY: setup system build release demo test bench clean
+.PHONY: setup system build release demo test lint format bench clean
 
 MODELS := models/ict-face.fdmodel models/ict-head.fdmodel models/ict-full.fdmodel
 
@@ -30,6 +30,14 @@ demo: setup
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## lint: the toolchain's swift format, strict, with .swift-format (CI runs it); format rewrites in place.
+SWIFT_SOURCES := Sources Tests Package.swift
+lint:
+	$(SWIFT) format lint --strict -r -p $(SWIFT_SOURCES)
+
+format:
+	$(SWIFT) format -i -r -p $(SWIFT_SOURCES)
 
 bench: setup
 	benchmarks/convert.sh $(BIN)

@@ -40,8 +40,10 @@ func referenceConvolution(_ x: [Double], _ xs: [Int], _ wt: [Double], _ b: [Doub
 @Suite struct ConvolutionTests {
     static let shapes = [
         ConvolutionShape(inputChannels: 4, outputChannels: 6, kernel: 3, stride: 2, padding: 1, groups: 2),
-        ConvolutionShape(inputChannels: 3, outputChannels: 5, kernel: 4, stride: 2, padding: 1),  // pix2pix down-sampling
-        ConvolutionShape(inputChannels: 4, outputChannels: 4, kernel: 3, padding: 2, dilation: 2, groups: 4),  // depthwise, dilated
+        // pix2pix down-sampling
+        ConvolutionShape(inputChannels: 3, outputChannels: 5, kernel: 4, stride: 2, padding: 1),
+        // depthwise, dilated
+        ConvolutionShape(inputChannels: 4, outputChannels: 4, kernel: 3, padding: 2, dilation: 2, groups: 4),
         ConvolutionShape(inputChannels: 2, outputChannels: 3, kernel: 1),
     ]
 

@@ -46,7 +46,8 @@ import Testing
         let p = Self.inputs(12, seed: 5)
         var target = Self.inputs(12, seed: 6)
         if loss == .binaryCrossEntropy { target = target.map { ($0 / 3 + 1) / 2 } }  // probabilities
-        if loss == .categoricalCrossEntropy { target = (0..<12).map { $0 % 4 == ($0 / 4) ? 1 : 0 } }  // one-hot rows of 4
+        // One-hot rows of 4.
+        if loss == .categoricalCrossEntropy { target = (0..<12).map { $0 % 4 == ($0 / 4) ? 1 : 0 } }
         func reference(_ p: [Double]) -> Double {
             switch loss {
             case .l1: return zip(p, target).map { abs($0 - $1) }.reduce(0, +) / 12

@@ -21,7 +21,8 @@ struct GroovedFace {
         Groove(centre: SIMD2(0.50, 0.22), angle: 0, length: 0.22, depth: 0.6, sigma: 3),  // forehead, horizontal
         Groove(centre: SIMD2(0.36, 0.62), angle: 60, length: 0.14, depth: 1.0, sigma: 3.5),  // left nasolabial, oblique
         Groove(centre: SIMD2(0.64, 0.62), angle: 120, length: 0.14, depth: 0.8, sigma: 3.5),  // right nasolabial
-        Groove(centre: SIMD2(0.50, 0.33), angle: 90, length: 0.08, depth: 0.3, sigma: 2.5),  // between the brows, vertical
+        // Between the brows, vertical.
+        Groove(centre: SIMD2(0.50, 0.33), angle: 90, length: 0.08, depth: 0.3, sigma: 2.5),
     ]
 
     /// Truth displacement (mm) and its analytic texel gradient at texel centre (x, y) of an n-grid.

@@ -14,7 +14,12 @@ public enum Blender {
         public let name: String
         public let baseColor: ImageReport?
         public let normal: ImageReport?
-        enum CodingKeys: String, CodingKey { case name, normal, baseColor = "base_color" }  // the script's Python names
+        /// The script's Python names.
+        enum CodingKeys: String, CodingKey {
+            case name
+            case normal
+            case baseColor = "base_color"
+        }
     }
     public struct FileReport: Decodable {
         public let error: String?
