@@ -47,8 +47,7 @@ struct LandmarksCommand: ParsableCommand {
     }
 
     private func write(_ result: PhotoLandmarks, photo: Photo, name: String, to directory: URL) throws {
-        let sink = DirectorySink(directory: directory)
-        do {
+        try DirectorySink(directory: directory).committing { sink in
             try sink.write(try StableJSON.file(result), to: "\(name).landmarks.json")
             if pts {
                 for (k, face) in result.faces.enumerated() {
@@ -61,10 +60,6 @@ struct LandmarksCommand: ParsableCommand {
                 try FormatDescriptor.png.imageWriter!.write(
                     ImageAsset(image: .uint8(overlay)), fileName: "\(name).landmarks.png", to: sink)
             }
-            try sink.commit()
-        } catch {
-            sink.discard()
-            throw error
         }
     }
 }

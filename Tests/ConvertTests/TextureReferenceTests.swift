@@ -24,6 +24,24 @@ import Testing
         }
     }
 
+    /// glTF cannot name an EXR file (its spec allows PNG and JPEG): the reference is dropped with a
+    /// warning and the file is not copied; FBX keeps and copies it.
+    @Test func exrTexturesGoOnlyWhereTheFormatNamesThem() throws {
+        let work = try TemporaryFolder()
+        let input = try Self.objReferencing("t.png", in: work.file("in"))
+        try Data("newmtl m\nKd 1 1 1\nmap_Kd t.png\nnorm n.exr\n".utf8).write(to: work.file("in/t.mtl"))
+        try FileManager.default.copyItem(at: Repository.astronaut, to: work.file("in/t.png"))
+        let map = try CLI.run(["convert", Repository.astronaut.path, work.file("in/n.exr").path])
+        #expect(map.status == 0, "\(map.stderr)")
+        let gltf = try CLI.run(["convert", input.path, work.file("gltf/t.gltf").path])
+        #expect(gltf.status == 0 && gltf.stderr.contains("gltf2 does not keep EXR textures (n.exr)"), "\(gltf.stderr)")
+        #expect(!(try String(contentsOf: work.file("gltf/t.gltf"), encoding: .utf8)).contains("n.exr"))
+        #expect(!FileManager.default.fileExists(atPath: work.file("gltf/n.exr").path))
+        let fbx = try CLI.run(["convert", input.path, work.file("fbx/t.fbx").path])
+        #expect(fbx.status == 0 && !fbx.stderr.contains("EXR"), "\(fbx.stderr)")
+        #expect(FileManager.default.fileExists(atPath: work.file("fbx/n.exr").path))
+    }
+
     @Test(arguments: ["../secret.png", "/etc/hostname", "textures/escape.png"])
     func referencesLeavingTheInputFolderAreRefused(reference: String) throws {
         let work = try TemporaryFolder()

@@ -50,28 +50,24 @@ public struct Converter: Sendable {
                 "cannot convert \(source.kind == .image ? "an image" : "a mesh") (\(source.id)) into a \(target.kind.rawValue) format (\(target.id))"
             )
         }
-        let sink = DirectorySink(directory: output.deletingLastPathComponent())
         do {
-            var report =
-                switch source.kind {
-                case .mesh: try convertMesh(input, source, output, target, options, sink)
-                case .image: try convertImage(input, source, output, target, options, sink)
-                }
-            // Main file first, then sidecars in the order they were written.
-            report.files = [output.path] + sink.paths.map(\.path).filter { $0 != output.path }
-            try sink.commit()
-            return report
+            return try DirectorySink(directory: output.deletingLastPathComponent()).committing { sink in
+                var report =
+                    switch source.kind {
+                    case .mesh: try convertMesh(input, source, output, target, options, sink)
+                    case .image: try convertImage(input, source, output, target, options, sink)
+                    }
+                // Main file first, then sidecars in the order they were written.
+                report.files = [output.path] + sink.paths.map(\.path).filter { $0 != output.path }
+                return report
+            }
         } catch let error as FormatError {
-            sink.discard()
             // Writers name files relative to the output folder; users need the full path.
             var located = error
             if let path = error.path, !path.hasPrefix("/") {
                 located.path = output.deletingLastPathComponent().appendingPathComponent(path).path
             }
             throw located
-        } catch {
-            sink.discard()
-            throw error
         }
     }
 

@@ -12,18 +12,14 @@ extension FormatRegistry {
         guard target.kind == .mesh, let writer = target.meshWriter else {
             throw FormatError(.unsupported, path: url.path, "\(target.id) is not a mesh format")
         }
-        let sink = DirectorySink(directory: url.deletingLastPathComponent())
         do {
-            try writer.write(asset, fileName: url.lastPathComponent, to: sink, options: options)
-            let files = sink.paths
-            try sink.commit()
+            let files = try DirectorySink(directory: url.deletingLastPathComponent()).committing { sink in
+                try writer.write(asset, fileName: url.lastPathComponent, to: sink, options: options)
+                return sink.paths
+            }
             return (target, [url] + files.filter { $0.standardizedFileURL != url.standardizedFileURL })
         } catch let error as FormatError {
-            sink.discard()
             throw error.at(url.path)
-        } catch {
-            sink.discard()
-            throw error
         }
     }
 
@@ -33,16 +29,12 @@ extension FormatRegistry {
         guard let writer = target.imageWriter else {
             throw FormatError(.unsupported, path: url.path, "\(target.id) is not an image format")
         }
-        let sink = DirectorySink(directory: url.deletingLastPathComponent())
         do {
-            try writer.write(image, fileName: url.lastPathComponent, to: sink)
-            try sink.commit()
+            try DirectorySink(directory: url.deletingLastPathComponent()).committing { sink in
+                try writer.write(image, fileName: url.lastPathComponent, to: sink)
+            }
         } catch let error as FormatError {
-            sink.discard()
             throw error.at(url.path)
-        } catch {
-            sink.discard()
-            throw error
         }
     }
 }

@@ -115,6 +115,19 @@ public final class DirectorySink: FileSink {
         committed = true
     }
 
+    /// Runs `body` on this sink and commits what it wrote; when either throws, discards every
+    /// trace and rethrows.
+    public func committing<Value>(_ body: (DirectorySink) throws -> Value) throws -> Value {
+        do {
+            let value = try body(self)
+            try commit()
+            return value
+        } catch {
+            discard()
+            throw error
+        }
+    }
+
     /// Removes every staged file and the folders this sink created.
     public func discard() {
         if replacesFolder {

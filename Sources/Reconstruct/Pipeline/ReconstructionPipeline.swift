@@ -60,13 +60,9 @@ public struct ReconstructionPipeline: Sendable {
     /// previous folder of that name only when every file is written; returns the files' records.
     @discardableResult
     public func publish(_ reconstruction: Reconstruction, as folder: URL) throws -> [ManifestFile] {
-        let sink = DirectorySink(replacingFolder: folder)
         do {
-            let files = try writer.write(reconstruction, to: sink)
-            try sink.commit()
-            return files
+            return try DirectorySink(replacingFolder: folder).committing { try writer.write(reconstruction, to: $0) }
         } catch {
-            sink.discard()
             throw ReconstructError(.writeFailed, path: folder.path, "cannot write the outputs", cause: error)
         }
     }
