@@ -25,7 +25,9 @@ import Testing
         let result = try pipeline.reconstruct(Repository.astronaut)
         // The checksum is of the photo's bytes as read, and the proxy mesh is the fitted shape.
         #expect(result.photo.sha256 == SHA256.hex(try Data(contentsOf: Repository.astronaut)))
-        #expect(result.proxyMesh.positions == result.proxyStage.shape)
+        let fitted = pipeline.model.shape(
+            identity: result.fit.identity.map(Float.init), expression: result.fit.expression.map(Float.init))
+        #expect(result.proxyMesh.positions == fitted)
         let detail = try #require(result.detail)
         // The detailed mesh is the same proxy subdivided once: each quad becomes four.
         #expect(detail.detailedMesh.faceCount == result.proxyMesh.faceSizes.map(Int.init).reduce(0, +))

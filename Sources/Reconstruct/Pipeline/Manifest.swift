@@ -21,12 +21,6 @@ public struct ManifestFile: Codable, Sendable, Equatable {
     }
 }
 
-/// Per-stage wall-clock seconds, as the manifest records them.
-struct StageTimings: Encodable {
-    let proxy: ProxyReconstructor.Timings
-    let detail: DetailStage.Timings?
-}
-
 /// manifest.json (DESIGN.md §4); documented field by field in docs/reconstruct.md.
 struct Manifest: Encodable {
     struct Input: Encodable {
@@ -67,7 +61,7 @@ struct Manifest: Encodable {
     let faceBox: FaceBox
     let detectionScore: Double
     let files: [ManifestFile]
-    let timingsSeconds: StageTimings?
+    let timingsSeconds: Reconstruction.Timings?
 
     init(
         _ reconstruction: Reconstruction, detail: DetailRecord?, model: MorphableModel, files: [ManifestFile],
@@ -96,9 +90,7 @@ struct Manifest: Encodable {
         faceBox = reconstruction.face.box
         detectionScore = reconstruction.face.score
         self.files = files
-        timingsSeconds =
-            options.timingsInManifest
-            ? StageTimings(proxy: reconstruction.timings.proxy, detail: reconstruction.timings.detail) : nil
+        timingsSeconds = options.timingsInManifest ? reconstruction.timings : nil
     }
 }
 

@@ -37,14 +37,15 @@ public struct ProxyReconstructor: Sendable {
         public let photo: Photo
         public let face: DetectedFace
         public let fit: FittedFace
-        /// The fitted instance's positions, mm.
-        public let shape: [SIMD3<Float>]
         /// The fitted instance as a mesh (mm, the model's UVs, polygons and materials, smooth
         /// normals): built once here, used by the detail stage and the writers.
         public let proxy: Mesh
         /// RGBA, alpha = visibility × facing.
         public let texture: Image<UInt8>
         public let timings: Timings
+
+        /// The fitted instance's positions, mm.
+        public var shape: [SIMD3<Float>] { proxy.positions }
     }
 
     public func reconstruct(_ url: URL) throws -> Result {
@@ -86,7 +87,7 @@ public struct ProxyReconstructor: Sendable {
             photo: photo, model: model, shape: shape, camera: fit.camera)
         timings.unwrap = lap()
         return Result(
-            photo: photo, face: face, fit: fit, shape: shape, proxy: proxy, texture: texture, timings: timings)
+            photo: photo, face: face, fit: fit, proxy: proxy, texture: texture, timings: timings)
     }
 
     /// An instance of `model` in mm with the model's UVs, polygons and materials.
