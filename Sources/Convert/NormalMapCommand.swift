@@ -19,13 +19,10 @@ struct NormalMapCommand: ParsableCommand {
     @Argument(help: "Displacement map: one-channel float image, usually EXR.") var map: String
     @Option(help: "The mesh the map displaces (its UVs and normals define the tangent space).") var mesh: String
     @Option(name: .shortAndLong, help: "Output normal map, .exr or .png.") var output: String
-    @Option(help: "opengl or directx.") var convention: String = "opengl"
+    @Option(help: "Tangent-space convention.") var convention: NormalMapBaker.Convention = .opengl
     @OptionGroup var units: UnitOptions
 
     func validate() throws {
-        guard NormalMapBaker.Convention(rawValue: convention) != nil else {
-            throw ValidationError("--convention must be opengl or directx (got \(convention))")
-        }
         guard ["exr", "png"].contains(URL(fileURLWithPath: output).pathExtension.lowercased()) else {
             throw ValidationError("the output must end in .exr or .png (got \(output))")
         }
@@ -44,11 +41,11 @@ struct NormalMapCommand: ParsableCommand {
         guard asset.meshes.contains(where: \.hasUVs) else {
             throw FormatError(.unsupported, path: mesh, "has no UVs, so it defines no tangent space")
         }
-        let baker = NormalMapBaker(convention: NormalMapBaker.Convention(rawValue: convention)!)
+        let baker = NormalMapBaker(convention: convention)
         let normals = baker.bake(displacement, on: asset.meshes, meshUnit: asset.unit!)
         let ext = outURL.pathExtension.lowercased()
         let encoded = try NormalMapBaker.encoded(normals, as: ext == "exr" ? .float16 : .uint16)
         try registry.writeImage(encoded, to: outURL, formatID: ext)
-        print("wrote \(output) (\(normals.width)×\(normals.height), tangent space, \(convention))")
+        print("wrote \(output) (\(normals.width)×\(normals.height), tangent space, \(convention.rawValue))")
     }
 }
