@@ -4,7 +4,8 @@ import PackageDescription
 /// facedetail: one face photo in, production 3D assets out; and a converter between asset formats.
 ///
 /// Module direction (DESIGN.md §2): Convert → Reconstruct → Formats → C targets; Convert → Neural
-/// (its benchmark) → CBLAS; Neural knows nothing of faces or formats.
+/// (its benchmark) → CBLAS; Neural knows nothing of faces or formats. Errors (the one error shape)
+/// sits under all of them and depends on nothing.
 let package = Package(
     name: "facedetail",
     platforms: [.macOS(.v13)],
