@@ -46,6 +46,7 @@ bench: setup
 	$(BIN) bench unwrap
 	$(BIN) bench reconstruct
 	$(BIN) bench nn $(if $(PYTORCH),--pytorch $(PYTORCH))
+	$(BIN) bench truth
 
 clean:
 	rm -rf .build out models

@@ -8,7 +8,10 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (use a release build).",
-        subcommands: [LandmarksBench.self, FitBench.self, UnwrapBench.self, ReconstructBench.self, NeuralBench.self])
+        subcommands: [
+            LandmarksBench.self, FitBench.self, UnwrapBench.self, ReconstructBench.self, NeuralBench.self,
+            TruthBench.self,
+        ])
 
     struct LandmarksBench: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -25,6 +25,14 @@ public struct ProxyFitter: Sendable {
         public var expressionPriorWeight = 10.0
         /// When given, β is held fixed at this prior instead of being fitted.
         public var fixedExpression: [Double]? = nil
+        /// Blendshapes held at the prior: eye gaze moves the eyeballs, which no landmark marks (the
+        /// lids it also moves are what blink, squint and wide explain), and ICT's mouthClose only
+        /// means something together with jawOpen.
+        public var heldExpressions: [String] = []
+        /// L1 weight pulling β toward zero (sparsity), per unit weight as μ.
+        public var expressionSparsity = 0.0
+        /// Weight tying each `_L` blendshape to its `_R` twin, per unit difference as μ.
+        public var expressionSymmetry = 0.0
         public init() {}
     }
 
@@ -51,6 +59,9 @@ public struct ProxyFitter: Sendable {
         var alpha = [Double](repeating: 0, count: k)
         let prior = prior ?? [Double](repeating: 0, count: e)
         var beta = options.fixedExpression ?? prior
+        let shaping = ExpressionShaping(
+            names: model.expressionNames, held: options.heldExpressions,
+            sparsity: options.expressionSparsity, symmetry: options.expressionSymmetry)
         let sigma = options.landmarkNoise * landmarks.interocularDistance
         var contourRows = contour.initial(model: model)
         let order = ContourCorrespondence.rightLandmarks + ContourCorrespondence.leftLandmarks + Self.fixedLandmarks
@@ -79,7 +90,7 @@ public struct ProxyFitter: Sendable {
                 if options.fixedExpression == nil {
                     beta = fitExpression(
                         rows: current, pixels: pixels, camera: camera.affine, identity: alpha, landmarkNoise: sigma,
-                        prior: prior, priorWeight: options.expressionPriorWeight)
+                        prior: prior, priorWeight: options.expressionPriorWeight, shaping: shaping)
                 }
             }
             residuals.append(

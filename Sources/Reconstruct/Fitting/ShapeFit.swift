@@ -166,7 +166,9 @@ func fitShape(
 /// equations, which converges for this positive definite system and keeps the bounds exactly.
 func fitExpression(
     rows: ModelRows, pixels: [SIMD2<Double>], camera: AffineCamera, identity alpha: [Double],
-    landmarkNoise sigma: Double, prior: [Double], priorWeight mu: Double, sweeps: Int = 60
+    landmarkNoise sigma: Double, prior: [Double], priorWeight mu: Double,
+    shaping: ExpressionShaping = ExpressionShaping(),
+    sweeps: Int = 60
 ) -> [Double] {
     let e = rows.expressionCount
     let r = reprojectionResidual(
@@ -177,6 +179,15 @@ func fitExpression(
     for i in 0..<e {
         h[i * e + i] += w
         g[i] += w * prior[i]
+        // L1 toward zero: with β ≥ 0 it is a constant pull on each weight's gradient.
+        g[i] -= sigma * sigma * shaping.sparsity
+    }
+    let tie = sigma * sigma * shaping.symmetry
+    for (l, r) in shaping.pairs {
+        h[l * e + l] += tie
+        h[r * e + r] += tie
+        h[l * e + r] -= tie
+        h[r * e + l] -= tie
     }
     var beta = prior.map { min(max($0, 0), 1) }
     // The gradient g − H β is kept up to date as coordinates move (an axpy per moved weight), so a
@@ -188,7 +199,7 @@ func fitExpression(
             gradient.withUnsafeMutableBufferPointer { gradient in
                 for _ in 0..<sweeps {
                     var change = 0.0
-                    for j in 0..<e where h[j * e + j] > 0 {
+                    for j in 0..<e where h[j * e + j] > 0 && !shaping.held.contains(j) {
                         let next = min(max(beta[j] + gradient[j] / h[j * e + j], 0), 1)
                         let step = next - beta[j]
                         guard step != 0 else { continue }
@@ -203,4 +214,30 @@ func fitExpression(
         }
     }
     return beta
+}
+
+/// What shapes the expression fit beyond the data and the prior: weights held at the prior
+/// (blendshapes no landmark observes apart from others), an L1 pull toward zero so the weight
+/// goes to few blendshapes instead of spreading, and a gentle tie between left/right pairs.
+/// Weights are per unit weight, relative to one σ-sized landmark residual, as μ is.
+struct ExpressionShaping: Sendable {
+    var held: Set<Int> = []
+    var sparsity = 0.0
+    var symmetry = 0.0
+    var pairs: [(Int, Int)] = []
+
+    init() {}
+
+    /// From the options' names for a model's blendshapes: every `name_L` with its `name_R` pairs.
+    init(names: [String], held heldNames: [String], sparsity: Double, symmetry: Double) {
+        held = Set(heldNames.compactMap { names.firstIndex(of: $0) })
+        self.sparsity = sparsity
+        self.symmetry = symmetry
+        pairs = names.indices.compactMap { l in
+            guard names[l].hasSuffix("_L"), let r = names.firstIndex(of: String(names[l].dropLast(2)) + "_R") else {
+                return nil
+            }
+            return (l, r)
+        }
+    }
 }

@@ -17,7 +17,7 @@ public struct ProxyReconstructor: Sendable {
     }
 
     public let finder: FaceFinder
-    public let fitter: ProxyFitter
+    public var fitter: ProxyFitter
     public let model: MorphableModel
     public var options: Options
 

@@ -9,7 +9,7 @@ public struct ReconstructionPipeline: Sendable {
     public let options: ReconstructionOptions
     public let model: MorphableModel
     /// Face, landmarks, proxy fit, unwrap.
-    public let proxyStage: ProxyReconstructor
+    public private(set) var proxyStage: ProxyReconstructor
     /// Displacement, normal maps, detailed mesh; nil when `options.detail` is nil.
     public let detailStage: DetailStage?
     /// The output contract's files (DESIGN.md §4).
@@ -48,6 +48,13 @@ public struct ReconstructionPipeline: Sendable {
     /// The same loaded model and face finder under other options (benchmarks over texture sizes).
     public func reconfigured(_ options: ReconstructionOptions) throws -> ReconstructionPipeline {
         try ReconstructionPipeline(options: options, model: model, finder: proxyStage.finder, registry: writer.registry)
+    }
+
+    /// The same pipeline with other proxy-fit options (benchmarks that compare fits).
+    public func fitting(with options: ProxyFitter.Options) -> ReconstructionPipeline {
+        var copy = self
+        copy.proxyStage.fitter.options = options
+        return copy
     }
 
     /// Every stage for the photo at `url`.

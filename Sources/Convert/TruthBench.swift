@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import Reconstruct
+
+/// `facedetail bench truth`: the whole pipeline on photos Blender renders from known faces.
+struct TruthBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "truth",
+        abstract: "Render-truth benchmark: Blender renders known faces; the pipeline is scored against the truth.",
+        discussion: """
+            Each face (TruthFace, drawn from the seed) is a random ICT identity with a labelled expression \
+            (smile, brow raise, frown, jaw open, mixed), truth wrinkles and pores as displacement, an albedo \
+            with brows, lips, moles and freckles, a key and a fill light, yaw ±30°, pitch ±15°, and a \
+            35–135 mm lens at 0.5–2 m. benchmarks/truth/render_truth.py renders it with Cycles; the \
+            pipeline reconstructs the photo. Scores: aligned per-vertex error of the proxy against the \
+            same-run mean face (by |yaw| bucket), scale error, expression error and the dominant \
+            blendshape's rank, texture misregistration (mm), landmark error, seconds per stage \
+            (docs/benchmarks.md). Renders are regenerated, not stored (--keep keeps them).
+            """)
+
+    @Option(help: "Number of faces.") var faces = 24
+    @Option(help: "Seed of the face set.") var seed: UInt64 = 1
+    @Option(help: "Cycles samples per pixel.") var samples = 24
+    @Option(help: "Model rendered (the full head).") var renderModel = "models/ict-full.fdmodel"
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var landmarkModel: LandmarkModelOptions
+    @Option(help: "Blender executable.") var blender = "blender"
+    @Option(help: "Keep each face's scene and render in this folder; a later run reuses renders of unchanged scenes.")
+    var keep: String?
+    @Option(help: "Fitter's expression prior weight μ (default: the fitter's).") var mu: Double?
+    @Option(help: "Fitter's L1 pull of β toward zero (default: the fitter's).") var sparsity: Double?
+    @Option(help: "Fitter's tie of _L/_R blendshape pairs (default: the fitter's).") var symmetry: Double?
+    @Option(help: "Blendshapes the fitter holds at zero, comma-separated (default: the fitter's).")
+    var held: CommaSeparated<String>?
+    @OptionGroup var report: ReportOptions
+
+    struct Report: Encodable {
+        let summary: TruthSummary
+        let scores: [TruthScore]
+        let failures: [String]
+    }
+
+    func run() throws {
+        var options = ReconstructionOptions()
+        options.region = model.region
+        options.uvSize = 1024
+        options.formats = []
+        var pipeline = try ReconstructionPipeline(
+            options: options, modelFile: model.url, landmarkModel: landmarkModel.url)
+        var fit = pipeline.proxyStage.fitter.options
+        if let mu { fit.expressionPriorWeight = mu }
+        if let sparsity { fit.expressionSparsity = sparsity }
+        if let symmetry { fit.expressionSymmetry = symmetry }
+        if let held { fit.heldExpressions = held.values }
+        pipeline = pipeline.fitting(with: fit)
+        let benchmark = TruthBenchmark(
+            renderModel: try ModelFile.load(URL(fileURLWithPath: renderModel)), pipeline: pipeline)
+        let work =
+            keep.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("facedetail-truth-\(getpid())")
+        defer { if keep == nil { try? FileManager.default.removeItem(at: work) } }
+        var scores: [TruthScore] = []
+        var failures: [String] = []
+        for (k, face) in benchmark.faces(count: faces, seed: seed).enumerated() {
+            let folder = work.appendingPathComponent(String(format: "face%03d", k))
+            do {
+                let score = try benchmark.score(face, in: folder) { try BlenderRender.run(blender, scene: $0) }
+                scores.append(score)
+                progress(
+                    "[\(k + 1)/\(faces)] \(face.label.rawValue), yaw \(Int(face.yaw.rounded()))°: proxy "
+                        + String(format: "%.2f mm (mean face %.2f)", score.fittedMeanMm, score.meanFaceMeanMm))
+            } catch {
+                failures.append("face \(k) (seed \(face.seed)): \(error)")
+                progress("[\(k + 1)/\(faces)] failed: \(error)")
+            }
+        }
+        let summary = TruthSummary(scores)
+        if report.json {
+            print(try JSONOutput.encode(Report(summary: summary, scores: scores, failures: failures)))
+        } else {
+            printTable(summary, failures: failures)
+        }
+    }
+
+    private func progress(_ line: String) { FileHandle.standardError.write(Data("bench truth: \(line)\n".utf8)) }
+
+    private func printTable(_ s: TruthSummary, failures: [String]) {
+        print("bench truth — \(s.faces) rendered faces (seed \(seed)), \(failures.count) failed")
+        print("aligned per-vertex error over the face, mm (mean / median of the faces' means)")
+        print("|yaw|      faces   proxy fit        mean face")
+        for b in s.buckets {
+            guard let fm = b.fittedMeanMm, let fd = b.fittedMedianMm, let mm = b.meanFaceMeanMm,
+                let md = b.meanFaceMedianMm
+            else {
+                print(
+                    "\(b.yawDegrees.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%5d", b.faces))"
+                )
+                continue
+            }
+            let row = String(format: "%5d   %5.2f / %5.2f    %5.2f / %5.2f", b.faces, fm, fd, mm, md)
+            print("\(b.yawDegrees.padding(toLength: 9, withPad: " ", startingAt: 0)) \(row)")
+        }
+        print(String(format: "error vs mean face: %+.0f %%", -100 * s.reductionOverMeanFace))
+        print(
+            String(
+                format: "expressions: dominant in top 3 on %.0f %% of faces; β correlation %.2f; mean |Δβ| %.3f",
+                100 * s.dominantInTopThree, s.expressionCorrelation, s.expressionErrorMean))
+        func mm(_ v: Double?) -> String { v.map { String(format: "%.2f mm", $0) } ?? "not measurable" }
+        print(
+            "texture misregistration: \(mm(s.misregistrationMeanMm)) (control, true shape under the best "
+                + "weak-perspective camera: \(mm(s.controlMisregistrationMeanMm)))")
+        print(
+            String(format: "detected landmarks vs true projection: %.1f %% of IOD", 100 * s.detectedLandmarkErrorMean))
+        print(
+            String(
+                format: "scale error (mean |fitted/true − 1|): %.1f %%; landmark error %.1f %% of IOD",
+                100 * s.scaleErrorMeanAbs, 100 * s.landmarkErrorMean))
+        print(
+            String(
+                format: "per face (median): proxy stages %.0f ms, detail %.0f ms", 1000 * s.proxySecondsMedian,
+                1000 * s.detailSecondsMedian))
+        for f in failures { print("failed: \(f)") }
+    }
+}
+
+/// Runs benchmarks/truth/render_truth.py in headless Blender on one scene file.
+enum BlenderRender {
+    static let script = "benchmarks/truth/render_truth.py"
+
+    static func run(_ blender: String, scene: URL) throws {
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw CommandError(
+                .helperFailed, path: script, "the render script is missing",
+                reason: "run bench truth from the repository's root")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            blender, "-b", "--factory-startup", "--python-exit-code", "1", "--python", script, "--", scene.path,
+        ]
+        let log = Pipe()
+        process.standardOutput = log
+        process.standardError = log
+        do { try process.run() } catch {
+            throw CommandError(.helperFailed, path: blender, "cannot start Blender", cause: error)
+        }
+        let output = log.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let tail = String(decoding: output.suffix(400), as: UTF8.self)
+            throw CommandError(
+                .helperFailed, path: scene.path, "Blender could not render the scene",
+                reason: "exit status \(process.terminationStatus): \(tail)")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Formats
+import Foundation
+
+/// The render-truth benchmark (issue 14): faces drawn from seeds (`TruthFace`), their scenes
+/// written (`TruthScene`), rendered by a caller-given renderer (Blender in `bench truth`), run
+/// through the whole pipeline and scored against the truth (`TruthScore`).
+public struct TruthBenchmark: Sendable {
+    /// The model rendered (the full head) and the pipeline under test (its own, face-region model).
+    public let renderModel: MorphableModel
+    public let pipeline: ReconstructionPipeline
+
+    public init(renderModel: MorphableModel, pipeline: ReconstructionPipeline) {
+        self.renderModel = renderModel
+        self.pipeline = pipeline
+    }
+
+    /// `count` faces from `seed`: the labelled expressions in turn, everything else drawn.
+    public func faces(count: Int, seed: UInt64) -> [TruthFace] {
+        (0..<count).map { k in
+            TruthFace(
+                seed: seed &* 1000 &+ UInt64(k),
+                label: TruthFace.Expression.allCases[k % TruthFace.Expression.allCases.count],
+                expressionNames: renderModel.expressionNames, identityCount: renderModel.identityCount)
+        }
+    }
+
+    /// One face: its scene written into `folder`, `render(sceneFile)` called to make
+    /// `folder/photo.png`, the pipeline run on the photo, the result scored. A folder that already
+    /// holds this very scene (same scene.json bytes) and its photo is not rendered again.
+    public func score(_ face: TruthFace, in folder: URL, render: (URL) throws -> Void) throws -> TruthScore {
+        let scene = TruthScene(face: face, model: renderModel)
+        let files = MemorySink()
+        try scene.write(model: renderModel, to: files, folder: folder)
+        let sceneFile = folder.appendingPathComponent("scene.json")
+        let photo = folder.appendingPathComponent("photo.png")
+        let rendered =
+            FileManager.default.fileExists(atPath: photo.path)
+            && (try? FileContents.read(sceneFile)) == files.files["scene.json"]
+        if !rendered {
+            try DirectorySink(directory: folder).committing { sink in
+                for name in files.order { try sink.write(files.files[name]!, to: name) }
+            }
+            try render(sceneFile)
+        }
+        let reconstruction = try pipeline.reconstruct(photo)
+        return TruthScore(scene: scene, reconstruction: reconstruction, fittingModel: pipeline.model)
+    }
+}
+
+/// The benchmark's figures over a set of faces, overall and by pose bucket (|yaw| in 0–10°, 10–20°,
+/// 20–30°).
+public struct TruthSummary: Codable, Sendable {
+    public struct Bucket: Codable, Sendable {
+        public let yawDegrees: String
+        public let faces: Int
+        /// Nil for an empty bucket.
+        public let fittedMeanMm: Double?, fittedMedianMm: Double?
+        public let meanFaceMeanMm: Double?, meanFaceMedianMm: Double?
+    }
+
+    public let faces: Int
+    public let buckets: [Bucket]
+    /// 1 − fitted ÷ mean-face aligned error (mean over faces): the fit's gain over the mean face.
+    public let reductionOverMeanFace: Double
+    /// Share of faces whose dominant true blendshape is among the 3 largest fitted.
+    public let dominantInTopThree: Double
+    /// Pearson correlation of true and fitted β over all faces and blendshapes.
+    public let expressionCorrelation: Double
+    public let expressionErrorMean: Double
+    public let misregistrationMeanMm: Double?
+    /// The same for the control unwrap (true shape, best weak-perspective camera).
+    public let controlMisregistrationMeanMm: Double?
+    /// Mean distance of the detected landmarks from the true projections, over the inter-ocular distance.
+    public let detectedLandmarkErrorMean: Double
+    public let scaleErrorMeanAbs: Double
+    public let landmarkErrorMean: Double
+    /// Median seconds per face of the proxy stages and of the detail stage.
+    public let proxySecondsMedian: Double, detailSecondsMedian: Double
+
+    public init(_ scores: [TruthScore]) {
+        faces = scores.count
+        func mean(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count) }
+        func median(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.sorted()[v.count / 2] }
+        func bucketMean(_ v: [Double]) -> Double? { v.isEmpty ? nil : mean(v) }
+        func bucketMedian(_ v: [Double]) -> Double? { v.isEmpty ? nil : median(v) }
+        buckets = [(0.0, 10.0), (10, 20), (20, 30.0001)].map { low, high in
+            let s = scores.filter { abs($0.yaw) >= low && abs($0.yaw) < high }
+            return Bucket(
+                yawDegrees: "\(Int(low))–\(Int(high.rounded(.down)))", faces: s.count,
+                fittedMeanMm: bucketMean(s.map(\.fittedMeanMm)), fittedMedianMm: bucketMedian(s.map(\.fittedMeanMm)),
+                meanFaceMeanMm: bucketMean(s.map(\.meanFaceMeanMm)),
+                meanFaceMedianMm: bucketMedian(s.map(\.meanFaceMeanMm)))
+        }
+        reductionOverMeanFace =
+            scores.isEmpty ? 0 : 1 - mean(scores.map(\.fittedMeanMm)) / mean(scores.map(\.meanFaceMeanMm))
+        dominantInTopThree = mean(scores.map { $0.dominantRank < 3 ? 1 : 0 })
+        let t = scores.flatMap(\.trueExpression)
+        let f = scores.flatMap(\.fittedExpression)
+        let mt = mean(t)
+        let mf = mean(f)
+        let cov = zip(t, f).map { ($0 - mt) * ($1 - mf) }.reduce(0, +)
+        let vt = t.map { ($0 - mt) * ($0 - mt) }.reduce(0, +)
+        let vf = f.map { ($0 - mf) * ($0 - mf) }.reduce(0, +)
+        expressionCorrelation = vt > 0 && vf > 0 ? cov / (vt * vf).squareRoot() : 0
+        expressionErrorMean = mean(scores.map(\.expressionError))
+        let shifts = scores.compactMap(\.misregistrationMm)
+        misregistrationMeanMm = shifts.isEmpty ? nil : mean(shifts)
+        let control = scores.compactMap(\.controlMisregistrationMm)
+        controlMisregistrationMeanMm = control.isEmpty ? nil : mean(control)
+        detectedLandmarkErrorMean = mean(scores.map(\.detectedLandmarkError))
+        scaleErrorMeanAbs = mean(scores.map { abs($0.scaleError) })
+        landmarkErrorMean = mean(scores.map(\.landmarkError))
+        proxySecondsMedian = median(
+            scores.map { t in
+                let p = t.timings.proxy
+                return p.load + p.detection + p.landmarks + p.fit + p.unwrap
+            })
+        detailSecondsMedian = median(scores.map { $0.timings.detail?.wall ?? 0 })
+    }
+}
