@@ -107,10 +107,17 @@ struct TruthBench: ParsableCommand {
                 100 * s.dominantInTopThree, s.expressionCorrelation, s.expressionErrorMean))
         func mm(_ v: Double?) -> String { v.map { String(format: "%.2f mm", $0) } ?? "not measurable" }
         print(
-            "texture misregistration: \(mm(s.misregistrationMeanMm)) (control, true shape under the best "
-                + "weak-perspective camera: \(mm(s.controlMisregistrationMeanMm)))")
+            "texture misregistration: \(mm(s.misregistrationMeanMm)); controls on the true shape: pinhole camera "
+                + "\(mm(s.controlMisregistrationMeanMm)), best weak-perspective camera "
+                + "\(mm(s.orthographicControlMisregistrationMeanMm))")
         print(
             String(format: "detected landmarks vs true projection: %.1f %% of IOD", 100 * s.detectedLandmarkErrorMean))
+        if let c = s.detailCorrelationMean, let a = s.detailAmplitudeRatioMean, let f = s.detailConfounderRatioMean {
+            print(
+                String(
+                    format: "detail vs true relief: correlation %.2f, amplitude ×%.2f, relief on marks ×%.2f of skin",
+                    c, a, f))
+        }
         print(
             String(
                 format: "scale error (mean |fitted/true − 1|): %.1f %%; landmark error %.1f %% of IOD",

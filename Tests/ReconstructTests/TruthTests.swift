@@ -94,4 +94,40 @@ import Testing
             abs(try #require(moved.meanShiftMillimetres) - expected) < 0.25 * expected,
             "\(moved.meanShiftMillimetres!) mm")
     }
+
+    @Test func detailComparisonScoresTheTruthAgainstItselfAndAgainstMarks() throws {
+        let model = try loadModel("face")
+        let maps = TruthTextures(
+            face: TruthFace(seed: 9, label: .smile, expressionNames: model.expressionNames, identityCount: 100),
+            expressionNames: model.expressionNames, landmarkUVs: TruthScene.landmarkUVs(model), size: 512)
+        var visible = Image<UInt8>(width: 512, height: 512, channels: 4)
+        for i in 0..<(512 * 512) { visible.pixels[4 * i + 3] = 255 }
+        let same = try #require(
+            DetailComparison(
+                detail: maps.displacement, truth: maps.displacement, confounders: maps.confounders,
+                truthSize: 512, visibility: visible))
+        #expect(abs(same.correlation - 1) < 1e-9 && abs(same.amplitudeRatio - 1) < 1e-9)
+        // Relief painted exactly on the marks (what shape from shading does with brows): reads as false relief.
+        var onMarks = Image<Float>(width: 512, height: 512, channels: 1)
+        for i in onMarks.pixels.indices where maps.confounders[i] { onMarks.pixels[i] = -0.5 }
+        let fooled = try #require(
+            DetailComparison(
+                detail: onMarks, truth: maps.displacement, confounders: maps.confounders, truthSize: 512,
+                visibility: visible))
+        #expect(fooled.confounderRatio > 2 && fooled.correlation < 0.3, "\(fooled)")
+    }
+
+    @Test func pinholeProjectionAgreesWithItsDepthForm() throws {
+        let model = try loadModel("face")
+        let face = TruthFace(seed: 11, label: .frown, expressionNames: model.expressionNames, identityCount: 100)
+        let centroid = SIMD3<Double>(0, 5, 70)
+        let centre = face.project(centroid, centroid: centroid)
+        #expect(abs(centre.x - Double(face.width) / 2) < 1e-9 && abs(centre.y - Double(face.height) / 2) < 1e-9)
+        // A point moved toward the camera is nearer (larger depth) and lands where `project` puts it.
+        let toward = face.camera(centroid: centroid).position - centroid
+        let near = centroid + 0.1 * toward + SIMD3(10, 0, 0)
+        let a = face.projectWithDepth(near, centroid: centroid)
+        let b = face.projectWithDepth(centroid, centroid: centroid)
+        #expect(a.z > b.z && abs(a.x - face.project(near, centroid: centroid).x) < 1e-9)
+    }
 }

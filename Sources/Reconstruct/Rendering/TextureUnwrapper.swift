@@ -28,11 +28,25 @@ public struct TextureUnwrapper: Sendable {
     public func unwrap(photo: Photo, model: MorphableModel, shape: [SIMD3<Float>], camera: ScaledOrthographicCamera)
         -> Image<UInt8>
     {
-        let projected = shape.map { p -> SIMD3<Double> in
-            let q = SIMD3<Double>(p)
+        unwrap(
+            photo: photo, model: model, shape: shape, viewAxis: camera.rotation[2], pixelsPerMillimetre: camera.scale
+        ) { q in
             let xy = camera.project(q)
             return SIMD3(xy.x, xy.y, camera.depth(q))
         }
+    }
+
+    /// The same through any camera: `project` maps a point (mm) to (photo x, photo y, depth) with
+    /// depth in pixel-sized units, larger nearer the camera (as `ScaledOrthographicCamera.depth`); `viewAxis` is the direction toward the camera
+    /// (model axes) the facing term uses, and `pixelsPerMillimetre` scales the depth tolerance.
+    /// Inside a triangle the mapping is taken as affine, exact for an orthographic camera and
+    /// within a fraction of a texel for a pinhole camera at portrait distances.
+    public func unwrap(
+        photo: Photo, model: MorphableModel, shape: [SIMD3<Float>], viewAxis: SIMD3<Double>,
+        pixelsPerMillimetre: Double,
+        project: (SIMD3<Double>) -> SIMD3<Double>
+    ) -> Image<UInt8> {
+        let projected = shape.map { project(SIMD3<Double>($0)) }
         let corners = triangulatedCorners(polygonSizes: model.polygonSizes)
         let vertexTriangles = corners.map {
             SIMD3(model.polygonVertices[Int($0.x)], model.polygonVertices[Int($0.y)], model.polygonVertices[Int($0.z)])
@@ -41,10 +55,10 @@ public struct TextureUnwrapper: Sendable {
             width: photo.width, height: photo.height, projected: projected, triangles: vertexTriangles)
         let normals = Mesh(positions: shape, faceSizes: model.polygonSizes, faceVertexIndices: model.polygonVertices)
             .withGeneratedNormals().normals
-        let facing = normals.map { max(0, min(1, (camera.rotation[2] * SIMD3<Double>($0)).sum())) }
+        let facing = normals.map { max(0, min(1, (viewAxis * SIMD3<Double>($0)).sum())) }
 
         var rgba = Image<UInt8>(width: size, height: size, channels: 4)
-        let tolerance = Float(depthTolerance * camera.scale)
+        let tolerance = Float(depthTolerance * pixelsPerMillimetre)
         let (w, h) = (photo.width, photo.height)
         // Face-tile triangles with their texel corners and (photo x, photo y, depth, facing) corners.
         var jobs: [(SIMD2<Double>, SIMD2<Double>, SIMD2<Double>, SIMD4<Double>, SIMD4<Double>, SIMD4<Double>)] = []

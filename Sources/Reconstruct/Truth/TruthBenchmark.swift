@@ -68,11 +68,15 @@ public struct TruthSummary: Codable, Sendable {
     public let expressionCorrelation: Double
     public let expressionErrorMean: Double
     public let misregistrationMeanMm: Double?
-    /// The same for the control unwrap (true shape, best weak-perspective camera).
+    /// The same for the control unwraps: true shape, true pinhole camera; and true shape, best
+    /// weak-perspective camera.
     public let controlMisregistrationMeanMm: Double?
+    public let orthographicControlMisregistrationMeanMm: Double?
     /// Mean distance of the detected landmarks from the true projections, over the inter-ocular distance.
     public let detectedLandmarkErrorMean: Double
     public let scaleErrorMeanAbs: Double
+    /// Detail against the truth relief, means over faces (`TruthScore`).
+    public let detailCorrelationMean: Double?, detailAmplitudeRatioMean: Double?, detailConfounderRatioMean: Double?
     public let landmarkErrorMean: Double
     /// Median seconds per face of the proxy stages and of the detail stage.
     public let proxySecondsMedian: Double, detailSecondsMedian: Double
@@ -107,8 +111,17 @@ public struct TruthSummary: Codable, Sendable {
         misregistrationMeanMm = shifts.isEmpty ? nil : mean(shifts)
         let control = scores.compactMap(\.controlMisregistrationMm)
         controlMisregistrationMeanMm = control.isEmpty ? nil : mean(control)
+        let orthographic = scores.compactMap(\.orthographicControlMisregistrationMm)
+        orthographicControlMisregistrationMeanMm = orthographic.isEmpty ? nil : mean(orthographic)
         detectedLandmarkErrorMean = mean(scores.map(\.detectedLandmarkError))
         scaleErrorMeanAbs = mean(scores.map { abs($0.scaleError) })
+        func optionalMean(_ v: [Double?]) -> Double? {
+            let known = v.compactMap { $0 }
+            return known.isEmpty ? nil : mean(known)
+        }
+        detailCorrelationMean = optionalMean(scores.map(\.detailCorrelation))
+        detailAmplitudeRatioMean = optionalMean(scores.map(\.detailAmplitudeRatio))
+        detailConfounderRatioMean = optionalMean(scores.map(\.detailConfounderRatio))
         landmarkErrorMean = mean(scores.map(\.landmarkError))
         proxySecondsMedian = median(
             scores.map { t in

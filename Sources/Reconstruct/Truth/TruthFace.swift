@@ -91,6 +91,13 @@ public struct TruthFace: Codable, Sendable, Equatable {
     /// Blender's pinhole camera at `camera(centroid:)`, looking at the centroid with +Y up, its
     /// sensor's width spanning the image's.
     public func project(_ point: SIMD3<Double>, centroid: SIMD3<Double>) -> SIMD2<Double> {
+        let p = projectWithDepth(point, centroid: centroid)
+        return SIMD2(p.x, p.y)
+    }
+
+    /// `project` and a depth for `TextureUnwrapper`: minus the distance along the view axis in
+    /// pixels at the face (larger nearer the camera).
+    public func projectWithDepth(_ point: SIMD3<Double>, centroid: SIMD3<Double>) -> SIMD3<Double> {
         let (position, target) = camera(centroid: centroid)
         func unit(_ v: SIMD3<Double>) -> SIMD3<Double> { v / (v * v).sum().squareRoot() }
         func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
@@ -101,8 +108,8 @@ public struct TruthFace: Codable, Sendable, Equatable {
         let up = cross(right, forward)
         let d = point - position
         let depth = (forward * d).sum()
-        return SIMD2(
+        return SIMD3(
             Double(width) / 2 + focalPixels * (right * d).sum() / depth,
-            Double(height) / 2 - focalPixels * (up * d).sum() / depth)
+            Double(height) / 2 - focalPixels * (up * d).sum() / depth, -depth * focalPixels / distanceMillimetres)
     }
 }

@@ -20,7 +20,7 @@ public struct TruthScore: Codable, Sendable {
     public let scaleError: Double
     public let fittedYaw: Double, fittedPitch: Double
     /// Mean |β_fit − β_true| over the blendshapes, and the true dominant blendshape's rank among
-    /// the fitted weights (0 = largest).
+    /// the fitted weights (0 = largest; the blendshape count when the fit left it at zero).
     public let expressionError: Double
     public let dominantExpression: String
     public let dominantRank: Int
@@ -33,10 +33,17 @@ public struct TruthScore: Codable, Sendable {
     /// Texture misregistration, mm (mean and the patches it is measured on).
     public let misregistrationMm: Double?
     public let registrationPatches: Int
-    /// The same measure for the control unwrap: the true shape under the weak-perspective camera
-    /// that best fits its true projection. It validates the measure (a right shape lands close) and
-    /// shows the floor an orthographic camera leaves at this distance.
+    /// The same measure for two control unwraps of the true shape: through the true pinhole camera
+    /// (it validates the measure: the right shape and camera land close), and through the
+    /// weak-perspective camera that best fits the true projection (the floor an orthographic
+    /// camera leaves at this distance).
     public let controlMisregistrationMm: Double?
+    public let orthographicControlMisregistrationMm: Double?
+    /// The detail stage against the truth relief (`DetailComparison`): correlation of the
+    /// high-passed maps, amplitude ratio, and the false relief on confounders; nil without detail.
+    public let detailCorrelation: Double?
+    public let detailAmplitudeRatio: Double?
+    public let detailConfounderRatio: Double?
     /// Wall-clock seconds of the pipeline's stages on this photo.
     public let timings: Reconstruction.Timings
 
@@ -74,7 +81,10 @@ public struct TruthScore: Codable, Sendable {
             zip(face.expression, r.fit.expression).map { abs($0 - $1) }.reduce(0, +) / Double(face.expression.count)
         let dominant = face.dominantExpression
         dominantExpression = model.expressionNames[dominant]
-        dominantRank = r.fit.expression.filter { $0 > r.fit.expression[dominant] }.count
+        // A weight the fit left (near) zero is not found at all, whatever else is zero with it.
+        let found = r.fit.expression[dominant] > Self.presentWeight
+        dominantRank =
+            found ? r.fit.expression.filter { $0 > r.fit.expression[dominant] }.count : r.fit.expression.count
         landmarkError = r.fit.reprojectionError
         let projected = model.landmarkVertices.map {
             face.project(SIMD3<Double>(scene.shape[$0]), centroid: scene.centroid)
@@ -89,12 +99,23 @@ public struct TruthScore: Codable, Sendable {
             albedo: scene.textures.albedo, unwrapped: r.texture, millimetresPerUV: Self.millimetresPerUV(r.proxyMesh))
         misregistrationMm = registration.meanShiftMillimetres
         registrationPatches = registration.patches
-        controlMisregistrationMm = Self.controlUnwrap(scene, r, model).flatMap {
-            TextureRegistration(
-                albedo: scene.textures.albedo, unwrapped: $0, millimetresPerUV: Self.millimetresPerUV(r.proxyMesh)
-            )
-            .meanShiftMillimetres
+        let perUV = Self.millimetresPerUV(r.proxyMesh)
+        func shift(_ unwrap: Image<UInt8>?) -> Double? {
+            unwrap.flatMap {
+                TextureRegistration(albedo: scene.textures.albedo, unwrapped: $0, millimetresPerUV: perUV)
+                    .meanShiftMillimetres
+            }
         }
+        controlMisregistrationMm = shift(Self.pinholeUnwrap(scene, r, model))
+        orthographicControlMisregistrationMm = shift(Self.controlUnwrap(scene, r, model))
+        let comparison = r.detail.flatMap {
+            DetailComparison(
+                detail: $0.detail.displacement.values, truth: scene.textures.displacement,
+                confounders: scene.textures.confounders, truthSize: scene.textures.size, visibility: r.texture)
+        }
+        detailCorrelation = comparison?.correlation
+        detailAmplitudeRatio = comparison?.amplitudeRatio
+        detailConfounderRatio = comparison?.confounderRatio
         timings = r.timings
     }
 
@@ -109,6 +130,21 @@ public struct TruthScore: Codable, Sendable {
         return TextureUnwrapper(size: r.texture.width).unwrap(
             photo: r.photo, model: model, shape: truth, camera: affine.scaledOrthographic())
     }
+
+    /// The photo unwrapped onto the true face shape through the true pinhole camera.
+    static func pinholeUnwrap(_ scene: TruthScene, _ r: Reconstruction, _ model: MorphableModel) -> Image<UInt8> {
+        let n = model.info.regions.first?.vertexCount ?? model.vertexCount
+        let face = scene.face
+        let toCamera = face.camera(centroid: scene.centroid).position - scene.centroid
+        return TextureUnwrapper(size: r.texture.width).unwrap(
+            photo: r.photo, model: model, shape: Array(scene.shape.prefix(n)),
+            viewAxis: toCamera / (toCamera * toCamera).sum().squareRoot(),
+            pixelsPerMillimetre: face.focalPixels / face.distanceMillimetres
+        ) { face.projectWithDepth($0, centroid: scene.centroid) }
+    }
+
+    /// A fitted weight at or below this counts as absent when ranking the dominant blendshape.
+    static let presentWeight = 0.02
 
     /// √(surface area / UV area) of the face tile's triangles: mm per UV unit, on average.
     static func millimetresPerUV(_ mesh: Mesh) -> Double {
