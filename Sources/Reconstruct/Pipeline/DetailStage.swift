@@ -82,14 +82,11 @@ public struct DetailStage: Sendable {
     static func pixelsAcrossTile(_ mesh: Mesh, camera: ScaledOrthographicCamera) -> Double {
         var projected = 0.0
         var parametric = 0.0
-        for t in triangulatedCorners(polygonSizes: mesh.faceSizes) {
-            let c = [Int(t.x), Int(t.y), Int(t.z)]
-            let uv = c.map { SIMD2<Double>(mesh.uvs[Int(mesh.faceUVIndices[$0])]) }
-            guard uv.allSatisfy({ $0.x >= 0 && $0.x <= 1 && $0.y >= 0 && $0.y <= 1 }) else { continue }
-            let p = c.map { camera.project(SIMD3<Double>(mesh.positions[Int(mesh.faceVertexIndices[$0])])) }
+        for (positions, uv) in mesh.faceTileTriangles() {
+            let p = positions.map(camera.project)
             // Image y runs down: a front-facing triangle is clockwise there.
-            let area = -((p[1].x - p[0].x) * (p[2].y - p[0].y) - (p[1].y - p[0].y) * (p[2].x - p[0].x)) / 2
-            let uvArea = abs((uv[1].x - uv[0].x) * (uv[2].y - uv[0].y) - (uv[1].y - uv[0].y) * (uv[2].x - uv[0].x)) / 2
+            let area = -doubleSignedArea(p[0], p[1], p[2]) / 2
+            let uvArea = abs(doubleSignedArea(uv[0], uv[1], uv[2])) / 2
             guard area > 0 else { continue }
             projected += area
             parametric += uvArea

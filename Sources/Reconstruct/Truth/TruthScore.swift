@@ -150,16 +150,12 @@ public struct TruthScore: Codable, Sendable {
     static func millimetresPerUV(_ mesh: Mesh) -> Double {
         var surface = 0.0
         var parametric = 0.0
-        for t in triangulatedCorners(polygonSizes: mesh.faceSizes) {
-            let c = [Int(t.x), Int(t.y), Int(t.z)]
-            let uv = c.map { SIMD2<Double>(mesh.uvs[Int(mesh.faceUVIndices[$0])]) }
-            guard uv.allSatisfy({ $0.x >= 0 && $0.x <= 1 && $0.y >= 0 && $0.y <= 1 }) else { continue }
-            let p = c.map { SIMD3<Double>(mesh.positions[Int(mesh.faceVertexIndices[$0])]) }
+        for (p, uv) in mesh.faceTileTriangles() {
             let a = p[1] - p[0]
             let b = p[2] - p[0]
             let cross = SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
             surface += (cross * cross).sum().squareRoot() / 2
-            parametric += abs((uv[1].x - uv[0].x) * (uv[2].y - uv[0].y) - (uv[1].y - uv[0].y) * (uv[2].x - uv[0].x)) / 2
+            parametric += abs(doubleSignedArea(uv[0], uv[1], uv[2])) / 2
         }
         return parametric > 0 ? (surface / parametric).squareRoot() : 0
     }
