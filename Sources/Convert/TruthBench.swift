@@ -53,8 +53,9 @@ struct TruthBench: ParsableCommand {
         if let symmetry { fit.expressionSymmetry = symmetry }
         if let held { fit.heldExpressions = held.values }
         pipeline = pipeline.fitting(with: fit)
-        let benchmark = TruthBenchmark(
+        var benchmark = TruthBenchmark(
             renderModel: try ModelFile.load(URL(fileURLWithPath: renderModel)), pipeline: pipeline)
+        benchmark.samples = samples
         let work =
             keep.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("facedetail-truth-\(getpid())")

@@ -105,14 +105,14 @@ import Testing
         let same = try #require(
             DetailComparison(
                 detail: maps.displacement, truth: maps.displacement, confounders: maps.confounders,
-                truthSize: 512, visibility: visible))
+                visibility: visible))
         #expect(abs(same.correlation - 1) < 1e-9 && abs(same.amplitudeRatio - 1) < 1e-9)
         // Relief painted exactly on the marks (what shape from shading does with brows): reads as false relief.
         var onMarks = Image<Float>(width: 512, height: 512, channels: 1)
         for i in onMarks.pixels.indices where maps.confounders[i] { onMarks.pixels[i] = -0.5 }
         let fooled = try #require(
             DetailComparison(
-                detail: onMarks, truth: maps.displacement, confounders: maps.confounders, truthSize: 512,
+                detail: onMarks, truth: maps.displacement, confounders: maps.confounders,
                 visibility: visible))
         #expect(fooled.confounderRatio > 2 && fooled.correlation < 0.3, "\(fooled)")
     }

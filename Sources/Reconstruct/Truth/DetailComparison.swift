@@ -13,8 +13,9 @@ struct DetailComparison {
 
     static let grid = 256
 
-    init?(detail: Image<Float>, truth: Image<Float>, confounders: [Bool], truthSize: Int, visibility: Image<UInt8>) {
+    init?(detail: Image<Float>, truth: Image<Float>, confounders: [Bool], visibility: Image<UInt8>) {
         let n = Self.grid
+        let truthSize = truth.width
         let d = Self.highPassed(Self.resampled(detail, to: n))
         let t = Self.highPassed(Self.resampled(truth, to: n))
         var marks = [Bool](repeating: false, count: n * n)

@@ -8,6 +8,8 @@ public struct TruthBenchmark: Sendable {
     /// The model rendered (the full head) and the pipeline under test (its own, face-region model).
     public let renderModel: MorphableModel
     public let pipeline: ReconstructionPipeline
+    /// Cycles samples per pixel of each render.
+    public var samples = 24
 
     public init(renderModel: MorphableModel, pipeline: ReconstructionPipeline) {
         self.renderModel = renderModel
@@ -30,7 +32,7 @@ public struct TruthBenchmark: Sendable {
     public func score(_ face: TruthFace, in folder: URL, render: (URL) throws -> Void) throws -> TruthScore {
         let scene = TruthScene(face: face, model: renderModel)
         let files = MemorySink()
-        try scene.write(model: renderModel, to: files, folder: folder)
+        try scene.write(model: renderModel, to: files, folder: folder, samples: samples)
         let sceneFile = folder.appendingPathComponent("scene.json")
         let photo = folder.appendingPathComponent("photo.png")
         let rendered =

@@ -58,7 +58,7 @@ public struct TruthScene: Sendable {
 
     /// Writes head.obj (+ .mtl), albedo.png, displacement.exr and scene.json into `sink`, whose
     /// folder is `folder`; the render is to go to `folder/photo.png`.
-    public func write(model: MorphableModel, to sink: any FileSink, folder: URL, samples: Int = 24) throws {
+    public func write(model: MorphableModel, to sink: any FileSink, folder: URL, samples: Int) throws {
         try FormatDescriptor.obj.meshWriter!.write(
             model.asset(identity: face.identity.map(Float.init), expression: face.expression.map(Float.init)),
             fileName: "head.obj", to: sink, options: MeshWriteOptions(unitlessFormatUnit: .metre))

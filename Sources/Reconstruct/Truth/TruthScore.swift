@@ -107,11 +107,11 @@ public struct TruthScore: Codable, Sendable {
             }
         }
         controlMisregistrationMm = shift(Self.pinholeUnwrap(scene, r, model))
-        orthographicControlMisregistrationMm = shift(Self.controlUnwrap(scene, r, model))
+        orthographicControlMisregistrationMm = shift(Self.orthographicControlUnwrap(scene, r, model))
         let comparison = r.detail.flatMap {
             DetailComparison(
                 detail: $0.detail.displacement.values, truth: scene.textures.displacement,
-                confounders: scene.textures.confounders, truthSize: scene.textures.size, visibility: r.texture)
+                confounders: scene.textures.confounders, visibility: r.texture)
         }
         detailCorrelation = comparison?.correlation
         detailAmplitudeRatio = comparison?.amplitudeRatio
@@ -121,7 +121,9 @@ public struct TruthScore: Codable, Sendable {
 
     /// The photo unwrapped onto the true face shape through the affine camera fitted to the true
     /// projection of the face's vertices (every 7th, for speed).
-    static func controlUnwrap(_ scene: TruthScene, _ r: Reconstruction, _ model: MorphableModel) -> Image<UInt8>? {
+    static func orthographicControlUnwrap(_ scene: TruthScene, _ r: Reconstruction, _ model: MorphableModel) -> Image<
+        UInt8
+    >? {
         let n = model.info.regions.first?.vertexCount ?? model.vertexCount
         let truth = Array(scene.shape.prefix(n))
         let sample = stride(from: 0, to: n, by: 7).map { SIMD3<Double>(truth[$0]) }
