@@ -50,6 +50,8 @@ extension ICTImporter.Region: ExpressibleByArgument {}
 extension MapFileType: ExpressibleByArgument {}
 
 extension NormalMapBaker.Convention: ExpressibleByArgument {}
+extension TruthBenchmark.TruthLens: ExpressibleByArgument {}
+extension CameraModel: ExpressibleByArgument {}
 
 /// A comma-separated list of values ("fbx,obj,glb"), each parsed as `Element`; `--help` and the
 /// parser's refusal list the valid values.

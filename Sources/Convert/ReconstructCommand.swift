@@ -34,6 +34,14 @@ struct ReconstructCommand: ParsableCommand {
             (half-float normal.exr); displacement.exr always.
             """)
     var maps = CommaSeparated([MapFileType.png])
+    @Option(
+        help: """
+            Proxy-fit camera: orthographic (weak perspective, the default) or perspective (a pinhole at the \
+            photo's focal length: --focal-length, else EXIF FocalLengthIn35mmFilm, else 50 mm).
+            """)
+    var camera = CameraModel.orthographic
+    @Option(help: "35 mm-equivalent focal length in mm for --camera perspective (overrides EXIF).")
+    var focalLength: Double?
     @Option(help: "Subdivision levels of the detailed mesh, 0–3 (each ×4 faces).") var subdiv = 2
     @Flag(help: "Also write debug.png: detected (red) and fitted (green) landmarks over the wireframe.") var debug =
         false
@@ -48,6 +56,7 @@ struct ReconstructCommand: ParsableCommand {
         o.uvSize = uvSize
         o.detail = proxyOnly ? nil : detail.id
         o.subdivision = subdiv
+        o.lens = LensPolicy(camera: camera, focalLength: focalLength)
         o.formats = formats.values.map(\.id)
         o.maps = maps.values
         o.units = units.units
@@ -57,6 +66,14 @@ struct ReconstructCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if let focalLength {
+            guard LensPolicy.focalLengths.contains(focalLength) else {
+                throw ValidationError("--focal-length must be within 8…2000 mm (got \(focalLength))")
+            }
+            guard camera == .perspective else {
+                throw ValidationError("--focal-length needs --camera perspective")
+            }
+        }
         guard ReconstructionOptions.uvSizes.contains(uvSize) else {
             throw ValidationError("--uv-size must be within 512…4096 (got \(uvSize))")
         }

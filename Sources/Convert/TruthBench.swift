@@ -32,6 +32,11 @@ struct TruthBench: ParsableCommand {
     @Option(help: "Fitter's tie of _L/_R blendshape pairs (default: the fitter's).") var symmetry: Double?
     @Option(help: "Blendshapes the fitter holds at zero, comma-separated (default: the fitter's).")
     var held: CommaSeparated<String>?
+    @Option(
+        help:
+            "What the pipeline is told of each render's lens: exif (the true focal length), assumed (nothing), orthographic."
+    )
+    var lens = TruthBenchmark.TruthLens.orthographic
     @OptionGroup var report: ReportOptions
 
     struct Report: Encodable {
@@ -52,10 +57,12 @@ struct TruthBench: ParsableCommand {
         if let sparsity { fit.expressionSparsity = sparsity }
         if let symmetry { fit.expressionSymmetry = symmetry }
         if let held { fit.heldExpressions = held.values }
+
         pipeline = pipeline.fitting(with: fit)
         var benchmark = TruthBenchmark(
             renderModel: try ModelFile.load(URL(fileURLWithPath: renderModel)), pipeline: pipeline)
         benchmark.samples = samples
+        benchmark.lens = lens
         let work =
             keep.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("facedetail-truth-\(getpid())")
@@ -88,27 +95,32 @@ struct TruthBench: ParsableCommand {
     private func printTable(_ s: TruthSummary, failures: [String]) {
         print("bench truth — \(s.faces) rendered faces (seed \(seed)), \(failures.count) failed")
         print("aligned per-vertex error over the face, mm (mean / median of the faces' means)")
-        print("|yaw|      faces   proxy fit        mean face")
+        print("lens: \(lens.rawValue); baseline: the weak-perspective landmark fit of the same points")
+        print("|yaw|      faces   proxy fit        baseline fit     mean face")
         for b in s.buckets {
             guard let fm = b.fittedMeanMm, let fd = b.fittedMedianMm, let mm = b.meanFaceMeanMm,
-                let md = b.meanFaceMedianMm
+                let md = b.meanFaceMedianMm, let bm = b.baselineMeanMm, let bd = b.baselineMedianMm
             else {
                 print(
                     "\(b.yawDegrees.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%5d", b.faces))"
                 )
                 continue
             }
-            let row = String(format: "%5d   %5.2f / %5.2f    %5.2f / %5.2f", b.faces, fm, fd, mm, md)
+            let row = String(
+                format: "%5d   %5.2f / %5.2f    %5.2f / %5.2f    %5.2f / %5.2f", b.faces, fm, fd, bm, bd, mm, md)
             print("\(b.yawDegrees.padding(toLength: 9, withPad: " ", startingAt: 0)) \(row)")
         }
-        print(String(format: "error vs mean face: %+.0f %%", -100 * s.reductionOverMeanFace))
+        print(
+            String(
+                format: "error vs mean face: %+.0f %% (baseline %+.0f %%)", -100 * s.reductionOverMeanFace,
+                -100 * s.baselineReductionOverMeanFace))
         print(
             String(
                 format: "expressions: dominant in top 3 on %.0f %% of faces; β correlation %.2f; mean |Δβ| %.3f",
                 100 * s.dominantInTopThree, s.expressionCorrelation, s.expressionErrorMean))
         func mm(_ v: Double?) -> String { v.map { String(format: "%.2f mm", $0) } ?? "not measurable" }
         print(
-            "texture misregistration: \(mm(s.misregistrationMeanMm)); controls on the true shape: pinhole camera "
+            "texture misregistration: \(mm(s.misregistrationMeanMm)) (baseline \(mm(s.baselineMisregistrationMeanMm))); controls on the true shape: pinhole camera "
                 + "\(mm(s.controlMisregistrationMeanMm)), best weak-perspective camera "
                 + "\(mm(s.orthographicControlMisregistrationMeanMm))")
         print(

@@ -7,7 +7,8 @@ import Testing
 /// was set (docs/benchmarks.md); the gate fails when one regresses further.
 @Suite(.enabled(if: !Blender.skipped, "FACEDETAIL_SKIP_BLENDER=1"))
 struct TruthBenchTests {
-    /// Figures of the two faces when the gate was set (December 2026, landmark fit with sparse β).
+    /// Figures of the two faces when the gate was set (December 2026, landmark fit with sparse β;
+    /// misregistration as the median over a face's patches).
     static let alignedErrorMm = 3.87, misregistrationMm = 2.3
     /// Tolerances: 10 % on shape, 25 % on misregistration (its patches vary with the fit).
     static let shapeTolerance = 1.10, registrationTolerance = 1.25
@@ -29,6 +30,10 @@ struct TruthBenchTests {
             // Not every face has registrable patches (the second has none visible enough).
             if let shift = score["misregistrationMm"] as? Double {
                 #expect(shift <= Self.misregistrationMm * Self.registrationTolerance, "misregistration \(shift) mm")
+            }
+            // The measure itself: the true shape through the true pinhole camera lands within 0.3 mm.
+            if let control = score["controlMisregistrationMm"] as? Double {
+                #expect(control < 0.3, "pinhole control \(control) mm")
             }
         }
     }

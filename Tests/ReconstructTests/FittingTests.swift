@@ -112,7 +112,8 @@ import Testing
         let rows = ModelRows(model: model, vertices: model.landmarkVertices)
         let pixels = model.landmarkVertices.map { camera.project(shape[$0]) }
         let fitted = fitExpression(
-            rows: rows, pixels: pixels, camera: camera.affine, identity: [Double](repeating: 0, count: 100),
+            rows: rows, pixels: pixels, camera: PerspectiveCamera(camera, principalPoint: .zero),
+            identity: [Double](repeating: 0, count: 100), expression: [Double](repeating: 0, count: 53),
             landmarkNoise: 0.5, prior: [Double](repeating: 0, count: 53), priorWeight: 1)
         #expect(abs(fitted[e] - 0.6) < 0.1, "jawOpen \(fitted[e])")
         #expect(fitted.allSatisfy { $0 >= 0 && $0 <= 1 })

@@ -89,10 +89,10 @@ import Testing
         let moved = TextureRegistration(albedo: maps.albedo, unwrapped: shifted(6, -8), millimetresPerUV: 200)
         #expect(same.patches >= 10 && moved.patches >= 10, "\(same.patches), \(moved.patches) patches")
         let expected = 10.0 / 1024 * 200  // 10 texels of the 1024 map, 200 mm per UV unit
-        #expect(try #require(same.meanShiftMillimetres) < 0.1)
+        #expect(try #require(same.shiftMillimetres) < 0.1)
         #expect(
-            abs(try #require(moved.meanShiftMillimetres) - expected) < 0.25 * expected,
-            "\(moved.meanShiftMillimetres!) mm")
+            abs(try #require(moved.shiftMillimetres) - expected) < 0.25 * expected,
+            "\(moved.shiftMillimetres!) mm")
     }
 
     @Test func detailComparisonScoresTheTruthAgainstItselfAndAgainstMarks() throws {

@@ -24,16 +24,17 @@ struct ContourCorrespondence {
     }
 
     /// Rows for each of landmarks 0–7 then 9–16, the vertices chosen.
-    func choose(landmarks: Landmarks68, camera: ScaledOrthographicCamera, identity: [Double], expression: [Double])
+    func choose(landmarks: Landmarks68, camera: PerspectiveCamera, identity: [Double], expression: [Double])
         -> ModelRows
     {
-        let affine = camera.affine
         func side(_ rows: ModelRows, _ normals: [SIMD3<Double>], _ indices: [Int]) -> [Int] {
+            // On the outline: the normal perpendicular to the ray toward the camera centre.
+            let positions = rows.positions(of: Array(normals.indices), identity: identity, expression: expression)
             let outline = normals.indices.filter {
-                abs((camera.rotation[2] * normals[$0]).sum()) < Self.silhouetteCosine
+                abs((camera.directionToCamera(from: positions[$0]) * normals[$0]).sum()) < Self.silhouetteCosine
             }
             let pool = outline.isEmpty ? Array(normals.indices) : outline
-            let projected = rows.positions(of: pool, identity: identity, expression: expression).map(affine.project)
+            let projected = pool.map { camera.project(positions[$0]) }
             return indices.map { l in
                 let target = landmarks[l]
                 var best = 0

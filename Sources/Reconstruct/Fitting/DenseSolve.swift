@@ -66,6 +66,13 @@ enum DenseSolve {
         return (ata, atb)
     }
 
+    /// Row `row` of the n × n matrix `m` (row-major) dotted with `x`.
+    static func dotRows(_ m: [Double], row: Int, _ x: [Double], n: Int) -> Double {
+        m.withUnsafeBufferPointer { m in
+            x.withUnsafeBufferPointer { x in dot(m.baseAddress! + row * n, x.baseAddress!, n) }
+        }
+    }
+
     /// Σ a[i] · b[i] over n elements, four partial sums (Swift keeps a scalar floating-point
     /// reduction in order and so will not vectorise it).
     @inline(__always)

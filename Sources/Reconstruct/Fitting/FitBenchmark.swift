@@ -112,8 +112,9 @@ public struct FitBenchmark: Sendable {
             /// Identity alone, by the fitter's least squares on the landmark vertices, under a given camera.
             func oracleErrors(_ given: ScaledOrthographicCamera) -> [Double] {
                 let alpha = fitShape(
-                    rows: landmarkRows, pixels: vertexPoints,
-                    camera: given.affine, expression: beta, landmarkNoise: fitter.options.landmarkNoise * 100)
+                    rows: landmarkRows, pixels: vertexPoints, camera: PerspectiveCamera(given, principalPoint: .zero),
+                    identity: [Double](repeating: 0, count: model.identityCount), expression: beta,
+                    landmarkNoise: fitter.options.landmarkNoise * 100)
                 return errors(
                     model.shape(identity: alpha.map(Float.init), expression: beta.map(Float.init))
                         .prefix(faceVertices).map { SIMD3<Double>($0) })

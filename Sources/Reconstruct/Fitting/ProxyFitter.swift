@@ -59,8 +59,12 @@ public struct ProxyFitter: Sendable {
         contour = ContourCorrespondence(model: model, meanNormals: normals)
     }
 
-    /// Fits the model to 68 landmarks (photo pixels). Throws when they cannot determine a camera.
-    public func fit(_ landmarks: Landmarks68, prior: [Double]? = nil) throws -> FittedFace {
+    /// Fits the model to 68 landmarks (photo pixels). With `intrinsics` the camera is a pinhole of
+    /// that focal length (`PerspectiveCamera`); without, weak perspective (κ = 0). Throws when the
+    /// landmarks cannot determine a camera.
+    public func fit(_ landmarks: Landmarks68, prior: [Double]? = nil, intrinsics: CameraIntrinsics? = nil) throws
+        -> FittedFace
+    {
         let k = model.identityCount
         let e = model.expressionNames.count
         var alpha = [Double](repeating: 0, count: k)
@@ -73,53 +77,76 @@ public struct ProxyFitter: Sendable {
         var contourRows = contour.initial(model: model)
         let order = ContourCorrespondence.rightLandmarks + ContourCorrespondence.leftLandmarks + Self.fixedLandmarks
         let pixels = order.map { landmarks[$0] }
-        var camera = ScaledOrthographicCamera(
-            rotation: [SIMD3(1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, 0, 1)], scale: 1, translation: .zero)
+        var camera: PerspectiveCamera? = nil
         var residuals: [Double] = []
-        func estimateCamera(_ rows: ModelRows) throws -> ScaledOrthographicCamera {
-            guard
-                let affine = estimateAffineCamera(
-                    points: rows.positions(identity: alpha, expression: beta), pixels: pixels)
-            else {
+        /// Orthographic: the Gold Standard affine camera's nearest scaled orthographic one. Pinhole:
+        /// that pose as the start (first round) or the previous round's camera, refined by
+        /// Levenberg–Marquardt at the photo's focal length.
+        func estimateCamera(_ rows: ModelRows) throws -> PerspectiveCamera {
+            let points = rows.positions(identity: alpha, expression: beta)
+            if let intrinsics, let previous = camera, previous.inverseDistance > 0 {
+                return previous.refined(points: points, pixels: pixels)
+            }
+            guard let affine = estimateAffineCamera(points: points, pixels: pixels) else {
                 throw ReconstructError(
                     .invalidArgument, "the landmarks do not determine a camera", reason: "degenerate landmark layout")
             }
-            return affine.scaledOrthographic()
+            guard let intrinsics else {
+                return PerspectiveCamera(affine.scaledOrthographic(), principalPoint: .zero)
+            }
+            return PerspectiveCamera(
+                affine.scaledOrthographic(), focalPixels: intrinsics.focalPixels,
+                principalPoint: intrinsics.principalPoint
+            ).refined(points: points, pixels: pixels)
         }
         for _ in 0..<options.iterations {
-            camera = try estimateCamera(ModelRows(merging: contourRows, fixed))
-            contourRows = contour.choose(landmarks: landmarks, camera: camera, identity: alpha, expression: beta)
-            let current = ModelRows(merging: contourRows, fixed)
+            var current = ModelRows(merging: contourRows, fixed)
+            var pose = try estimateCamera(current)
+            camera = pose
+            contourRows = contour.choose(landmarks: landmarks, camera: pose, identity: alpha, expression: beta)
+            current = ModelRows(merging: contourRows, fixed)
             for refinement in 0..<max(options.refinements, 1) {
-                if refinement > 0 { camera = try estimateCamera(current) }
+                if refinement > 0 {
+                    pose = try estimateCamera(current)
+                    camera = pose
+                }
                 alpha = fitShape(
-                    rows: current, pixels: pixels, camera: camera.affine, expression: beta, landmarkNoise: sigma)
+                    rows: current, pixels: pixels, camera: pose, identity: alpha, expression: beta,
+                    landmarkNoise: sigma)
                 if options.fixedExpression == nil {
                     beta = fitExpression(
-                        rows: current, pixels: pixels, camera: camera.affine, identity: alpha, landmarkNoise: sigma,
-                        prior: prior, priorWeight: options.expressionPriorWeight, shaping: shaping)
+                        rows: current, pixels: pixels, camera: pose, identity: alpha, expression: beta,
+                        landmarkNoise: sigma, prior: prior, priorWeight: options.expressionPriorWeight,
+                        shaping: shaping)
                 }
             }
             residuals.append(
-                rms(reprojectionResidual(pixels, current.positions(identity: alpha, expression: beta), camera.affine)))
+                rms(reprojectionResidual(pixels, current.positions(identity: alpha, expression: beta), pose)))
         }
         // The final camera for the final shape.
         let rows = ModelRows(merging: contourRows, fixed)
-        camera = try estimateCamera(rows)
-        let fitted = rows.positions(identity: alpha, expression: beta).map(camera.project)
+        let final = try estimateCamera(rows)
+        let fitted = rows.positions(identity: alpha, expression: beta).map(final.project)
         var points = [SIMD2<Double>](repeating: .zero, count: 68)
         for (i, l) in order.enumerated() { points[l] = fitted[i] }
         var vertices = [Int](repeating: 0, count: 68)
         for (i, l) in order.enumerated() { vertices[l] = rows.vertices[i] }
+        let terms = FitTerms(
+            landmarkResidual: reprojectionResidual(pixels, rows.positions(identity: alpha, expression: beta), final),
+            landmarkNoise: sigma, identity: alpha, expression: beta, prior: prior, shaping: shaping,
+            priorWeight: options.expressionPriorWeight, residuals: residuals)
         return FittedFace(
-            camera: camera, identity: alpha, expression: beta, landmarks: landmarks,
-            fittedLandmarks: Landmarks68(points: points), landmarkVertices: vertices, residuals: residuals)
+            camera: final, identity: alpha, expression: beta, landmarks: landmarks,
+            fittedLandmarks: Landmarks68(points: points), landmarkVertices: vertices, residuals: residuals,
+            terms: terms)
     }
 }
 
 /// The result of a proxy fit.
 public struct FittedFace: Sendable {
-    public let camera: ScaledOrthographicCamera
+    /// The fitted camera: a pinhole when the fit was given the photo's intrinsics, else weak
+    /// perspective (κ = 0).
+    public let camera: PerspectiveCamera
     /// Identity coefficients α (unitless, prior N(0, 1)).
     public let identity: [Double]
     /// Expression weights β in [0, 1], in `MorphableModel.expressionNames` order.
@@ -132,6 +159,8 @@ public struct FittedFace: Sendable {
     public let landmarkVertices: [Int]
     /// RMS landmark residual (pixels per coordinate) after each round: the convergence report.
     public let residuals: [Double]
+    /// Each term of the objective at the solution.
+    public let terms: FitTerms
 
     /// Mean 2D distance between detected and fitted landmarks, as a fraction of the inter-ocular distance.
     public var reprojectionError: Double {
@@ -154,5 +183,42 @@ extension ModelRows {
         self.init(
             vertices: vertices, mean: mean, identity: identity, expression: expression,
             identityCount: a.identityCount, expressionCount: a.expressionCount)
+    }
+}
+
+/// The fit's objective term by term at its solution, each in the units the fit weighs it in
+/// (squared residuals over σ², so a term of n means n σ-sized residuals' worth), and whether the
+/// alternation settled. manifest.json records it (`fit.terms`).
+public struct FitTerms: Codable, Sendable, Equatable {
+    /// Σ r² / σ² over the 68 landmarks' x and y, and σ (pixels).
+    public let landmarks: Double
+    public let landmarkNoisePixels: Double
+    /// ‖α‖² (the identity prior, α ~ N(0, I)).
+    public let identityPrior: Double
+    /// μ ‖β − β₀‖², the sparsity pull Σ βₑ times its weight, and the left/right tie.
+    public let expressionPrior: Double
+    public let expressionSparsity: Double
+    public let expressionSymmetry: Double
+    /// Rounds run, and the last round's relative change of the RMS landmark residual.
+    public let rounds: Int
+    public let lastChange: Double
+    /// The last change is below 1 %.
+    public let converged: Bool
+
+    init(
+        landmarkResidual r: [Double], landmarkNoise sigma: Double, identity: [Double], expression beta: [Double],
+        prior: [Double], shaping: ExpressionShaping, priorWeight mu: Double, residuals: [Double]
+    ) {
+        let s2 = max(sigma * sigma, 1e-300)
+        landmarks = r.reduce(0) { $0 + $1 * $1 } / s2
+        landmarkNoisePixels = sigma
+        identityPrior = identity.reduce(0) { $0 + $1 * $1 }
+        expressionPrior = mu * zip(beta, prior).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        expressionSparsity = shaping.sparsity * beta.reduce(0, +)
+        expressionSymmetry = shaping.symmetry * shaping.pairs.reduce(0) { $0 + pow(beta[$1.0] - beta[$1.1], 2) }
+        rounds = residuals.count
+        let n = residuals.count
+        lastChange = n >= 2 ? abs(residuals[n - 1] - residuals[n - 2]) / max(residuals[n - 2], 1e-12) : 0
+        converged = n >= 2 && lastChange < 0.01
     }
 }

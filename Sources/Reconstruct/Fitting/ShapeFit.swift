@@ -99,15 +99,15 @@ struct ModelRows {
         positions(of: Array(vertices.indices), identity: alpha, expression: beta)
     }
 
-    /// The projected basis: (2 · vertices) × n rows of the camera's 2 × 3 part times `basis`.
-    func projected(_ basis: [Float], columns n: Int, camera: AffineCamera) -> [Double] {
-        let m0 = camera.row0
-        let m1 = camera.row1
+    /// The projected basis: (2 · vertices) × n rows, each vertex's 2 × 3 projection Jacobian
+    /// (`PerspectiveCamera.jacobian`, one pair of rows per vertex) times `basis`.
+    func projected(_ basis: [Float], columns n: Int, jacobians: [(SIMD3<Double>, SIMD3<Double>)]) -> [Double] {
         var out = [Double](repeating: 0, count: 2 * vertices.count * n)
         basis.withUnsafeBufferPointer { b in
             out.withUnsafeMutableBufferPointer { o in
                 // Row-wise over the columns, so the inner loops run contiguous and vectorise.
                 for i in 0..<vertices.count {
+                    let (m0, m1) = jacobians[i]
                     let bx = b.baseAddress! + 3 * i * n
                     let by = bx + n
                     let bz = by + n
@@ -128,53 +128,60 @@ struct ModelRows {
 }
 
 /// The residual of `pixels` after projecting `positions`: 2 per point (x, y), pixels.
-func reprojectionResidual(_ pixels: [SIMD2<Double>], _ positions: [SIMD3<Double>], _ camera: AffineCamera) -> [Double] {
+func reprojectionResidual(_ pixels: [SIMD2<Double>], _ positions: [SIMD3<Double>], _ camera: PerspectiveCamera)
+    -> [Double]
+{
     zip(pixels, positions).flatMap { q, p in
         let r = q - camera.project(p)
         return [r.x, r.y]
     }
 }
 
-/// Identity coefficients α by regularised linear least squares (maximum a posteriori):
+/// Identity coefficients α by regularised least squares (maximum a posteriori), one Gauss–Newton
+/// step from the current α:
 ///
 ///     minimise  ‖A α − r‖² / σ²  +  ‖α‖²
 ///
-/// where A is the camera-projected, σ-scaled identity basis at the landmark vertices, r the
-/// landmark residual with the current expression, σ the landmark noise in pixels and α ~ N(0, I)
-/// the model's own prior (ICT's modes carry their standard deviations). So λ = σ²: a mode moves
-/// only as far as the landmarks can tell it apart from noise.
+/// where A is the identity basis at the landmark vertices through each vertex's projection
+/// Jacobian (the camera's rows for an orthographic camera, where the step is exact), r the
+/// landmark residual linearised at the current shape, σ the landmark noise in pixels and
+/// α ~ N(0, I) the model's own prior (ICT's modes carry their standard deviations). So λ = σ²: a
+/// mode moves only as far as the landmarks can tell it apart from noise.
 func fitShape(
-    rows: ModelRows, pixels: [SIMD2<Double>], camera: AffineCamera, expression beta: [Double],
-    landmarkNoise sigma: Double
+    rows: ModelRows, pixels: [SIMD2<Double>], camera: PerspectiveCamera, identity alpha: [Double],
+    expression beta: [Double], landmarkNoise sigma: Double
 ) -> [Double] {
     let k = rows.identityCount
-    let zero = [Double](repeating: 0, count: k)
-    let r = reprojectionResidual(pixels, rows.positions(identity: zero, expression: beta), camera)
-    let a = rows.projected(rows.identity, columns: k, camera: camera)
-    var (ata, atb) = DenseSolve.normalEquations(a, r, rows: r.count, n: k)
+    let step = LinearizedLandmarks(rows: rows, pixels: pixels, camera: camera, identity: alpha, expression: beta)
+    let a = rows.projected(rows.identity, columns: k, jacobians: step.jacobians)
+    var (ata, atb) = DenseSolve.normalEquations(a, step.residual, rows: step.residual.count, n: k)
+    // Linearised at α: the data pull on the new α is Aᵀ(r + A α).
+    for i in 0..<k { atb[i] += DenseSolve.dotRows(ata, row: i, alpha, n: k) }
     for i in 0..<k { ata[i * k + i] += sigma * sigma }
-    return DenseSolve.choleskySolve(ata, atb, n: k) ?? zero
+    return DenseSolve.choleskySolve(ata, atb, n: k) ?? alpha
 }
 
-/// Expression weights β by bounded, regularised least squares:
+/// Expression weights β by bounded, regularised least squares, one Gauss–Newton step from the
+/// current β:
 ///
 ///     minimise  ‖C β − r‖² / σ²  +  μ ‖β − β₀‖²,   0 ≤ βₑ ≤ 1
 ///
-/// with C the projected blendshapes at the landmark vertices and r the residual with the current
-/// identity. ICT blendshape weights live in [0, 1]; β₀ is the expression prior (zero, the neutral
-/// face, without one) and μ its strength. Solved by projected Gauss–Seidel on the normal
-/// equations, which converges for this positive definite system and keeps the bounds exactly.
+/// with C the blendshapes at the landmark vertices through each vertex's projection Jacobian and r
+/// the residual linearised at the current face. ICT blendshape weights live in [0, 1]; β₀ is the
+/// expression prior (zero, the neutral face, without one) and μ its strength. Solved by projected
+/// Gauss–Seidel on the normal equations, which converges for this positive definite system and
+/// keeps the bounds exactly.
 func fitExpression(
-    rows: ModelRows, pixels: [SIMD2<Double>], camera: AffineCamera, identity alpha: [Double],
-    landmarkNoise sigma: Double, prior: [Double], priorWeight mu: Double,
+    rows: ModelRows, pixels: [SIMD2<Double>], camera: PerspectiveCamera, identity alpha: [Double],
+    expression current: [Double], landmarkNoise sigma: Double, prior: [Double], priorWeight mu: Double,
     shaping: ExpressionShaping = ExpressionShaping(),
     sweeps: Int = 60
 ) -> [Double] {
     let e = rows.expressionCount
-    let r = reprojectionResidual(
-        pixels, rows.positions(identity: alpha, expression: [Double](repeating: 0, count: e)), camera)
-    let c = rows.projected(rows.expression, columns: e, camera: camera)
-    var (h, g) = DenseSolve.normalEquations(c, r, rows: r.count, n: e)
+    let step = LinearizedLandmarks(rows: rows, pixels: pixels, camera: camera, identity: alpha, expression: current)
+    let c = rows.projected(rows.expression, columns: e, jacobians: step.jacobians)
+    var (h, g) = DenseSolve.normalEquations(c, step.residual, rows: step.residual.count, n: e)
+    for i in 0..<e { g[i] += DenseSolve.dotRows(h, row: i, current, n: e) }
     let w = sigma * sigma * mu
     for i in 0..<e {
         h[i * e + i] += w
@@ -214,6 +221,22 @@ func fitExpression(
         }
     }
     return beta
+}
+
+/// The landmark term linearised at the current face: each landmark vertex's projection Jacobian
+/// and the residual (detected − projected, pixels, x and y per vertex) of the current shape.
+struct LinearizedLandmarks {
+    let jacobians: [(SIMD3<Double>, SIMD3<Double>)]
+    let residual: [Double]
+
+    init(
+        rows: ModelRows, pixels: [SIMD2<Double>], camera: PerspectiveCamera, identity: [Double],
+        expression: [Double]
+    ) {
+        let positions = rows.positions(identity: identity, expression: expression)
+        jacobians = positions.map(camera.jacobian)
+        residual = reprojectionResidual(pixels, positions, camera)
+    }
 }
 
 /// What shapes the expression fit beyond the data and the prior: weights held at the prior

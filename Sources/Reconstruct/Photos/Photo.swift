@@ -10,6 +10,8 @@ public struct Photo: Sendable {
     public let rgb: Image<UInt8>
     /// SHA-256 of the file's bytes, taken as they were read (nil for a photo made in memory).
     public let sha256: String?
+    /// The lens's 35 mm-equivalent focal length from the file's EXIF (JPEG), mm; nil when not recorded.
+    public let equivalentFocalMillimetres: Double?
 
     public var width: Int { rgb.width }
     public var height: Int { rgb.height }
@@ -17,11 +19,12 @@ public struct Photo: Sendable {
     /// Smallest side we accept: dlib's HOG window is 80 px, and its upsampling pass halves that.
     public static let minimumSide = 32
 
-    public init(url: URL, rgb: Image<UInt8>, sha256: String? = nil) {
+    public init(url: URL, rgb: Image<UInt8>, sha256: String? = nil, equivalentFocalMillimetres: Double? = nil) {
         precondition(rgb.channels == 3, "Photo holds RGB")
         self.url = url
         self.rgb = rgb
         self.sha256 = sha256
+        self.equivalentFocalMillimetres = equivalentFocalMillimetres
     }
 
     /// Reads any image format the registry knows (JPEG, PNG 8/16-bit with or without alpha, PPM/PGM,
@@ -29,6 +32,7 @@ public struct Photo: Sendable {
     public static func load(from url: URL, registry: FormatRegistry = .standard) throws -> Photo {
         let asset: ImageAsset
         let checksum: String
+        let exif: EXIFTags
         do {
             let format = try registry.readerFormat(for: url)
             guard let reader = format.imageReader else {
@@ -36,6 +40,7 @@ public struct Photo: Sendable {
             }
             let bytes = try FileContents.read(url)
             checksum = SHA256.hex(bytes)
+            exif = EXIFTags(jpeg: bytes)
             asset = try reader.decodeImage(bytes, path: url.path)
         } catch {
             throw ReconstructError(.unreadablePhoto, path: url.path, "cannot be read as a photo", cause: error)
@@ -46,7 +51,8 @@ public struct Photo: Sendable {
                 .unreadablePhoto, path: url.path, "is too small to hold a face",
                 reason: "\(rgb.width)×\(rgb.height) px, need at least \(minimumSide) px on each side")
         }
-        return Photo(url: url, rgb: rgb, sha256: checksum)
+        return Photo(
+            url: url, rgb: rgb, sha256: checksum, equivalentFocalMillimetres: exif.equivalentFocalMillimetres)
     }
 
     /// Grey values as dlib computes them from RGB (the unweighted mean), which is what its detector

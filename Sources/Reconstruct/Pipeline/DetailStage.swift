@@ -79,7 +79,7 @@ public struct DetailStage: Sendable {
 
     /// Photo pixels across the face tile: √(projected area / UV area) over the tile's
     /// front-facing triangles (a tile side of S texels then samples the photo about once per pixel).
-    static func pixelsAcrossTile(_ mesh: Mesh, camera: ScaledOrthographicCamera) -> Double {
+    static func pixelsAcrossTile(_ mesh: Mesh, camera: PerspectiveCamera) -> Double {
         var projected = 0.0
         var parametric = 0.0
         for (positions, uv) in mesh.faceTileTriangles() {

@@ -30,14 +30,24 @@ struct Manifest: Encodable {
         let height: Int
     }
     struct Camera: Encodable {
+        /// "perspective" or "orthographic".
+        let model: CameraModel
         let rotation: [[Double]]
         let scalePixelsPerMillimetre: Double
         let translationPixels: [Double]
         let yawPitchRollDegrees: [Double]
+        /// Pinhole only: focal length (pixels and 35 mm equivalent), where it came from, the
+        /// principal point and the distance of the model origin from the camera centre.
+        let focalPixels: Double?
+        let equivalentFocalMillimetres: Double?
+        let focalSource: LensPolicy.Source?
+        let principalPointPixels: [Double]?
+        let distanceMillimetres: Double?
     }
     struct Fit: Encodable {
         let residualsPixels: [Double]
         let reprojectionErrorOfInterocular: Double
+        let terms: FitTerms
         let interocularPixels: Double
     }
     struct ModelRecord: Encodable {
@@ -78,14 +88,20 @@ struct Manifest: Encodable {
         self.detail = detail
         let c = fitted.camera
         let angles = c.eulerDegrees
+        let lens = reconstruction.proxyStage.lens
         camera = Camera(
+            model: lens == nil ? .orthographic : .perspective,
             rotation: c.rotation.map { [$0.x, $0.y, $0.z] }, scalePixelsPerMillimetre: c.scale,
             translationPixels: [c.translation.x, c.translation.y],
-            yawPitchRollDegrees: [angles.yaw, angles.pitch, angles.roll])
+            yawPitchRollDegrees: [angles.yaw, angles.pitch, angles.roll], focalPixels: c.focalPixels,
+            equivalentFocalMillimetres: lens?.equivalentFocalMillimetres, focalSource: lens?.source,
+            principalPointPixels: lens.map { [$0.intrinsics.principalPoint.x, $0.intrinsics.principalPoint.y] },
+            distanceMillimetres: c.distanceMillimetres)
         identity = fitted.identity
         expression = Dictionary(uniqueKeysWithValues: zip(model.expressionNames, fitted.expression))
         fit = Fit(
             residualsPixels: fitted.residuals, reprojectionErrorOfInterocular: fitted.reprojectionError,
+            terms: fitted.terms,
             interocularPixels: reconstruction.face.landmarks.interocularDistance)
         faceBox = reconstruction.face.box
         detectionScore = reconstruction.face.score

@@ -13,6 +13,8 @@ public struct ProxyReconstructor: Sendable {
         /// Largest |yaw| (degrees) accepted: beyond it half the face is hidden and the frontal
         /// landmark model's contour points are guesses.
         public var maximumYaw = 60.0
+        /// The fit's camera and the focal length it assumes.
+        public var lens = LensPolicy()
         public init() {}
     }
 
@@ -37,6 +39,8 @@ public struct ProxyReconstructor: Sendable {
         public let photo: Photo
         public let face: DetectedFace
         public let fit: FittedFace
+        /// The lens the pinhole fit assumed (nil: orthographic).
+        public let lens: Lens?
         /// The fitted instance as a mesh (mm, the model's UVs, polygons and materials, smooth
         /// normals): built once here, used by the detail stage and the writers.
         public let proxy: Mesh
@@ -73,7 +77,8 @@ public struct ProxyReconstructor: Sendable {
                 reason: String(
                     format: "inter-ocular distance %.1f px, need at least %.0f px", iod, options.minimumInterocular))
         }
-        let fit = try fitter.fit(face.landmarks)
+        let lens = options.lens.lens(for: photo)
+        let fit = try fitter.fit(face.landmarks, intrinsics: lens?.intrinsics)
         let yaw = fit.camera.eulerDegrees.yaw
         guard abs(yaw) <= options.maximumYaw else {
             throw ReconstructError(
@@ -87,7 +92,7 @@ public struct ProxyReconstructor: Sendable {
             photo: photo, model: model, shape: shape, camera: fit.camera)
         timings.unwrap = lap()
         return Result(
-            photo: photo, face: face, fit: fit, proxy: proxy, texture: texture, timings: timings)
+            photo: photo, face: face, fit: fit, lens: lens, proxy: proxy, texture: texture, timings: timings)
     }
 
     /// An instance of `model` in mm with the model's UVs, polygons and materials.

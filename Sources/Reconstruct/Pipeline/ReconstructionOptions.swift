@@ -15,6 +15,8 @@ public enum MapFileType: String, Codable, CaseIterable, Sendable, Comparable {
 public struct ReconstructionOptions: Codable, Sendable, Equatable {
     /// The model part the proxy is fitted with (and the default model file's name).
     public var region: ICTImporter.Region = .face
+    /// The proxy fit's camera and the focal length it assumes without EXIF.
+    public var lens = LensPolicy()
     /// Side of the unwrapped texture and of every map, texels (512–4096).
     public var uvSize = 2048
     /// Id of the detail synthesizer (`DetailSynthesizers`); nil stops after the proxy: no detail
@@ -55,6 +57,9 @@ public struct ReconstructionOptions: Codable, Sendable, Equatable {
         }
         for id in formats where registry.format(id: id)?.meshWriter == nil {
             throw refuse("\(id) is not a mesh format facedetail writes")
+        }
+        if let f = lens.focalLength, !LensPolicy.focalLengths.contains(f) {
+            throw refuse("the focal length must be within 8…2000 mm, 35 mm equivalent (got \(f))")
         }
         guard !maps.isEmpty else {
             throw refuse("at least one map file type (exr or png) is needed for the normal maps")

@@ -6,14 +6,14 @@ import Foundation
 /// fitter and the detail synthesizer, and turns each photo into one `Reconstruction` and its
 /// files. The CLI and `bench reconstruct` map their options onto it and print.
 public struct ReconstructionPipeline: Sendable {
-    public let options: ReconstructionOptions
+    public private(set) var options: ReconstructionOptions
     public let model: MorphableModel
     /// Face, landmarks, proxy fit, unwrap.
     public private(set) var proxyStage: ProxyReconstructor
     /// Displacement, normal maps, detailed mesh; nil when `options.detail` is nil.
     public let detailStage: DetailStage?
     /// The output contract's files (DESIGN.md §4).
-    public let writer: ReconstructionWriter
+    public private(set) var writer: ReconstructionWriter
 
     /// Loads what `options` needs: the model file (default `ModelFile.defaultURL(region:)`) and the
     /// 68-point landmark predictor (default `LandmarkPredictor.resolvedURL(explicit: nil)`).
@@ -37,6 +37,7 @@ public struct ReconstructionPipeline: Sendable {
         self.model = model
         var proxyOptions = ProxyReconstructor.Options()
         proxyOptions.uvSize = options.uvSize
+        proxyOptions.lens = options.lens
         proxyStage = ProxyReconstructor(
             finder: finder, fitter: ProxyFitter(model: model), model: model, options: proxyOptions)
         detailStage = options.detail.flatMap(DetailSynthesizers.named).map {
@@ -54,6 +55,16 @@ public struct ReconstructionPipeline: Sendable {
     public func fitting(with options: ProxyFitter.Options) -> ReconstructionPipeline {
         var copy = self
         copy.proxyStage.fitter.options = options
+        return copy
+    }
+
+    /// The same pipeline fitting through another lens policy (`bench truth` gives each render its
+    /// true focal length, as EXIF would).
+    public func assuming(_ lens: LensPolicy) -> ReconstructionPipeline {
+        var copy = self
+        copy.options.lens = lens
+        copy.proxyStage.options.lens = lens
+        copy.writer = ReconstructionWriter(options: copy.options, model: model, registry: writer.registry)
         return copy
     }
 

@@ -24,20 +24,19 @@ public struct TextureUnwrapper: Sendable {
         self.padding = padding ?? max(4, size / 256)
     }
 
-    /// RGBA 8-bit texture of `photo` on the model instance `shape` (positions, mm) seen by `camera`.
-    public func unwrap(photo: Photo, model: MorphableModel, shape: [SIMD3<Float>], camera: ScaledOrthographicCamera)
+    /// RGBA 8-bit texture of `photo` on the model instance `shape` (positions, mm) seen by `camera`;
+    /// the facing term looks from the shape's centroid toward the camera.
+    public func unwrap(photo: Photo, model: MorphableModel, shape: [SIMD3<Float>], camera: PerspectiveCamera)
         -> Image<UInt8>
     {
-        unwrap(
-            photo: photo, model: model, shape: shape, viewAxis: camera.rotation[2], pixelsPerMillimetre: camera.scale
-        ) { q in
-            let xy = camera.project(q)
-            return SIMD3(xy.x, xy.y, camera.depth(q))
-        }
+        let centroid = shape.reduce(SIMD3<Double>.zero) { $0 + SIMD3<Double>($1) } / Double(max(shape.count, 1))
+        return unwrap(
+            photo: photo, model: model, shape: shape, viewAxis: camera.directionToCamera(from: centroid),
+            pixelsPerMillimetre: camera.pixelsPerMillimetre(at: centroid), project: camera.projectWithDepth)
     }
 
     /// The same through any camera: `project` maps a point (mm) to (photo x, photo y, depth) with
-    /// depth in pixel-sized units, larger nearer the camera (as `ScaledOrthographicCamera.depth`); `viewAxis` is the direction toward the camera
+    /// depth in pixel-sized units, larger nearer the camera (as `PerspectiveCamera.projectWithDepth`); `viewAxis` is the direction toward the camera
     /// (model axes) the facing term uses, and `pixelsPerMillimetre` scales the depth tolerance.
     /// Inside a triangle the mapping is taken as affine, exact for an orthographic camera and
     /// within a fraction of a texel for a pinhole camera at portrait distances.

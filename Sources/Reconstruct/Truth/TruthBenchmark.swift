@@ -10,6 +10,18 @@ public struct TruthBenchmark: Sendable {
     public let pipeline: ReconstructionPipeline
     /// Cycles samples per pixel of each render.
     public var samples = 24
+    /// What the pipeline knows of each render's lens.
+    public var lens = TruthLens.orthographic
+
+    /// What the pipeline is told of a render's lens.
+    public enum TruthLens: String, Codable, CaseIterable, Sendable {
+        /// The true focal length, as a camera's EXIF would record it.
+        case exif
+        /// Nothing: the pipeline's default policy (`LensPolicy.defaultEquivalentFocalMillimetres`).
+        case assumed
+        /// The weak-perspective fit.
+        case orthographic
+    }
 
     public init(renderModel: MorphableModel, pipeline: ReconstructionPipeline) {
         self.renderModel = renderModel
@@ -44,92 +56,21 @@ public struct TruthBenchmark: Sendable {
             }
             try render(sceneFile)
         }
-        let reconstruction = try pipeline.reconstruct(photo)
-        return TruthScore(scene: scene, reconstruction: reconstruction, fittingModel: pipeline.model)
-    }
-}
-
-/// The benchmark's figures over a set of faces, overall and by pose bucket (|yaw| in 0–10°, 10–20°,
-/// 20–30°).
-public struct TruthSummary: Codable, Sendable {
-    public struct Bucket: Codable, Sendable {
-        public let yawDegrees: String
-        public let faces: Int
-        /// Nil for an empty bucket.
-        public let fittedMeanMm: Double?, fittedMedianMm: Double?
-        public let meanFaceMeanMm: Double?, meanFaceMedianMm: Double?
-    }
-
-    public let faces: Int
-    public let buckets: [Bucket]
-    /// 1 − fitted ÷ mean-face aligned error (mean over faces): the fit's gain over the mean face.
-    public let reductionOverMeanFace: Double
-    /// Share of faces whose dominant true blendshape is among the 3 largest fitted.
-    public let dominantInTopThree: Double
-    /// Pearson correlation of true and fitted β over all faces and blendshapes.
-    public let expressionCorrelation: Double
-    public let expressionErrorMean: Double
-    public let misregistrationMeanMm: Double?
-    /// The same for the control unwraps: true shape, true pinhole camera; and true shape, best
-    /// weak-perspective camera.
-    public let controlMisregistrationMeanMm: Double?
-    public let orthographicControlMisregistrationMeanMm: Double?
-    /// Mean distance of the detected landmarks from the true projections, over the inter-ocular distance.
-    public let detectedLandmarkErrorMean: Double
-    public let scaleErrorMeanAbs: Double
-    /// Detail against the truth relief, means over faces (`TruthScore`).
-    public let detailCorrelationMean: Double?, detailAmplitudeRatioMean: Double?, detailConfounderRatioMean: Double?
-    public let landmarkErrorMean: Double
-    /// Median seconds per face of the proxy stages and of the detail stage.
-    public let proxySecondsMedian: Double, detailSecondsMedian: Double
-
-    public init(_ scores: [TruthScore]) {
-        faces = scores.count
-        func mean(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count) }
-        func median(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.sorted()[v.count / 2] }
-        func bucketMean(_ v: [Double]) -> Double? { v.isEmpty ? nil : mean(v) }
-        func bucketMedian(_ v: [Double]) -> Double? { v.isEmpty ? nil : median(v) }
-        buckets = [(0.0, 10.0), (10, 20), (20, 30.0001)].map { low, high in
-            let s = scores.filter { abs($0.yaw) >= low && abs($0.yaw) < high }
-            return Bucket(
-                yawDegrees: "\(Int(low))–\(Int(high.rounded(.down)))", faces: s.count,
-                fittedMeanMm: bucketMean(s.map(\.fittedMeanMm)), fittedMedianMm: bucketMedian(s.map(\.fittedMeanMm)),
-                meanFaceMeanMm: bucketMean(s.map(\.meanFaceMeanMm)),
-                meanFaceMedianMm: bucketMedian(s.map(\.meanFaceMeanMm)))
-        }
-        reductionOverMeanFace =
-            scores.isEmpty ? 0 : 1 - mean(scores.map(\.fittedMeanMm)) / mean(scores.map(\.meanFaceMeanMm))
-        dominantInTopThree = mean(scores.map { $0.dominantRank < 3 ? 1 : 0 })
-        let t = scores.flatMap(\.trueExpression)
-        let f = scores.flatMap(\.fittedExpression)
-        let mt = mean(t)
-        let mf = mean(f)
-        let cov = zip(t, f).map { ($0 - mt) * ($1 - mf) }.reduce(0, +)
-        let vt = t.map { ($0 - mt) * ($0 - mt) }.reduce(0, +)
-        let vf = f.map { ($0 - mf) * ($0 - mf) }.reduce(0, +)
-        expressionCorrelation = vt > 0 && vf > 0 ? cov / (vt * vf).squareRoot() : 0
-        expressionErrorMean = mean(scores.map(\.expressionError))
-        let shifts = scores.compactMap(\.misregistrationMm)
-        misregistrationMeanMm = shifts.isEmpty ? nil : mean(shifts)
-        let control = scores.compactMap(\.controlMisregistrationMm)
-        controlMisregistrationMeanMm = control.isEmpty ? nil : mean(control)
-        let orthographic = scores.compactMap(\.orthographicControlMisregistrationMm)
-        orthographicControlMisregistrationMeanMm = orthographic.isEmpty ? nil : mean(orthographic)
-        detectedLandmarkErrorMean = mean(scores.map(\.detectedLandmarkError))
-        scaleErrorMeanAbs = mean(scores.map { abs($0.scaleError) })
-        func optionalMean(_ v: [Double?]) -> Double? {
-            let known = v.compactMap { $0 }
-            return known.isEmpty ? nil : mean(known)
-        }
-        detailCorrelationMean = optionalMean(scores.map(\.detailCorrelation))
-        detailAmplitudeRatioMean = optionalMean(scores.map(\.detailAmplitudeRatio))
-        detailConfounderRatioMean = optionalMean(scores.map(\.detailConfounderRatio))
-        landmarkErrorMean = mean(scores.map(\.landmarkError))
-        proxySecondsMedian = median(
-            scores.map { t in
-                let p = t.timings.proxy
-                return p.load + p.detection + p.landmarks + p.fit + p.unwrap
-            })
-        detailSecondsMedian = median(scores.map { $0.timings.detail?.wall ?? 0 })
+        let policy: LensPolicy =
+            switch lens {
+            case .exif:
+                LensPolicy(
+                    camera: .perspective,
+                    focalLength: CameraIntrinsics.equivalentFocalMillimetres(
+                        focalPixels: face.focalPixels, width: face.width, height: face.height))
+            case .assumed: LensPolicy(camera: .perspective)
+            case .orthographic: LensPolicy(camera: .orthographic)
+            }
+        let run = pipeline.assuming(policy)
+        let reconstruction = try run.reconstruct(photo)
+        // The same-run baseline: the weak-perspective landmark fit on the same detected points.
+        let baseline = try run.proxyStage.fitter.fit(reconstruction.face.landmarks)
+        return TruthScore(
+            scene: scene, reconstruction: reconstruction, baseline: baseline, fittingModel: pipeline.model)
     }
 }

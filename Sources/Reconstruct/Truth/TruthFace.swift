@@ -98,6 +98,26 @@ public struct TruthFace: Codable, Sendable, Equatable {
     /// `project` and a depth for `TextureUnwrapper`: minus the distance along the view axis in
     /// pixels at the face (larger nearer the camera).
     public func projectWithDepth(_ point: SIMD3<Double>, centroid: SIMD3<Double>) -> SIMD3<Double> {
+        let (right, up, forward, position) = frame(centroid: centroid)
+        let d = point - position
+        let depth = (forward * d).sum()
+        return SIMD3(
+            Double(width) / 2 + focalPixels * (right * d).sum() / depth,
+            Double(height) / 2 - focalPixels * (up * d).sum() / depth, -depth * focalPixels / distanceMillimetres)
+    }
+
+    /// The model-frame displacement (mm, in the plane facing the camera) that moves `point`'s
+    /// image by `pixels` (x right, y down), to first order.
+    public func modelOffset(ofPixels pixels: SIMD2<Double>, at point: SIMD3<Double>, centroid: SIMD3<Double>)
+        -> SIMD3<Double>
+    {
+        let (right, up, forward, position) = frame(centroid: centroid)
+        let scale = focalPixels / (forward * (point - position)).sum()
+        return right * (pixels.x / scale) - up * (pixels.y / scale)
+    }
+
+    /// The camera's right, up and forward axes and its position, model frame.
+    private func frame(centroid: SIMD3<Double>) -> (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>, SIMD3<Double>) {
         let (position, target) = camera(centroid: centroid)
         func unit(_ v: SIMD3<Double>) -> SIMD3<Double> { v / (v * v).sum().squareRoot() }
         func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
@@ -105,11 +125,6 @@ public struct TruthFace: Codable, Sendable, Equatable {
         }
         let forward = unit(target - position)
         let right = unit(cross(forward, SIMD3(0, 1, 0)))
-        let up = cross(right, forward)
-        let d = point - position
-        let depth = (forward * d).sum()
-        return SIMD3(
-            Double(width) / 2 + focalPixels * (right * d).sum() / depth,
-            Double(height) / 2 - focalPixels * (up * d).sum() / depth, -depth * focalPixels / distanceMillimetres)
+        return (right, cross(right, forward), forward, position)
     }
 }

@@ -16,6 +16,10 @@ public struct TruthScore: Codable, Sendable {
     /// Aligned per-vertex error, mm: fitted proxy and mean face.
     public let fittedMeanMm: Double, fittedMedianMm: Double
     public let meanFaceMeanMm: Double, meanFaceMedianMm: Double
+    /// The same for the same-run baseline, the weak-perspective landmark fit of the same points
+    /// (the paper's fit, and this pipeline's before the pinhole camera).
+    public let baselineMeanMm: Double, baselineMedianMm: Double
+    public let baselineMisregistrationMm: Double?
     /// Fitted ÷ true pixels per mm, minus one.
     public let scaleError: Double
     public let fittedYaw: Double, fittedPitch: Double
@@ -30,7 +34,13 @@ public struct TruthScore: Codable, Sendable {
     /// Mean distance of the detected landmarks 17–67 (brows, nose, eyes, mouth: fixed vertices) from
     /// the true projection of their model vertices, over the true inter-ocular distance.
     public let detectedLandmarkError: Double
-    /// Texture misregistration, mm (mean and the patches it is measured on).
+    /// Detected minus true position of each of the 68 landmarks, over the true inter-ocular distance.
+    public let landmarkOffsets: [SIMD2<Double>]
+    /// The same as model-frame displacements of the landmark vertices (mm, in the plane facing
+    /// the camera): what a landmark calibration averages.
+    public let landmarkModelOffsetsMm: [SIMD3<Double>]
+    /// Texture misregistration, mm (the median over the patches it is measured on; nil below
+    /// `TextureRegistration.minimumPatches`).
     public let misregistrationMm: Double?
     public let registrationPatches: Int
     /// The same measure for two control unwraps of the true shape: through the true pinhole camera
@@ -47,7 +57,9 @@ public struct TruthScore: Codable, Sendable {
     /// Wall-clock seconds of the pipeline's stages on this photo.
     public let timings: Reconstruction.Timings
 
-    public init(scene: TruthScene, reconstruction r: Reconstruction, fittingModel model: MorphableModel) {
+    public init(
+        scene: TruthScene, reconstruction r: Reconstruction, baseline: FittedFace, fittingModel model: MorphableModel
+    ) {
         let face = scene.face
         seed = face.seed
         label = face.label
@@ -67,11 +79,17 @@ public struct TruthScore: Codable, Sendable {
         }
         let fitted = aligned(r.proxyMesh.positions)
         let mean = aligned(model.shape())
+        let baselineShape = model.shape(
+            identity: baseline.identity.map(Float.init), expression: baseline.expression.map(Float.init))
+        let base = aligned(baselineShape)
+        baselineMeanMm = base.reduce(0, +) / Double(n)
+        baselineMedianMm = base[n / 2]
         fittedMeanMm = fitted.reduce(0, +) / Double(n)
         fittedMedianMm = fitted[n / 2]
         meanFaceMeanMm = mean.reduce(0, +) / Double(n)
         meanFaceMedianMm = mean[n / 2]
-        scaleError = r.fit.camera.scale / (face.focalPixels / face.distanceMillimetres) - 1
+        scaleError =
+            r.fit.camera.pixelsPerMillimetre(at: scene.centroid) / (face.focalPixels / face.distanceMillimetres) - 1
         let angles = r.fit.camera.eulerDegrees
         fittedYaw = angles.yaw
         fittedPitch = angles.pitch
@@ -90,6 +108,12 @@ public struct TruthScore: Codable, Sendable {
             face.project(SIMD3<Double>(scene.shape[$0]), centroid: scene.centroid)
         }
         let trueInterocular = Landmarks68(points: projected).interocularDistance
+        landmarkOffsets = (0..<68).map { (r.face.landmarks[$0] - projected[$0]) / trueInterocular }
+        landmarkModelOffsetsMm = (0..<68).map {
+            face.modelOffset(
+                ofPixels: r.face.landmarks[$0] - projected[$0],
+                at: SIMD3<Double>(scene.shape[model.landmarkVertices[$0]]), centroid: scene.centroid)
+        }
         detectedLandmarkError =
             (17...67).map { k in
                 let d = r.face.landmarks[k] - projected[k]
@@ -97,16 +121,19 @@ public struct TruthScore: Codable, Sendable {
             }.reduce(0, +) / 51 / trueInterocular
         let registration = TextureRegistration(
             albedo: scene.textures.albedo, unwrapped: r.texture, millimetresPerUV: Self.millimetresPerUV(r.proxyMesh))
-        misregistrationMm = registration.meanShiftMillimetres
+        misregistrationMm = registration.shiftMillimetres
         registrationPatches = registration.patches
         let perUV = Self.millimetresPerUV(r.proxyMesh)
         func shift(_ unwrap: Image<UInt8>?) -> Double? {
             unwrap.flatMap {
                 TextureRegistration(albedo: scene.textures.albedo, unwrapped: $0, millimetresPerUV: perUV)
-                    .meanShiftMillimetres
+                    .shiftMillimetres
             }
         }
         controlMisregistrationMm = shift(Self.pinholeUnwrap(scene, r, model))
+        baselineMisregistrationMm = shift(
+            TextureUnwrapper(size: r.texture.width).unwrap(
+                photo: r.photo, model: model, shape: baselineShape, camera: baseline.camera))
         orthographicControlMisregistrationMm = shift(Self.orthographicControlUnwrap(scene, r, model))
         let comparison = r.detail.flatMap {
             DetailComparison(
@@ -130,7 +157,8 @@ public struct TruthScore: Codable, Sendable {
         let pixels = sample.map { scene.face.project($0, centroid: scene.centroid) }
         guard let affine = estimateAffineCamera(points: sample, pixels: pixels) else { return nil }
         return TextureUnwrapper(size: r.texture.width).unwrap(
-            photo: r.photo, model: model, shape: truth, camera: affine.scaledOrthographic())
+            photo: r.photo, model: model, shape: truth,
+            camera: PerspectiveCamera(affine.scaledOrthographic(), principalPoint: .zero))
     }
 
     /// The photo unwrapped onto the true face shape through the true pinhole camera.
