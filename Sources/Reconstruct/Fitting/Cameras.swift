@@ -36,15 +36,10 @@ public struct AffineCamera: Sendable, Equatable {
         let m00 = c * c * i1 + s * s * i2
         let m11 = s * s * i1 + c * c * i2
         let m01 = c * s * (i1 - i2)
-        var r0 = m00 * a + m01 * b
-        var r1 = m01 * a + m11 * b
-        // Guard against round-off: re-orthonormalise (Gram–Schmidt).
-        r0 /= (r0 * r0).sum().squareRoot()
-        r1 -= (r0 * r1).sum() * r0
-        r1 /= (r1 * r1).sum().squareRoot()
-        let r2 = SIMD3(r0.y * r1.z - r0.z * r1.y, r0.z * r1.x - r0.x * r1.z, r0.x * r1.y - r0.y * r1.x)
+        // Guard against round-off: re-orthonormalise.
+        let rotation = ScaledOrthographicCamera.orthonormalRows(m00 * a + m01 * b, m01 * a + m11 * b)
         let scale = (l1.squareRoot() + l2.squareRoot()) / 2
-        return ScaledOrthographicCamera(rotation: [r0, r1, r2], scale: scale, translation: SIMD2(row0.w, row1.w))
+        return ScaledOrthographicCamera(rotation: rotation, scale: scale, translation: SIMD2(row0.w, row1.w))
     }
 }
 
@@ -102,6 +97,14 @@ public struct ScaledOrthographicCamera: Sendable, Equatable {
         let yaw = atan2(-r[2].x, r[2].z)
         let roll = atan2(-r[0].y, r[1].y)
         return (yaw * 180 / .pi, pitch * 180 / .pi, roll * 180 / .pi)
+    }
+
+    /// A rotation's rows from two nearly orthonormal ones (Gram–Schmidt; the third is their cross product).
+    static func orthonormalRows(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> [SIMD3<Double>] {
+        let r0 = a / (a * a).sum().squareRoot()
+        var r1 = b - (r0 * b).sum() * r0
+        r1 /= (r1 * r1).sum().squareRoot()
+        return [r0, r1, SIMD3(r0.y * r1.z - r0.z * r1.y, r0.z * r1.x - r0.x * r1.z, r0.x * r1.y - r0.y * r1.x)]
     }
 
     static func multiply(_ a: [SIMD3<Double>], _ b: [SIMD3<Double>]) -> [SIMD3<Double>] {

@@ -197,14 +197,8 @@ extension PerspectiveCamera {
             }
             m.append(row)
         }
-        var out = ScaledOrthographicCamera.multiply(m, rows)
-        out[0] /= (out[0] * out[0]).sum().squareRoot()
-        out[1] -= (out[0] * out[1]).sum() * out[0]
-        out[1] /= (out[1] * out[1]).sum().squareRoot()
-        out[2] = SIMD3(
-            out[0].y * out[1].z - out[0].z * out[1].y, out[0].z * out[1].x - out[0].x * out[1].z,
-            out[0].x * out[1].y - out[0].y * out[1].x)
-        return out
+        let turned = ScaledOrthographicCamera.multiply(m, rows)
+        return ScaledOrthographicCamera.orthonormalRows(turned[0], turned[1])
     }
 }
 

@@ -68,8 +68,10 @@ public struct TruthBenchmark: Sendable {
             }
         let run = pipeline.assuming(policy)
         let reconstruction = try run.reconstruct(photo)
-        // The same-run baseline: the weak-perspective landmark fit on the same detected points.
-        let baseline = try run.proxyStage.fitter.fit(reconstruction.face.landmarks)
+        // The same-run baseline: the weak-perspective landmark fit on the same detected points
+        // (the reconstruction's own fit when that is the fit under test).
+        let baseline =
+            policy.camera == .orthographic ? nil : try run.proxyStage.fitter.fit(reconstruction.face.landmarks)
         return TruthScore(
             scene: scene, reconstruction: reconstruction, baseline: baseline, fittingModel: pipeline.model)
     }

@@ -57,8 +57,10 @@ public struct TruthScore: Codable, Sendable {
     /// Wall-clock seconds of the pipeline's stages on this photo.
     public let timings: Reconstruction.Timings
 
+    /// `baseline` nil: the reconstruction's own fit is the baseline (the weak-perspective run),
+    /// scored once.
     public init(
-        scene: TruthScene, reconstruction r: Reconstruction, baseline: FittedFace, fittingModel model: MorphableModel
+        scene: TruthScene, reconstruction r: Reconstruction, baseline: FittedFace?, fittingModel model: MorphableModel
     ) {
         let face = scene.face
         seed = face.seed
@@ -79,9 +81,10 @@ public struct TruthScore: Codable, Sendable {
         }
         let fitted = aligned(r.proxyMesh.positions)
         let mean = aligned(model.shape())
-        let baselineShape = model.shape(
-            identity: baseline.identity.map(Float.init), expression: baseline.expression.map(Float.init))
-        let base = aligned(baselineShape)
+        let baselineShape = baseline.map {
+            model.shape(identity: $0.identity.map(Float.init), expression: $0.expression.map(Float.init))
+        }
+        let base = baselineShape.map(aligned) ?? fitted
         baselineMeanMm = base.reduce(0, +) / Double(n)
         baselineMedianMm = base[n / 2]
         fittedMeanMm = fitted.reduce(0, +) / Double(n)
@@ -119,11 +122,11 @@ public struct TruthScore: Codable, Sendable {
                 let d = r.face.landmarks[k] - projected[k]
                 return (d * d).sum().squareRoot()
             }.reduce(0, +) / 51 / trueInterocular
+        let perUV = Self.millimetresPerUV(r.proxyMesh)
         let registration = TextureRegistration(
-            albedo: scene.textures.albedo, unwrapped: r.texture, millimetresPerUV: Self.millimetresPerUV(r.proxyMesh))
+            albedo: scene.textures.albedo, unwrapped: r.texture, millimetresPerUV: perUV)
         misregistrationMm = registration.shiftMillimetres
         registrationPatches = registration.patches
-        let perUV = Self.millimetresPerUV(r.proxyMesh)
         func shift(_ unwrap: Image<UInt8>?) -> Double? {
             unwrap.flatMap {
                 TextureRegistration(albedo: scene.textures.albedo, unwrapped: $0, millimetresPerUV: perUV)
@@ -131,9 +134,13 @@ public struct TruthScore: Codable, Sendable {
             }
         }
         controlMisregistrationMm = shift(Self.pinholeUnwrap(scene, r, model))
-        baselineMisregistrationMm = shift(
-            TextureUnwrapper(size: r.texture.width).unwrap(
-                photo: r.photo, model: model, shape: baselineShape, camera: baseline.camera))
+        if let baseline, let baselineShape {
+            baselineMisregistrationMm = shift(
+                TextureUnwrapper(size: r.texture.width).unwrap(
+                    photo: r.photo, model: model, shape: baselineShape, camera: baseline.camera))
+        } else {
+            baselineMisregistrationMm = misregistrationMm
+        }
         orthographicControlMisregistrationMm = shift(Self.orthographicControlUnwrap(scene, r, model))
         let comparison = r.detail.flatMap {
             DetailComparison(
