@@ -52,6 +52,7 @@ extension MapFileType: ExpressibleByArgument {}
 extension NormalMapBaker.Convention: ExpressibleByArgument {}
 extension TruthBenchmark.TruthLens: ExpressibleByArgument {}
 extension CameraModel: ExpressibleByArgument {}
+extension FitMethod: ExpressibleByArgument {}
 
 /// A comma-separated list of values ("fbx,obj,glb"), each parsed as `Element`; `--help` and the
 /// parser's refusal list the valid values.

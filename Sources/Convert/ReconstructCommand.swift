@@ -42,6 +42,12 @@ struct ReconstructCommand: ParsableCommand {
     var camera = CameraModel.orthographic
     @Option(help: "35 mm-equivalent focal length in mm for --camera perspective (overrides EXIF).")
     var focalLength: Double?
+    @Option(
+        help: """
+            Proxy fit: landmarks (the 68 points only) or dense (then refined against the photo's pixels: \
+            shading, light and albedo; docs/reconstruct.md).
+            """)
+    var fit = FitMethod.dense
     @Option(help: "Subdivision levels of the detailed mesh, 0–3 (each ×4 faces).") var subdiv = 2
     @Flag(help: "Also write debug.png: detected (red) and fitted (green) landmarks over the wireframe.") var debug =
         false
@@ -57,6 +63,7 @@ struct ReconstructCommand: ParsableCommand {
         o.detail = proxyOnly ? nil : detail.id
         o.subdivision = subdiv
         o.lens = LensPolicy(camera: camera, focalLength: focalLength)
+        o.fit = fit
         o.formats = formats.values.map(\.id)
         o.maps = maps.values
         o.units = units.units

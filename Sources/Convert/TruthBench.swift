@@ -37,6 +37,18 @@ struct TruthBench: ParsableCommand {
             "What the pipeline is told of each render's lens: exif (the true focal length), assumed (nothing), orthographic."
     )
     var lens = TruthBenchmark.TruthLens.orthographic
+    @Option(help: "Proxy fit: landmarks, or dense (refined against the photo).") var fit = FitMethod.dense
+    @Option(help: "Dense fit's photometric weight (default: the fitter's).") var photometricWeight: Double?
+    @Option(help: "Dense fit's contour weight (default: the fitter's).") var contourWeight: Double?
+    @Option(help: "Dense fit's albedo radius, mm (default: the fitter's).") var albedoRadius: Double?
+    @Option(help: "Dense fit's L1 pull of β toward zero (default: the fitter's).") var denseSparsity: Double?
+    @Option(help: "Dense fit's tie of _L/_R blendshape pairs (default: the fitter's).") var denseSymmetry: Double?
+    @Flag(inversion: .prefixedNo, help: "Dense fit: move the brow points onto the photo's brow band.")
+    var browBands = true
+    @Option(help: "Dense fit's steps per pyramid level, coarsest first, comma-separated (default: the fitter's).")
+    var denseSteps: CommaSeparated<Int>?
+    @Flag(help: "Diagnostic: fit to the true projections of the fixed landmark vertices instead of dlib's points.")
+    var oracleLandmarks = false
     @OptionGroup var report: ReportOptions
 
     struct Report: Encodable {
@@ -59,10 +71,22 @@ struct TruthBench: ParsableCommand {
         if let held { fit.heldExpressions = held.values }
 
         pipeline = pipeline.fitting(with: fit)
+        if self.fit == .dense {
+            var dense = DenseFitter.Options()
+            if let photometricWeight { dense.photometricWeight = photometricWeight }
+            if let contourWeight { dense.contourWeight = contourWeight }
+            if let albedoRadius { dense.albedoRadius = albedoRadius }
+            if let denseSteps { dense.stepsPerLevel = denseSteps.values }
+            if let denseSparsity { dense.expressionSparsity = denseSparsity }
+            if let denseSymmetry { dense.expressionSymmetry = denseSymmetry }
+            dense.browBands = browBands
+            pipeline = pipeline.refining(with: dense)
+        }
         var benchmark = TruthBenchmark(
             renderModel: try ModelFile.load(URL(fileURLWithPath: renderModel)), pipeline: pipeline)
         benchmark.samples = samples
         benchmark.lens = lens
+        benchmark.oracleLandmarks = oracleLandmarks
         let work =
             keep.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("facedetail-truth-\(getpid())")
@@ -123,6 +147,12 @@ struct TruthBench: ParsableCommand {
             "texture misregistration: \(mm(s.misregistrationMeanMm)) (baseline \(mm(s.baselineMisregistrationMeanMm))); controls on the true shape: pinhole camera "
                 + "\(mm(s.controlMisregistrationMeanMm)), best weak-perspective camera "
                 + "\(mm(s.orthographicControlMisregistrationMeanMm))")
+        if let p = s.pairedMisregistration {
+            print(
+                String(
+                    format: "misregistration on the %d faces both fits register: %.2f mm (baseline %.2f mm)", p.faces,
+                    p.fittedMm, p.baselineMm))
+        }
         print(
             String(format: "detected landmarks vs true projection: %.1f %% of IOD", 100 * s.detectedLandmarkErrorMean))
         if let c = s.detailCorrelationMean, let a = s.detailAmplitudeRatioMean, let f = s.detailConfounderRatioMean {
@@ -139,6 +169,12 @@ struct TruthBench: ParsableCommand {
             String(
                 format: "per face (median): proxy stages %.0f ms, detail %.0f ms", 1000 * s.proxySecondsMedian,
                 1000 * s.detailSecondsMedian))
+        if s.denseFitSeconds.count == 3, s.denseFitSeconds[2] > 0 {
+            print(
+                String(
+                    format: "dense fit: %.0f ms median (%.0f–%.0f)", 1000 * s.denseFitSeconds[0],
+                    1000 * s.denseFitSeconds[1], 1000 * s.denseFitSeconds[2]))
+        }
         for f in failures { print("failed: \(f)") }
     }
 }

@@ -19,8 +19,10 @@ public struct SphericalHarmonicsLighting: Sendable, Equatable {
 
     /// Y₀…Y₈ at unit normal n (x right, y up, z toward the viewer): 1; y, z, x; xy, yz, 3z² − 1,
     /// xz, x² − y², with their normalisation constants.
+    /// In any precision: the detail stage works in `Float`, the dense fit (`PhotometricTerm`) in
+    /// `Double`.
     @inlinable
-    public static func basis(_ n: SIMD3<Float>) -> [Float] {
+    public static func basis<T: BinaryFloatingPoint & SIMDScalar>(_ n: SIMD3<T>) -> [T] {
         let (x, y, z) = (n.x, n.y, n.z)
         return [
             0.282095,
@@ -28,6 +30,21 @@ public struct SphericalHarmonicsLighting: Sendable, Equatable {
             1.092548 * x * y, 1.092548 * y * z, 0.315392 * (3 * z * z - 1), 1.092548 * x * z,
             0.546274 * (x * x - y * y),
         ]
+    }
+
+    /// One grey channel's shading Σ lₖ Yₖ(n) (the dense fit's light, `PhotometricTerm`).
+    static func greyShading(_ n: SIMD3<Double>, _ l: [Double]) -> Double {
+        zip(basis(n), l).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+
+    /// ∂greyShading/∂n before renormalisation (`shadingGradient`'s formula for one channel).
+    static func greyShadingGradient(_ n: SIMD3<Double>, _ l: [Double]) -> SIMD3<Double> {
+        let (x, y, z) = (n.x, n.y, n.z)
+        let (c1, c2, c3, c4) = (0.488603, 1.092548, 0.315392, 0.546274)
+        return SIMD3(
+            c1 * l[3] + c2 * (y * l[4] + z * l[7]) + 2 * c4 * x * l[8],
+            c1 * l[1] + c2 * (x * l[4] + z * l[5]) - 2 * c4 * y * l[8],
+            c1 * l[2] + c2 * (y * l[5] + x * l[7]) + 6 * c3 * z * l[6])
     }
 
     /// The shading Σ lₖ Yₖ(n) per channel (irradiance over π, unitless like the image).

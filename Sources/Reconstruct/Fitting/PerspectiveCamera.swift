@@ -118,15 +118,7 @@ extension PerspectiveCamera {
     /// focal length s / κ held at the initial camera's (an orthographic initial camera stays
     /// orthographic). Returns the initial camera when no step lowers the error.
     public func refined(points: [SIMD3<Double>], pixels: [SIMD2<Double>], iterations: Int = 8) -> PerspectiveCamera {
-        let focal = focalPixels
-        func make(_ base: PerspectiveCamera, _ x: [Double]) -> PerspectiveCamera {
-            var c = base
-            c.rotation = Self.rotate(base.rotation, by: SIMD3(x[0], x[1], x[2]))
-            c.translation += SIMD2(x[3], x[4])
-            c.scale = base.scale * exp(x[5])
-            if let focal { c.inverseDistance = c.scale / focal }
-            return c
-        }
+        func make(_ base: PerspectiveCamera, _ x: [Double]) -> PerspectiveCamera { base.stepped(by: x[...]) }
         func residuals(_ c: PerspectiveCamera) -> [Double] {
             zip(pixels, points).flatMap { q, p -> [Double] in
                 let r = q - c.project(p)

@@ -161,6 +161,8 @@ public struct FittedFace: Sendable {
     public let residuals: [Double]
     /// Each term of the objective at the solution.
     public let terms: FitTerms
+    /// The dense fit's report, when the landmark fit was refined against the photo (`DenseFitter`).
+    public var dense: DenseFitReport? = nil
 
     /// Mean 2D distance between detected and fitted landmarks, as a fraction of the inter-ocular distance.
     public var reprojectionError: Double {

@@ -49,6 +49,9 @@ struct Manifest: Encodable {
         let reprojectionErrorOfInterocular: Double
         let terms: FitTerms
         let interocularPixels: Double
+        /// landmarks or dense; the dense fit's report (`DenseFitReport`) when it ran.
+        let method: FitMethod
+        let dense: DenseFitReport?
     }
     struct ModelRecord: Encodable {
         let source: String
@@ -102,7 +105,8 @@ struct Manifest: Encodable {
         fit = Fit(
             residualsPixels: fitted.residuals, reprojectionErrorOfInterocular: fitted.reprojectionError,
             terms: fitted.terms,
-            interocularPixels: reconstruction.face.landmarks.interocularDistance)
+            interocularPixels: reconstruction.face.landmarks.interocularDistance, method: options.fit,
+            dense: fitted.dense)
         faceBox = reconstruction.face.box
         detectionScore = reconstruction.face.score
         self.files = files

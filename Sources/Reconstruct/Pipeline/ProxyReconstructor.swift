@@ -20,19 +20,26 @@ public struct ProxyReconstructor: Sendable {
 
     public let finder: FaceFinder
     public var fitter: ProxyFitter
+    /// Refines the landmark fit against the photo; nil fits landmarks only.
+    public var dense: DenseFitter?
     public let model: MorphableModel
     public var options: Options
 
-    public init(finder: FaceFinder, fitter: ProxyFitter, model: MorphableModel, options: Options = Options()) {
+    public init(
+        finder: FaceFinder, fitter: ProxyFitter, model: MorphableModel, options: Options = Options(),
+        dense: DenseFitter? = nil
+    ) {
         self.finder = finder
         self.fitter = fitter
         self.model = model
         self.options = options
+        self.dense = dense
     }
 
     /// Wall-clock seconds per stage.
     public struct Timings: Sendable, Codable {
-        public var load = 0.0, detection = 0.0, landmarks = 0.0, fit = 0.0, unwrap = 0.0
+        /// `fit` is the landmark fit; `denseFit` the refinement against the photo (0 without).
+        public var load = 0.0, detection = 0.0, landmarks = 0.0, fit = 0.0, denseFit = 0.0, unwrap = 0.0
     }
 
     public struct Result: Sendable {
@@ -52,7 +59,9 @@ public struct ProxyReconstructor: Sendable {
         public var shape: [SIMD3<Float>] { proxy.positions }
     }
 
-    public func reconstruct(_ url: URL) throws -> Result {
+    /// `adjustLandmarks` replaces the detected points before the fit (`bench truth`'s oracle
+    /// diagnostics hand it the true projections).
+    public func reconstruct(_ url: URL, adjustLandmarks: ((Landmarks68) -> Landmarks68)? = nil) throws -> Result {
         let clock = ContinuousClock()
         var timings = Timings()
         var mark = clock.now
@@ -64,9 +73,10 @@ public struct ProxyReconstructor: Sendable {
         let photo = try Photo.load(from: url)
         timings.load = lap()
         var found = FaceFinder.Timings()
-        guard let face = try finder.faces(in: photo, timings: &found).first else {
+        guard var face = try finder.faces(in: photo, timings: &found).first else {
             throw ReconstructError(.noFace, path: url.path, "no face found")
         }
+        if let adjustLandmarks { face.landmarks = adjustLandmarks(face.landmarks) }
         timings.detection = found.detection
         timings.landmarks = found.landmarks
         _ = lap()
@@ -78,7 +88,10 @@ public struct ProxyReconstructor: Sendable {
                     format: "inter-ocular distance %.1f px, need at least %.0f px", iod, options.minimumInterocular))
         }
         let lens = options.lens.lens(for: photo)
-        let fit = try fitter.fit(face.landmarks, intrinsics: lens?.intrinsics)
+        let landmarkFit = try fitter.fit(face.landmarks, intrinsics: lens?.intrinsics)
+        timings.fit = lap()
+        let fit = dense?.refine(landmarkFit, photo: photo.rgb) ?? landmarkFit
+        timings.denseFit = lap()
         let yaw = fit.camera.eulerDegrees.yaw
         guard abs(yaw) <= options.maximumYaw else {
             throw ReconstructError(
@@ -87,7 +100,7 @@ public struct ProxyReconstructor: Sendable {
         }
         let shape = model.shape(identity: fit.identity.map(Float.init), expression: fit.expression.map(Float.init))
         let proxy = Self.proxyMesh(shape, model: model)
-        timings.fit = lap()
+        timings.fit += lap()
         let texture = TextureUnwrapper(size: options.uvSize).unwrap(
             photo: photo, model: model, shape: shape, camera: fit.camera)
         timings.unwrap = lap()

@@ -10,6 +10,13 @@ public enum MapFileType: String, Codable, CaseIterable, Sendable, Comparable {
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
+/// How the proxy is fitted: to the 68 landmarks only (the paper's fit), or then refined against
+/// the photo's pixels (`DenseFitter`: photometric term with SH light and a smooth albedo).
+public enum FitMethod: String, Codable, CaseIterable, Sendable {
+    case landmarks
+    case dense
+}
+
 /// Everything that decides what `ReconstructionPipeline` makes of a photo, recorded as it is in
 /// manifest.json's `options`. The defaults are the CLI's.
 public struct ReconstructionOptions: Codable, Sendable, Equatable {
@@ -17,6 +24,8 @@ public struct ReconstructionOptions: Codable, Sendable, Equatable {
     public var region: ICTImporter.Region = .face
     /// The proxy fit's camera and the focal length it assumes without EXIF.
     public var lens = LensPolicy()
+    /// Landmarks only, or refined against the photo.
+    public var fit: FitMethod = .dense
     /// Side of the unwrapped texture and of every map, texels (512–4096).
     public var uvSize = 2048
     /// Id of the detail synthesizer (`DetailSynthesizers`); nil stops after the proxy: no detail

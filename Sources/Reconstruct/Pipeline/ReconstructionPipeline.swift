@@ -38,8 +38,10 @@ public struct ReconstructionPipeline: Sendable {
         var proxyOptions = ProxyReconstructor.Options()
         proxyOptions.uvSize = options.uvSize
         proxyOptions.lens = options.lens
+        let fitter = ProxyFitter(model: model)
         proxyStage = ProxyReconstructor(
-            finder: finder, fitter: ProxyFitter(model: model), model: model, options: proxyOptions)
+            finder: finder, fitter: fitter, model: model, options: proxyOptions,
+            dense: options.fit == .dense ? DenseFitter(model: model, fitter: fitter.options) : nil)
         detailStage = options.detail.flatMap(DetailSynthesizers.named).map {
             DetailStage(synthesizer: $0, subdivision: options.subdivision)
         }
@@ -51,10 +53,20 @@ public struct ReconstructionPipeline: Sendable {
         try ReconstructionPipeline(options: options, model: model, finder: proxyStage.finder, registry: writer.registry)
     }
 
+    /// The same pipeline with the photo refinement on (`options` for it) or off (nil).
+    public func refining(with options: DenseFitter.Options?) -> ReconstructionPipeline {
+        var copy = self
+        copy.proxyStage.dense = options.map {
+            DenseFitter(model: model, fitter: proxyStage.fitter.options, options: $0)
+        }
+        return copy
+    }
+
     /// The same pipeline with other proxy-fit options (benchmarks that compare fits).
     public func fitting(with options: ProxyFitter.Options) -> ReconstructionPipeline {
         var copy = self
         copy.proxyStage.fitter.options = options
+        copy.proxyStage.dense?.fitterOptions = options
         return copy
     }
 
@@ -69,8 +81,10 @@ public struct ReconstructionPipeline: Sendable {
     }
 
     /// Every stage for the photo at `url`.
-    public func reconstruct(_ url: URL) throws -> Reconstruction {
-        let proxy = try proxyStage.reconstruct(url)
+    public func reconstruct(_ url: URL, adjustLandmarks: ((Landmarks68) -> Landmarks68)? = nil) throws
+        -> Reconstruction
+    {
+        let proxy = try proxyStage.reconstruct(url, adjustLandmarks: adjustLandmarks)
         return Reconstruction(proxyStage: proxy, detail: try detailStage?.run(proxy))
     }
 

@@ -141,6 +141,9 @@ public struct NormalMapBaker: Sendable {
 @inline(__always) func cross(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> SIMD3<Float> {
     SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
 }
+@inline(__always) func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
+    SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
+}
 @inline(__always) func normalized(_ v: SIMD3<Float>) -> SIMD3<Float> {
     let l = dot(v, v).squareRoot()
     return l > 0 ? v / l : SIMD3(0, 0, 1)

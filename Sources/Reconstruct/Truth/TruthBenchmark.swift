@@ -12,6 +12,10 @@ public struct TruthBenchmark: Sendable {
     public var samples = 24
     /// What the pipeline knows of each render's lens.
     public var lens = TruthLens.orthographic
+    /// Diagnostic: fit to the true projections of the model's landmark vertices 17–67 and 8 (the
+    /// jaw outline stays dlib's: its vertices are re-chosen by the fit), so what the detector's
+    /// error costs can be told from what the fit itself leaves.
+    public var oracleLandmarks = false
 
     /// What the pipeline is told of a render's lens.
     public enum TruthLens: String, Codable, CaseIterable, Sendable {
@@ -67,11 +71,22 @@ public struct TruthBenchmark: Sendable {
             case .orthographic: LensPolicy(camera: .orthographic)
             }
         let run = pipeline.assuming(policy)
-        let reconstruction = try run.reconstruct(photo)
+        let truePoints: ((Landmarks68) -> Landmarks68)? =
+            oracleLandmarks
+            ? { detected in
+                var points = detected.points
+                for k in ProxyFitter.fixedLandmarks {
+                    points[k] = face.project(
+                        SIMD3<Double>(scene.shape[renderModel.landmarkVertices[k]]), centroid: scene.centroid)
+                }
+                return Landmarks68(points: points)
+            } : nil
+        let reconstruction = try run.reconstruct(photo, adjustLandmarks: truePoints)
         // The same-run baseline: the weak-perspective landmark fit on the same detected points
         // (the reconstruction's own fit when that is the fit under test).
         let baseline =
-            policy.camera == .orthographic ? nil : try run.proxyStage.fitter.fit(reconstruction.face.landmarks)
+            policy.camera == .orthographic && run.proxyStage.dense == nil
+            ? nil : try pipeline.proxyStage.fitter.fit(reconstruction.face.landmarks)
         return TruthScore(
             scene: scene, reconstruction: reconstruction, baseline: baseline, fittingModel: pipeline.model)
     }

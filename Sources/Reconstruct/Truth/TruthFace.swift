@@ -120,9 +120,6 @@ public struct TruthFace: Codable, Sendable, Equatable {
     private func frame(centroid: SIMD3<Double>) -> (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>, SIMD3<Double>) {
         let (position, target) = camera(centroid: centroid)
         func unit(_ v: SIMD3<Double>) -> SIMD3<Double> { v / (v * v).sum().squareRoot() }
-        func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
-            SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
-        }
         let forward = unit(target - position)
         let right = unit(cross(forward, SIMD3(0, 1, 0)))
         return (right, cross(right, forward), forward, position)

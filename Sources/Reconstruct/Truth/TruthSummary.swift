@@ -23,6 +23,12 @@ public struct TruthSummary: Codable, Sendable {
     public let expressionErrorMean: Double
     public let misregistrationMeanMm: Double?
     public let baselineMisregistrationMeanMm: Double?
+    /// Both fits' misregistration over the faces where both are measurable, and how many: the
+    /// means above are over different faces when one fit registers a face the other does not.
+    public let pairedMisregistration: PairedMisregistration?
+    public struct PairedMisregistration: Codable, Sendable {
+        public let fittedMm: Double, baselineMm: Double, faces: Int
+    }
     /// The same for the control unwraps: true shape, true pinhole camera; and true shape, best
     /// weak-perspective camera.
     public let controlMisregistrationMeanMm: Double?
@@ -33,8 +39,10 @@ public struct TruthSummary: Codable, Sendable {
     /// Detail against the truth relief, means over faces (`TruthScore`).
     public let detailCorrelationMean: Double?, detailAmplitudeRatioMean: Double?, detailConfounderRatioMean: Double?
     public let landmarkErrorMean: Double
-    /// Median seconds per face of the proxy stages and of the detail stage.
+    /// Median seconds per face of the proxy stages (the dense fit included) and of the detail stage.
     public let proxySecondsMedian: Double, detailSecondsMedian: Double
+    /// The dense fit's seconds per face: median, fastest, slowest (0 when it did not run).
+    public let denseFitSeconds: [Double]
 
     public init(_ scores: [TruthScore]) {
         faces = scores.count
@@ -70,6 +78,14 @@ public struct TruthSummary: Codable, Sendable {
         misregistrationMeanMm = shifts.isEmpty ? nil : mean(shifts)
         let baselineShifts = scores.compactMap(\.baselineMisregistrationMm)
         baselineMisregistrationMeanMm = baselineShifts.isEmpty ? nil : mean(baselineShifts)
+        let pairs = scores.compactMap { s in
+            s.misregistrationMm.flatMap { f in s.baselineMisregistrationMm.map { (f, $0) } }
+        }
+        pairedMisregistration =
+            pairs.isEmpty
+            ? nil
+            : PairedMisregistration(
+                fittedMm: mean(pairs.map(\.0)), baselineMm: mean(pairs.map(\.1)), faces: pairs.count)
         let control = scores.compactMap(\.controlMisregistrationMm)
         controlMisregistrationMeanMm = control.isEmpty ? nil : mean(control)
         let orthographic = scores.compactMap(\.orthographicControlMisregistrationMm)
@@ -87,8 +103,10 @@ public struct TruthSummary: Codable, Sendable {
         proxySecondsMedian = median(
             scores.map { t in
                 let p = t.timings.proxy
-                return p.load + p.detection + p.landmarks + p.fit + p.unwrap
+                return p.load + p.detection + p.landmarks + p.fit + p.denseFit + p.unwrap
             })
+        let dense = scores.map(\.timings.proxy.denseFit)
+        denseFitSeconds = dense.isEmpty ? [] : [median(dense), dense.min()!, dense.max()!]
         detailSecondsMedian = median(scores.map { $0.timings.detail?.wall ?? 0 })
     }
 }
