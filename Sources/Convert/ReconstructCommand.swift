@@ -36,11 +36,11 @@ struct ReconstructCommand: ParsableCommand {
     var maps = CommaSeparated([MapFileType.png])
     @Option(
         help: """
-            Proxy-fit camera: orthographic (weak perspective, the default) or perspective (a pinhole at the \
-            photo's focal length: --focal-length, else EXIF FocalLengthIn35mmFilm, else 50 mm).
+            Proxy-fit camera: perspective (the default: a pinhole at the photo's focal length: \
+            --focal-length, else EXIF FocalLengthIn35mmFilm, else 50 mm) or orthographic (weak perspective).
             """)
-    var camera = CameraModel.orthographic
-    @Option(help: "35 mm-equivalent focal length in mm for --camera perspective (overrides EXIF).")
+    var camera = CameraModel.perspective
+    @Option(help: "35 mm-equivalent focal length in mm for the perspective camera (overrides EXIF).")
     var focalLength: Double?
     @Option(
         help: """
@@ -78,7 +78,7 @@ struct ReconstructCommand: ParsableCommand {
                 throw ValidationError("--focal-length must be within 8…2000 mm (got \(focalLength))")
             }
             guard camera == .perspective else {
-                throw ValidationError("--focal-length needs --camera perspective")
+                throw ValidationError("--focal-length needs the perspective camera, not --camera orthographic")
             }
         }
         guard ReconstructionOptions.uvSizes.contains(uvSize) else {

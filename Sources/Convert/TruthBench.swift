@@ -34,9 +34,9 @@ struct TruthBench: ParsableCommand {
     var held: CommaSeparated<String>?
     @Option(
         help:
-            "What the pipeline is told of each render's lens: exif (the true focal length), assumed (nothing), orthographic."
+            "What the pipeline is told of each render's lens: exif (the true focal length), assumed (nothing, as for a PNG: the default), orthographic."
     )
-    var lens = TruthBenchmark.TruthLens.orthographic
+    var lens = TruthBenchmark.TruthLens.assumed
     @Option(help: "Proxy fit: landmarks, or dense (refined against the photo).") var fit = FitMethod.dense
     @Option(help: "Dense fit's photometric weight (default: the fitter's).") var photometricWeight: Double?
     @Option(help: "Dense fit's contour weight (default: the fitter's).") var contourWeight: Double?

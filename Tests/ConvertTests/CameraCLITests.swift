@@ -3,10 +3,10 @@ import TestSupport
 import Testing
 
 @Suite struct CameraCLITests {
-    /// group.jpg with an EXIF segment recording an 85 mm (35 mm-equivalent) lens: the default fit is
-    /// orthographic; `--camera perspective` takes the EXIF focal length (focalSource "exif", f =
-    /// 85 mm × the image diagonal / 43.27 mm, f = s·D); `--focal-length` overrides it; a focal
-    /// length without the perspective camera is refused before anything is written.
+    /// group.jpg with an EXIF segment recording an 85 mm (35 mm-equivalent) lens: the default fit
+    /// is the pinhole at the EXIF focal length (focalSource "exif", f = 85 mm × the image diagonal /
+    /// 43.27 mm, f = s·D); `--camera orthographic` is weak perspective; `--focal-length` overrides
+    /// EXIF; a focal length with the orthographic camera is refused before anything is written.
     @Test func perspectiveFitTakesTheFocalLengthFromExifOrTheOption() throws {
         let folder = try TemporaryFolder()
         let original = try [UInt8](Data(contentsOf: Repository.groupJPEG))
@@ -22,9 +22,9 @@ import Testing
             let json = try #require(try JSONSerialization.jsonObject(with: manifest) as? [String: Any])
             return try #require(json["camera"] as? [String: Any])
         }
-        let orthographic = try camera([], run: "o")
+        let orthographic = try camera(["--camera", "orthographic"], run: "o")
         #expect(orthographic["model"] as? String == "orthographic" && orthographic["focalPixels"] == nil)
-        let exif = try camera(["--camera", "perspective"], run: "e")
+        let exif = try camera([], run: "e")
         #expect(exif["model"] as? String == "perspective" && exif["focalSource"] as? String == "exif")
         #expect(exif["equivalentFocalMillimetres"] as? Double == 85)
         let input = try #require(
@@ -36,10 +36,12 @@ import Testing
         let scale = try #require(exif["scalePixelsPerMillimetre"] as? Double)
         let distance = try #require(exif["distanceMillimetres"] as? Double)
         #expect(abs(scale * distance - focal) < 1e-6 * focal)
-        let option = try camera(["--camera", "perspective", "--focal-length", "35"], run: "f")
+        let option = try camera(["--focal-length", "35"], run: "f")
         #expect(option["focalSource"] as? String == "option" && option["equivalentFocalMillimetres"] as? Double == 35)
-        let refused = try CLI.run(["reconstruct", photo.path, "-o", folder.file("x").path, "--focal-length", "35"])
-        #expect(refused.status == 64 && refused.stderr.contains("--camera perspective"), "\(refused.stderr)")
+        let refused = try CLI.run([
+            "reconstruct", photo.path, "-o", folder.file("x").path, "--camera", "orthographic", "--focal-length", "35",
+        ])
+        #expect(refused.status == 64 && refused.stderr.contains("--camera orthographic"), "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.file("x").path))
     }
 

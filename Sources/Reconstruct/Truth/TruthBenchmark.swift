@@ -11,7 +11,7 @@ public struct TruthBenchmark: Sendable {
     /// Cycles samples per pixel of each render.
     public var samples = 24
     /// What the pipeline knows of each render's lens.
-    public var lens = TruthLens.orthographic
+    public var lens = TruthLens.assumed
     /// Diagnostic: fit to the true projections of the model's landmark vertices 17–67 and 8 (the
     /// jaw outline stays dlib's: its vertices are re-chosen by the fit), so what the detector's
     /// error costs can be told from what the fit itself leaves.
