@@ -43,6 +43,8 @@ struct TruthBench: ParsableCommand {
     @Option(help: "Dense fit's albedo radius, mm (default: the fitter's).") var albedoRadius: Double?
     @Option(help: "Dense fit's L1 pull of β toward zero (default: the fitter's).") var denseSparsity: Double?
     @Option(help: "Dense fit's tie of _L/_R blendshape pairs (default: the fitter's).") var denseSymmetry: Double?
+    @Option(help: "Dense fit's exponent of each blendshape's landmark motion in its L1 pull (default: the fitter's).")
+    var sparsityByMotion: Double?
     @Flag(inversion: .prefixedNo, help: "Dense fit: move the brow points onto the photo's brow band.")
     var browBands = true
     @Option(help: "Dense fit's steps per pyramid level, coarsest first, comma-separated (default: the fitter's).")
@@ -79,6 +81,7 @@ struct TruthBench: ParsableCommand {
             if let denseSteps { dense.stepsPerLevel = denseSteps.values }
             if let denseSparsity { dense.expressionSparsity = denseSparsity }
             if let denseSymmetry { dense.expressionSymmetry = denseSymmetry }
+            if let sparsityByMotion { dense.sparsityByMotion = sparsityByMotion }
             dense.browBands = browBands
             pipeline = pipeline.refining(with: dense)
         }
