@@ -4,9 +4,10 @@ import TestSupport
 import Testing
 
 @Suite struct ReconstructCLITests {
-    /// The astronaut through `reconstruct --proxy-only`: the contract's files, a landmark fit
-    /// within 4 % of the inter-ocular distance, a manifest whose checksums match the files, and
-    /// byte-identical folders from two runs.
+    /// The astronaut through `reconstruct --proxy-only`: the contract's files, a fit within 4 % of
+    /// the inter-ocular distance whose dense stage lowered the photometric error, a manifest whose
+    /// checksums match the files, byte-identical folders from two runs; `--fit landmarks` is
+    /// recorded as the landmark fit alone.
     @Test func astronautProxyIsCompleteAndDeterministic() throws {
         let folder = try TemporaryFolder()
         var contents: [[String: Data]] = []
@@ -34,6 +35,13 @@ import Testing
         let fit = try #require(manifest["fit"] as? [String: Any])
         let error = try #require(fit["reprojectionErrorOfInterocular"] as? Double)
         #expect(error <= 0.04, "landmark reprojection \(error) of IOD")
+        // The default dense fit explains the photo better than the landmark fit it starts from.
+        #expect(fit["method"] as? String == "dense")
+        let dense = try #require(fit["dense"] as? [String: Any])
+        let before = try #require(dense["photometricBefore"] as? Double)
+        let after = try #require(dense["photometricAfter"] as? Double)
+        #expect(after < before, "photometric RMS \(before) -> \(after)")
+        #expect(dense["converged"] as? Bool == true && (dense["steps"] as? Int ?? 0) > 0)
         let files = try #require(manifest["files"] as? [[String: Any]])
         #expect(files.count == 7)
         for file in files {
@@ -46,6 +54,18 @@ import Testing
         #expect(files.first { $0["name"] as? String == "proxy.fbx" }?["unit"] as? String == "cm")
         #expect(files.first { $0["name"] as? String == "proxy.glb" }?["unit"] as? String == "m")
         #expect(String(decoding: contents[0]["proxy.mtl"]!, as: UTF8.self).contains("map_Kd texture.png"))
+
+        // --fit landmarks: the paper's fit alone, recorded as such.
+        let landmarksOnly = try CLI.run([
+            "reconstruct", Repository.astronaut.path, "-o", folder.file("l").path, "--proxy-only", "--uv-size", "512",
+            "--formats", "obj", "--fit", "landmarks",
+        ])
+        #expect(landmarksOnly.status == 0, "\(landmarksOnly.stderr)")
+        let landmarkManifest = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.file("l/astronaut/manifest.json"))) as? [String: Any])
+        let landmarkFit = try #require(landmarkManifest["fit"] as? [String: Any])
+        #expect(landmarkFit["method"] as? String == "landmarks" && landmarkFit["dense"] == nil)
     }
 
     /// A batch: an unreadable photo, a faceless one, a face too small to fit, then a good one.

@@ -221,12 +221,14 @@ public struct DenseFitter: Sendable {
         report.photometricAfter = final.rms
         report.samplesSeen = final.seen
         report.light = final.light
+        report.converged = report.lastChange < 0.01
 
         let points = rows.positions(identity: alpha, expression: beta)
         let projected = points.map(camera.project)
         let terms = FitTerms(
             landmarkResidual: reprojectionResidual(targets, points, camera), landmarkNoise: sigma, identity: alpha,
-            expression: beta, prior: prior, shaping: shaping, priorWeight: mu, residuals: fit.residuals)
+            expression: beta, prior: prior, shaping: shaping, priorWeight: mu, residuals: fit.residuals,
+            sparsityWeights: pull)
         return FittedFace(
             camera: camera, identity: alpha, expression: beta, landmarks: fit.landmarks,
             fittedLandmarks: Landmarks68(points: projected), landmarkVertices: fit.landmarkVertices,
@@ -313,7 +315,9 @@ public struct DenseFitReport: Codable, Sendable, Equatable {
     public var photometricAfter: Double? = nil
     public var steps = 0
     public var rejected = 0
+    /// Relative decrease of the objective by the last accepted step, and whether it was below 1 %.
     public var lastChange = 0.0
+    public var converged = false
     public var samplesSeen = 0
     /// Outline points matched to image edges in the last step.
     public var contourPoints = 0

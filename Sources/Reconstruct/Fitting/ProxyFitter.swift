@@ -84,7 +84,7 @@ public struct ProxyFitter: Sendable {
         /// Levenberg–Marquardt at the photo's focal length.
         func estimateCamera(_ rows: ModelRows) throws -> PerspectiveCamera {
             let points = rows.positions(identity: alpha, expression: beta)
-            if let intrinsics, let previous = camera, previous.inverseDistance > 0 {
+            if intrinsics != nil, let previous = camera, previous.inverseDistance > 0 {
                 return previous.refined(points: points, pixels: pixels)
             }
             guard let affine = estimateAffineCamera(points: points, pixels: pixels) else {
@@ -197,7 +197,8 @@ public struct FitTerms: Codable, Sendable, Equatable {
     public let landmarkNoisePixels: Double
     /// ‖α‖² (the identity prior, α ~ N(0, I)).
     public let identityPrior: Double
-    /// μ ‖β − β₀‖², the sparsity pull Σ βₑ times its weight, and the left/right tie.
+    /// μ ‖β − β₀‖², the sparsity pull Σ βₑ times its weight (each blendshape's own weight in the
+    /// dense fit), and the left/right tie.
     public let expressionPrior: Double
     public let expressionSparsity: Double
     public let expressionSymmetry: Double
@@ -209,14 +210,16 @@ public struct FitTerms: Codable, Sendable, Equatable {
 
     init(
         landmarkResidual r: [Double], landmarkNoise sigma: Double, identity: [Double], expression beta: [Double],
-        prior: [Double], shaping: ExpressionShaping, priorWeight mu: Double, residuals: [Double]
+        prior: [Double], shaping: ExpressionShaping, priorWeight mu: Double, residuals: [Double],
+        sparsityWeights: [Double]? = nil
     ) {
         let s2 = max(sigma * sigma, 1e-300)
         landmarks = r.reduce(0) { $0 + $1 * $1 } / s2
         landmarkNoisePixels = sigma
         identityPrior = identity.reduce(0) { $0 + $1 * $1 }
         expressionPrior = mu * zip(beta, prior).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-        expressionSparsity = shaping.sparsity * beta.reduce(0, +)
+        expressionSparsity =
+            sparsityWeights.map { zip($0, beta).reduce(0) { $0 + $1.0 * $1.1 } } ?? shaping.sparsity * beta.reduce(0, +)
         expressionSymmetry = shaping.symmetry * shaping.pairs.reduce(0) { $0 + pow(beta[$1.0] - beta[$1.1], 2) }
         rounds = residuals.count
         let n = residuals.count
