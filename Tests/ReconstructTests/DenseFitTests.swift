@@ -127,3 +127,86 @@ import Testing
         }
     }
 }
+
+@Suite struct DenseFitPartsTests {
+    /// Linear luminance at every level: a uniform sRGB grey decodes to the same linear value on
+    /// all levels, and a ramp linear in light has the same gradient per photo pixel on each level
+    /// (levels are in level pixels; the gradient is reported per photo pixel).
+    @Test func pyramidKeepsLinearLightAndGradientsPerPhotoPixel() {
+        var flat = Image<UInt8>(width: 64, height: 48, channels: 3)
+        for i in flat.pixels.indices { flat.pixels[i] = 188 }
+        let grey = GreyPyramid(rgb: flat, count: 3)
+        #expect(grey.levels.map(\.width) == [64, 32, 16] && grey.levels.map(\.step) == [1, 2, 4])
+        let expected = Double(srgbToLinear(188 / 255))
+        for level in 0..<3 {
+            let s = grey.sample(level, at: SIMD2(30, 20))
+            #expect(s.map { abs($0.value - expected) < 1e-6 && abs($0.gradient.x) < 1e-9 } == true)
+        }
+        // 8-bit codes whose linear values rise by one step per pixel: a linear-light ramp.
+        var ramp = Image<UInt8>(width: 256, height: 64, channels: 3)
+        let codes = (0..<256).map { x -> UInt8 in
+            let target = 0.1 + 0.6 * Float(x) / 255
+            return UInt8(
+                (0..<256).min {
+                    abs(srgbToLinear(Float($0) / 255) - target) < abs(srgbToLinear(Float($1) / 255) - target)
+                }!)
+        }
+        for y in 0..<64 { for x in 0..<256 { for c in 0..<3 { ramp.pixels[(y * 256 + x) * 3 + c] = codes[x] } } }
+        let pyramid = GreyPyramid(rgb: ramp, count: 3)
+        for level in 0..<3 {
+            let g = pyramid.sample(level, at: SIMD2(128, 32))!.gradient
+            #expect(abs(g.x - 0.6 / 255) < 0.2 * 0.6 / 255 && abs(g.y) < 1e-6, "level \(level): \(g)")
+        }
+        #expect(pyramid.sample(0, at: SIMD2(0.5, 0.5)) == nil)
+    }
+
+    /// The contour term's rows are its cost's gradient: for outline points matched to given edges,
+    /// −2 g matches central differences of Σ w ρ_H(d / σ) in pose, identity and expression, within
+    /// 0.5 % (the model's rows are single precision, and a residual may cross Huber's kink).
+    @Test func contourRowsAreTheCostsGradient() throws {
+        let model = try loadModel("face")
+        let contour = OccludingContour(model: model)
+        let camera = PerspectiveCamera(
+            ScaledOrthographicCamera(yaw: 20, pitch: -4, roll: 3, scale: 2.5, translation: SIMD2(320, 400)),
+            principalPoint: SIMD2(320, 400))
+        let k = model.identityCount
+        let e = model.expressionNames.count
+        var alpha = [Double](repeating: 0, count: k)
+        alpha[1] = -0.6
+        let beta = [Double](repeating: 0, count: e)
+        let positions = contour.rows.positions(identity: alpha, expression: beta)
+        var random = SeededRandom(seed: 5)
+        // Every 40th candidate, each with an edge a few pixels off along a direction of its own.
+        let matches = stride(from: 0, to: positions.count, by: 40).map { i -> OccludingContour.Match in
+            let angle = random.unit() * 2 * .pi
+            let direction = SIMD2(cos(angle), sin(angle))
+            let edge = camera.project(positions[i]) + (random.unit() * 8 - 4) * direction
+            return OccludingContour.Match(index: i, direction: direction, edge: edge)
+        }
+        let sigma = 3.0
+        let huber = 2.0
+        var system = NormalSystem(unknowns: 6 + k + e)
+        contour.accumulate(
+            into: &system, matches, camera: camera, identity: alpha, expression: beta, sigma: sigma, weight: 1,
+            huber: huber)
+        func cost(_ j: Int, _ h: Double) -> Double {
+            var x = [Double](repeating: 0, count: 6 + k + e)
+            x[j] = h
+            let c = camera.stepped(by: x[0..<6])
+            let a = (0..<k).map { alpha[$0] + x[6 + $0] }
+            let b = (0..<e).map { beta[$0] + x[6 + k + $0] }
+            return contour.residuals(matches, camera: c, identity: a, expression: b).reduce(0) {
+                let d = abs($1) / sigma
+                return $0 + (d <= huber ? d * d : 2 * huber * d - huber * huber)
+            }
+        }
+        let unknowns = [0, 1, 2, 3, 4, 5, 6, 7, 6 + k + model.expressionIndex(named: "jawOpen")!]
+        for j in unknowns {
+            // Shape steps large enough to rise above the single-precision rows' rounding.
+            let h = j < 3 || j == 5 ? 1e-5 : 1e-2
+            let numeric = (cost(j, h) - cost(j, -h)) / (2 * h)
+            let analytic = -2 * system.g[j]
+            #expect(abs(numeric - analytic) <= 5e-3 * max(abs(numeric), 1), "unknown \(j): \(numeric) vs \(analytic)")
+        }
+    }
+}

@@ -190,8 +190,8 @@ public struct TruthScore: Codable, Sendable {
         for (p, uv) in mesh.faceTileTriangles() {
             let a = p[1] - p[0]
             let b = p[2] - p[0]
-            let cross = SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
-            surface += (cross * cross).sum().squareRoot() / 2
+            let normal = cross(a, b)
+            surface += (normal * normal).sum().squareRoot() / 2
             parametric += abs(doubleSignedArea(uv[0], uv[1], uv[2])) / 2
         }
         return parametric > 0 ? (surface / parametric).squareRoot() : 0
