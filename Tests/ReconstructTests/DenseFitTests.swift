@@ -102,11 +102,7 @@ import Testing
         var system = NormalSystem(unknowns: 6 + k + e)
         term.accumulate(into: &system, o, surface, look, camera: camera, scale: 1)
         func cost(_ j: Int, _ h: Double) -> Double {
-            var x = [Double](repeating: 0, count: 6 + k + e)
-            x[j] = h
-            let c = camera.stepped(by: x[0..<6])
-            let a = (0..<k).map { alpha[$0] + x[6 + $0] }
-            let b = (0..<e).map { beta[$0] + x[6 + k + $0] }
+            let (c, a, b) = stepped(camera, alpha, beta, unknown: j, by: h)
             let moved = term.observe(
                 term.surface(identity: a, expression: b), camera: c, pyramid: pyramid, level: 1, visible: visible)
             return term.cost(moved, look, scale: 1)
@@ -190,11 +186,7 @@ import Testing
             into: &system, matches, camera: camera, identity: alpha, expression: beta, sigma: sigma, weight: 1,
             huber: huber)
         func cost(_ j: Int, _ h: Double) -> Double {
-            var x = [Double](repeating: 0, count: 6 + k + e)
-            x[j] = h
-            let c = camera.stepped(by: x[0..<6])
-            let a = (0..<k).map { alpha[$0] + x[6 + $0] }
-            let b = (0..<e).map { beta[$0] + x[6 + k + $0] }
+            let (c, a, b) = stepped(camera, alpha, beta, unknown: j, by: h)
             return contour.residuals(matches, camera: c, identity: a, expression: b).reduce(0) {
                 let d = abs($1) / sigma
                 return $0 + (d <= huber ? d * d : 2 * huber * d - huber * huber)
@@ -209,4 +201,16 @@ import Testing
             #expect(abs(numeric - analytic) <= 5e-3 * max(abs(numeric), 1), "unknown \(j): \(numeric) vs \(analytic)")
         }
     }
+}
+
+/// The camera, α and β moved by `h` along one of the dense fit's unknowns (the six pose parameters
+/// of `PerspectiveCamera.stepped(by:)`, then α, then β): the finite differences of the row tests.
+private func stepped(
+    _ camera: PerspectiveCamera, _ alpha: [Double], _ beta: [Double], unknown j: Int, by h: Double
+) -> (PerspectiveCamera, [Double], [Double]) {
+    var x = [Double](repeating: 0, count: 6 + alpha.count + beta.count)
+    x[j] = h
+    let a = alpha.indices.map { alpha[$0] + x[6 + $0] }
+    let b = beta.indices.map { beta[$0] + x[6 + alpha.count + $0] }
+    return (camera.stepped(by: x[0..<6]), a, b)
 }
