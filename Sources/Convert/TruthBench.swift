@@ -147,7 +147,8 @@ struct TruthBench: ParsableCommand {
                 100 * s.dominantInTopThree, s.expressionCorrelation, s.expressionErrorMean))
         func mm(_ v: Double?) -> String { v.map { String(format: "%.2f mm", $0) } ?? "not measurable" }
         print(
-            "texture misregistration: \(mm(s.misregistrationMeanMm)) (baseline \(mm(s.baselineMisregistrationMeanMm))); controls on the true shape: pinhole camera "
+            "texture misregistration, each fit over the faces it registers: \(mm(s.misregistrationMeanMm)) (baseline "
+                + "\(mm(s.baselineMisregistrationMeanMm))); controls on the true shape: pinhole camera "
                 + "\(mm(s.controlMisregistrationMeanMm)), best weak-perspective camera "
                 + "\(mm(s.orthographicControlMisregistrationMeanMm))")
         if let p = s.pairedMisregistration {
