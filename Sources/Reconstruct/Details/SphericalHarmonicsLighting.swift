@@ -88,25 +88,41 @@ public struct SphericalHarmonicsLighting: Sendable, Equatable {
         precondition(normals.count == colours.count && colours.count == albedo.count && albedo.count == weights.count)
         guard weights.filter({ $0 > 0 }).count >= 9 else { return nil }
         var coefficients = [SIMD3<Float>](repeating: .zero, count: 9)
+        let bases = normals.map { basis($0).map(Double.init) }
+        let w = weights.map(Double.init)
         for channel in 0..<3 {
-            var ata = [Double](repeating: 0, count: 81)
-            var atb = [Double](repeating: 0, count: 9)
-            for i in normals.indices where weights[i] > 0 {
-                let a = Double(albedo[i][channel])
-                let row = basis(normals[i]).map { Double($0) * a }
-                let w = Double(weights[i])
-                let target = Double(colours[i][channel])
-                for r in 0..<9 {
-                    atb[r] += w * row[r] * target
-                    for c in r..<9 { ata[r * 9 + c] += w * row[r] * row[c] }
-                }
-            }
-            for r in 0..<9 { for c in 0..<r { ata[r * 9 + c] = ata[c * 9 + r] } }
-            let trace = (0..<9).map { ata[$0 * 10] }.reduce(0, +)
-            for r in 0..<9 { ata[r * 10] += 1e-9 * trace + 1e-300 }
-            guard let l = DenseSolve.choleskySolve(ata, atb, n: 9) else { return nil }
+            guard
+                let l = channelLight(
+                    bases: bases, albedo: albedo.map { Double($0[channel]) },
+                    targets: colours.map { Double($0[channel]) }, weights: w, ridge: 1e-9)
+            else { return nil }
             for k in 0..<9 { coefficients[k][channel] = Float(l[k]) }
         }
         return SphericalHarmonicsLighting(coefficients: coefficients)
+    }
+
+    /// One channel's nine coefficients l minimising Σ wᵢ (aᵢ Σₖ lₖ Yₖ(nᵢ) − cᵢ)² over the samples of
+    /// positive weight (`bases` holds each sample's Y₀…Y₈), by the 9 × 9 normal equations in double
+    /// precision with a ridge of `ridge` × their trace. nil when they are singular. `estimate` (the
+    /// detail stage, per colour channel) and the dense fit's grey light (`PhotometricTerm`) share it.
+    static func channelLight(
+        bases: [[Double]], albedo: [Double], targets: [Double], weights: [Double], ridge: Double
+    ) -> [Double]? {
+        var ata = [Double](repeating: 0, count: 81)
+        var atb = [Double](repeating: 0, count: 9)
+        for i in bases.indices where weights[i] > 0 {
+            let a = albedo[i]
+            let row = bases[i].map { $0 * a }
+            let w = weights[i]
+            let target = targets[i]
+            for r in 0..<9 {
+                atb[r] += w * row[r] * target
+                for c in r..<9 { ata[r * 9 + c] += w * row[r] * row[c] }
+            }
+        }
+        for r in 0..<9 { for c in 0..<r { ata[r * 9 + c] = ata[c * 9 + r] } }
+        let trace = (0..<9).map { ata[$0 * 10] }.reduce(0, +)
+        for r in 0..<9 { ata[r * 10] += ridge * trace + 1e-300 }
+        return DenseSolve.choleskySolve(ata, atb, n: 9)
     }
 }

@@ -25,7 +25,7 @@ struct GreyPyramid: Sendable {
         rgb.pixels.withUnsafeBufferPointer { p in
             for i in values.indices {
                 let o = i * rgb.channels
-                values[i] = 0.2126 * lut[Int(p[o])] + 0.7152 * lut[Int(p[o + 1])] + 0.0722 * lut[Int(p[o + 2])]
+                values[i] = luminance(SIMD3(lut[Int(p[o])], lut[Int(p[o + 1])], lut[Int(p[o + 2])]))
             }
         }
         var levels = [Level(width: rgb.width, height: rgb.height, step: 1, values: values)]

@@ -147,19 +147,10 @@ struct PhotometricTerm {
         var light = previous?.light ?? [Double](repeating: 0, count: 9)
         let bases = o.normals.map { SphericalHarmonicsLighting.basis($0) }
         for _ in 0..<max(rounds, 1) {
-            var ata = [Double](repeating: 0, count: 81)
-            var atb = [Double](repeating: 0, count: 9)
-            for i in 0..<n where o.visible[i] && w[i] > 0 {
-                for r in 0..<9 {
-                    let v = w[i] * a[i] * bases[i][r]
-                    atb[r] += v * o.values[i]
-                    for c in r..<9 { ata[r * 9 + c] += v * a[i] * bases[i][c] }
-                }
-            }
-            for r in 0..<9 { for c in 0..<r { ata[r * 9 + c] = ata[c * 9 + r] } }
-            let trace = (0..<9).map { ata[$0 * 10] }.reduce(0, +)
-            for r in 0..<9 { ata[r * 10] += 1e-6 * trace + 1e-300 }
-            light = DenseSolve.choleskySolve(ata, atb, n: 9) ?? light
+            let seen = (0..<n).map { o.visible[$0] ? w[$0] : 0 }
+            light =
+                SphericalHarmonicsLighting.channelLight(
+                    bases: bases, albedo: a, targets: o.values, weights: seen, ridge: 1e-6) ?? light
             let shading = bases.map { zip($0, light).reduce(0) { $0 + $1.0 * $1.1 } }
             var next = a
             var total = 0.0
