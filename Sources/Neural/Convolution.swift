@@ -88,11 +88,20 @@ public enum Convolution {
     public static func forward(_ input: Tensor, weight: Tensor, bias: Tensor?, shape s: ConvolutionShape) throws
         -> Tensor
     {
+        var output = Tensor(shape: [])
+        try forward(input, weight: weight, bias: bias, shape: s, into: &output)
+        return output
+    }
+
+    /// As `forward`, writing into `output`, whose storage is reused when it already has the
+    /// result's shape: for inference that runs the same network on image after image.
+    public static func forward(
+        _ input: Tensor, weight: Tensor, bias: Tensor?, shape s: ConvolutionShape, into output: inout Tensor
+    ) throws {
         try s.check(input: input, weight: weight)
         try s.check(bias: bias)
-        var output = product(input, weight: weight, shape: s)
+        product(input, weight: weight, shape: s, into: &output)
         if let bias { output.addChannelBias(bias) }
-        return output
     }
 
     /// Gradients of a loss with respect to the input, the weight and the bias, given its gradient
@@ -130,12 +139,20 @@ public enum Convolution {
 
     /// y = W ⋆ x: per tile, patches of x, then W[g] · patches.
     static func product(_ input: Tensor, weight: Tensor, shape s: ConvolutionShape) -> Tensor {
+        var output = Tensor(shape: [])
+        product(input, weight: weight, shape: s, into: &output)
+        return output
+    }
+
+    /// y = W ⋆ x into `output` (every value written; storage reused when the shape matches).
+    static func product(_ input: Tensor, weight: Tensor, shape s: ConvolutionShape, into output: inout Tensor) {
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         let cg = s.inputChannels / s.groups
         let og = s.outputChannels / s.groups
         let patches = Patches(s, channels: cg, height: h, width: w)
         let (rows, positions) = (patches.rows, patches.positions)
-        var output = Tensor(shape: [n, s.outputChannels, patches.outputHeight, patches.outputWidth])
+        let outputShape = [n, s.outputChannels, patches.outputHeight, patches.outputWidth]
+        if output.shape != outputShape { output = Tensor(shape: outputShape) }
         Tensor.withPointers([input, weight], &output) { read, op in
             for chunk in sampleChunks(n, groups: s.groups) {
                 let plan = TilePlan(patches, samples: chunk.count, otherDimension: og)
@@ -158,7 +175,6 @@ public enum Convolution {
                 }
             }
         }
-        return output
     }
 
     /// dx for dy (of an input of `inputShape`): per tile, W[g]ᵀ · dy, scattered back onto the

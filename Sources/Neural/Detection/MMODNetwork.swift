@@ -1,0 +1,164 @@
+/// A max-margin object detection network (dlib's `loss_mmod` over `input_rgb_image_pyramid`):
+/// convolutions over a tiled pyramid of the image, one score map per sliding window, decoded
+/// into boxes by threshold and non-max suppression exactly as dlib decodes them. The weights
+/// come from outside (a reader of dlib's file); the engine runs the convolutions tiled on both
+/// cores. Each affine (a frozen batch norm) is folded into the convolution before it.
+public struct MMODNetwork: Sendable {
+    /// One computational layer as dlib's file holds it, input side first.
+    public enum Layer: Sendable {
+        case convolution(ConvolutionShape, weight: Tensor, bias: Tensor?)
+        /// Per channel: y = scale · x + shift.
+        case affine(scale: [Float], shift: [Float])
+        case relu
+    }
+
+    /// A sliding window, pixels of the pyramid canvas.
+    public struct Window: Sendable, Equatable {
+        public let width: Int, height: Int
+        public init(width: Int, height: Int) {
+            self.width = width
+            self.height = height
+        }
+    }
+
+    /// How the canvas is built and the score maps decoded.
+    public struct Settings: Sendable {
+        /// Mean red, green and blue on the 0–255 scale, subtracted before dividing by 256.
+        public var means: SIMD3<Float>
+        public var pyramidDown: Int, pyramidPadding: Int, pyramidOuterPadding: Int
+        public var windows: [Window]
+        /// Non-max suppression: a box overlapping a stronger one by more than `overlap` (its
+        /// intersection over the pair's bounding rectangle, dlib's measure) or covering more than
+        /// `covered` of either box is dropped.
+        public var overlap: Double, covered: Double
+
+        public init(
+            means: SIMD3<Float>, pyramidDown: Int, pyramidPadding: Int, pyramidOuterPadding: Int, windows: [Window],
+            overlap: Double, covered: Double
+        ) {
+            self.means = means
+            self.pyramidDown = pyramidDown
+            self.pyramidPadding = pyramidPadding
+            self.pyramidOuterPadding = pyramidOuterPadding
+            self.windows = windows
+            self.overlap = overlap
+            self.covered = covered
+        }
+    }
+
+    /// A convolution with its folded affine and whether a ReLU follows.
+    struct Stage: Sendable {
+        let shape: ConvolutionShape
+        let weight: Tensor
+        let bias: Tensor
+        let rectified: Bool
+    }
+
+    let stages: [Stage]
+    public let settings: Settings
+
+    /// Throws when the layers are not convolutions each optionally followed by an affine and a
+    /// ReLU, when their channels do not chain from 3, or when the last does not give one map per window.
+    public init(layers: [Layer], settings: Settings) throws {
+        var stages: [Stage] = []
+        var channels = 3
+        var i = 0
+        while i < layers.count {
+            guard case .convolution(let shape, var weight, let bias) = layers[i] else {
+                throw NeuralError(.mismatch, "layer \(i) of the detection network", reason: "expected a convolution")
+            }
+            guard shape.inputChannels == channels, shape.groups == 1, weight.shape == shape.weightShape else {
+                throw NeuralError(
+                    .mismatch, "convolution \(i) of the detection network",
+                    reason: "takes \(shape.inputChannels) channels where \(channels) arrive")
+            }
+            var shift = bias ?? Tensor(shape: [shape.outputChannels])
+            i += 1
+            if i < layers.count, case .affine(let scale, let offset) = layers[i] {
+                guard scale.count == shape.outputChannels, offset.count == shape.outputChannels else {
+                    throw NeuralError(
+                        .mismatch, "affine layer \(i) of the detection network",
+                        reason: "has \(scale.count) channels after a \(shape.outputChannels)-filter convolution")
+                }
+                let taps = weight.count / shape.outputChannels
+                for o in 0..<shape.outputChannels {
+                    for t in 0..<taps { weight.values[o * taps + t] *= scale[o] }
+                    shift.values[o] = shift.values[o] * scale[o] + offset[o]
+                }
+                i += 1
+            }
+            var rectified = false
+            if i < layers.count, case .relu = layers[i] {
+                rectified = true
+                i += 1
+            }
+            stages.append(Stage(shape: shape, weight: weight, bias: shift, rectified: rectified))
+            channels = shape.outputChannels
+        }
+        guard let last = stages.last, last.shape.outputChannels == settings.windows.count, !last.rectified else {
+            throw NeuralError(
+                .mismatch, "the detection network's last layer",
+                reason: "must give one unrectified score map per window (\(settings.windows.count))")
+        }
+        self.stages = stages
+        self.settings = settings
+    }
+
+    /// Activations kept between calls, so repeated detection allocates nothing once warm.
+    public struct Buffers: Sendable {
+        var canvas = Tensor(shape: [])
+        var activations: [Tensor] = []
+        public init() {}
+    }
+
+    /// The score maps for an interleaved 8-bit RGB image, [1, windows, rows, cols], and the
+    /// pyramid they were computed over.
+    public func scores(rgb: [UInt8], width: Int, height: Int, buffers: inout Buffers) throws -> (
+        Tensor, TiledPyramid
+    ) {
+        let pyramid = TiledPyramid(
+            width: width, height: height, downFactor: settings.pyramidDown, padding: settings.pyramidPadding,
+            outerPadding: settings.pyramidOuterPadding)
+        pyramid.fill(&buffers.canvas, rgb: rgb, means: settings.means)
+        if buffers.activations.count != stages.count {
+            buffers.activations = Array(repeating: Tensor(shape: []), count: stages.count)
+        }
+        for (k, stage) in stages.enumerated() {
+            let input = k == 0 ? buffers.canvas : buffers.activations[k - 1]
+            try Convolution.forward(
+                input, weight: stage.weight, bias: nil, shape: stage.shape, into: &buffers.activations[k])
+            buffers.activations[k].addBias(stage.bias, rectifying: stage.rectified)
+        }
+        return (buffers.activations[stages.count - 1], pyramid)
+    }
+
+    /// Where score-map position (column, row) sits on the canvas: each convolution's
+    /// output-to-input map (position · stride − padding + kernel/2), output side first.
+    func canvasPoint(column: Int, row: Int) -> (x: Double, y: Double) {
+        var (x, y) = (Double(column), Double(row))
+        for stage in stages.reversed() {
+            let s = stage.shape
+            x = x * Double(s.stride) - Double(s.padding) + Double(s.kernel.width / 2)
+            y = y * Double(s.stride) - Double(s.padding) + Double(s.kernel.height / 2)
+        }
+        return (x, y)
+    }
+}
+
+extension Tensor {
+    /// Adds bias[c] to channel c of this [1, C, H, W] tensor, then clamps at 0 when `rectifying`.
+    mutating func addBias(_ bias: Tensor, rectifying: Bool) {
+        let plane = shape[2] * shape[3]
+        values.withUnsafeMutableBufferPointer { v in
+            for c in 0..<shape[1] {
+                let b = bias.values[c]
+                let base = v.baseAddress! + c * plane
+                if rectifying {
+                    for i in 0..<plane { base[i] = max(0, base[i] + b) }
+                } else {
+                    for i in 0..<plane { base[i] += b }
+                }
+            }
+        }
+    }
+}
