@@ -40,7 +40,8 @@ struct BenchCommand: ParsableCommand {
             let loadStart = clock.now
             let predictor = try LandmarkPredictor(contentsOf: predictorURL)
             let predictorLoad = (clock.now - loadStart).seconds
-            let finder = try FaceFinder(detector: HOGFaceDetector(), predictor: predictor)
+            let finder = try FaceFinder(
+                detector: HOGFaceDetector(), predictor: predictor, options: .init(detector: .hog))
             var plain = finder
             plain.options.rotationTiers = []
             plain.options.upsampleUpToPixels = 0
@@ -154,7 +155,7 @@ extension BenchCommand {
         func run() throws {
             let loaded = try ModelFile.load(model.url)
             let source = try Photo.load(from: URL(fileURLWithPath: photo))
-            let face = try FaceFinder(landmarkModel: landmarkModel.url).faces(in: source)[0]
+            let face = try landmarkModel.finder().faces(in: source)[0]
             let fit = try ProxyFitter(model: loaded).fit(face.landmarks)
             let shape = loaded.shape(identity: fit.identity.map(Float.init), expression: fit.expression.map(Float.init))
             let clock = ContinuousClock()

@@ -23,7 +23,7 @@ struct LandmarksCommand: ParsableCommand {
     @Flag(help: "Also write iBUG .pts files (needs -o).") var pts = false
     @Flag(help: "Report every face, largest first, instead of the largest only.") var allFaces = false
     @Flag(help: "Also write an overlay PNG of boxes and points (needs -o).") var debug = false
-    @Option(help: "Lowest detector confidence (dlib SVM margin) taken as a face.") var minScore = 0.25
+    @Option(help: "Lowest HOG detector confidence (dlib SVM margin) taken as a face.") var minScore = 0.25
     @OptionGroup var landmarkModel: LandmarkModelOptions
 
     func validate() throws {
@@ -31,13 +31,13 @@ struct LandmarksCommand: ParsableCommand {
     }
 
     func run() throws {
-        let finder = try FaceFinder(
-            landmarkModel: landmarkModel.url, options: .init(allFaces: allFaces, minimumScore: minScore))
+        let finder = try landmarkModel.finder(.init(allFaces: allFaces, minimumScore: minScore))
         var results: [PhotoLandmarks] = []
         let outcome = forEachPhoto(inputs.photos, uniqueNames: output != nil) { url, name in
             let photo = try Photo.load(from: url)
-            let faces = try finder.faces(in: photo)
-            let result = PhotoLandmarks(photo: photo, faces: faces)
+            var timings = FaceFinder.Timings()
+            let search = try finder.search(in: photo, timings: &timings)
+            let result = PhotoLandmarks(photo: photo, faces: search.faces, others: search.others)
             if let output { try write(result, photo: photo, name: name, to: URL(fileURLWithPath: output)) }
             results.append(result)
             if !report.json { print(result.summary) }

@@ -14,7 +14,7 @@ struct UnitOptions: ParsableArguments {
     var units: LengthUnit = .centimetre
 }
 
-/// `--landmark-model`: dlib's 68-point shape predictor.
+/// `--landmark-model`, `--detector` and `--detector-model`: how faces and their 68 points are found.
 struct LandmarkModelOptions: ParsableArguments {
     @Option(
         help:
@@ -22,7 +22,24 @@ struct LandmarkModelOptions: ParsableArguments {
     )
     var landmarkModel: String?
 
+    @Option(help: "Face detector: cnn (dlib's MMOD CNN, the default) or hog (no model file needed).")
+    var detector: FaceDetectorKind = .cnn
+
+    @Option(
+        help:
+            "dlib's CNN face detector file (default: $\(ModelFile.folderVariable) or ./models, mmod_human_face_detector.dat)."
+    )
+    var detectorModel: String?
+
     var url: URL { LandmarkPredictor.resolvedURL(explicit: landmarkModel) }
+    var detectorURL: URL { detectorModel.map { URL(fileURLWithPath: $0) } ?? CNNFaceDetector.defaultURL() }
+
+    /// The finder these options describe, with `options`' other settings.
+    func finder(_ options: FaceFinder.Options = .init()) throws -> FaceFinder {
+        var options = options
+        options.detector = detector
+        return try FaceFinder(landmarkModel: url, cnnModel: detectorURL, options: options)
+    }
 }
 
 /// `--model` and `--region`: the morphable model file, or the default one of a region.
@@ -52,6 +69,7 @@ extension MapFileType: ExpressibleByArgument {}
 extension NormalMapBaker.Convention: ExpressibleByArgument {}
 extension TruthBenchmark.TruthLens: ExpressibleByArgument {}
 extension CameraModel: ExpressibleByArgument {}
+extension FaceDetectorKind: ExpressibleByArgument {}
 extension FitMethod: ExpressibleByArgument {}
 
 /// A comma-separated list of values ("fbx,obj,glb"), each parsed as `Element`; `--help` and the

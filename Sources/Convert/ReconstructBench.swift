@@ -42,7 +42,9 @@ struct ReconstructBench: ParsableCommand {
             // The model and the landmark predictor are loaded once; each size reuses them.
             pipeline =
                 try pipeline?.reconfigured(options)
-                ?? ReconstructionPipeline(options: options, modelFile: model.url, landmarkModel: landmarkModel.url)
+                ?? ReconstructionPipeline(
+                    options: options, modelFile: model.url, landmarkModel: landmarkModel.url,
+                    detector: landmarkModel.detector, detectorModel: landmarkModel.detectorURL)
             var samples: [[String: Double]] = []
             for _ in 0..<max(1, runs) { samples.append(try measure(pipeline!)) }
             let stages = Dictionary(

@@ -91,10 +91,20 @@ struct ReconstructCommand: ParsableCommand {
 
     func run() throws {
         let pipeline = try ReconstructionPipeline(
-            options: options, modelFile: model.url, landmarkModel: landmarkModel.url)
+            options: options, modelFile: model.url, landmarkModel: landmarkModel.url,
+            detector: landmarkModel.detector, detectorModel: landmarkModel.detectorURL)
         var reports: [ReconstructReport] = []
         let outcome = forEachPhoto(inputs.photos, uniqueNames: true) { url, name in
             let result = try pipeline.reconstruct(url)
+            if let other = result.proxyStage.competingFace {
+                let chosen = result.face.detectorBox
+                let sizes = String(
+                    format: "%.0f×%.0f px at (%.0f, %.0f); another face of %.0f×%.0f px at (%.0f, %.0f)", chosen.width,
+                    chosen.height, chosen.x, chosen.y, other.box.width, other.box.height, other.box.x, other.box.y)
+                Diagnostics.warn(
+                    "\(url.path): reconstructed the largest face, \(sizes), is at least half its size (landmarks --all-faces lists them)"
+                )
+            }
             let folder = URL(fileURLWithPath: output).appendingPathComponent(name)
             let files = try pipeline.publish(result, as: folder)
             let entry = ReconstructReport(result, folder: folder, files: files.map(\.name) + ["manifest.json"])

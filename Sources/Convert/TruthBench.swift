@@ -65,7 +65,8 @@ struct TruthBench: ParsableCommand {
         options.uvSize = 1024
         options.formats = []
         var pipeline = try ReconstructionPipeline(
-            options: options, modelFile: model.url, landmarkModel: landmarkModel.url)
+            options: options, modelFile: model.url, landmarkModel: landmarkModel.url,
+            detector: landmarkModel.detector, detectorModel: landmarkModel.detectorURL)
         var fit = pipeline.proxyStage.fitter.options
         if let mu { fit.expressionPriorWeight = mu }
         if let sparsity { fit.expressionSparsity = sparsity }

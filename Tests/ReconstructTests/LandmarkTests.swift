@@ -9,7 +9,9 @@ import Testing
 let sharedPredictor = Result { try LandmarkPredictor(contentsOf: LandmarkPredictor.resolvedURL(explicit: nil)) }
 
 func finder(allFaces: Bool = false) throws -> FaceFinder {
-    try FaceFinder(detector: HOGFaceDetector(), predictor: sharedPredictor.get(), options: .init(allFaces: allFaces))
+    try FaceFinder(
+        detector: HOGFaceDetector(), predictor: sharedPredictor.get(),
+        options: .init(allFaces: allFaces, detector: .hog))
 }
 
 /// The anatomy every 68-point result on an upright face must have (image y grows downward).

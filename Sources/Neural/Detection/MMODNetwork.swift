@@ -107,6 +107,7 @@ public struct MMODNetwork: Sendable {
     /// Activations kept between calls, so repeated detection allocates nothing once warm.
     public struct Buffers: Sendable {
         var canvas = Tensor(shape: [])
+        var pyramid: TiledPyramid?
         var activations: [Tensor] = []
         public init() {}
     }
@@ -119,14 +120,20 @@ public struct MMODNetwork: Sendable {
         let pyramid = TiledPyramid(
             width: width, height: height, downFactor: settings.pyramidDown, padding: settings.pyramidPadding,
             outerPadding: settings.pyramidOuterPadding)
-        pyramid.fill(&buffers.canvas, rgb: rgb, means: settings.means)
+        pyramid.fill(&buffers.canvas, previous: buffers.pyramid, rgb: rgb, means: settings.means)
+        buffers.pyramid = pyramid
         if buffers.activations.count != stages.count {
             buffers.activations = Array(repeating: Tensor(shape: []), count: stages.count)
         }
         for (k, stage) in stages.enumerated() {
             let input = k == 0 ? buffers.canvas : buffers.activations[k - 1]
-            try Convolution.forward(
-                input, weight: stage.weight, bias: nil, shape: stage.shape, into: &buffers.activations[k])
+            if TapConvolution.suits(stage.shape) {
+                try TapConvolution.forward(
+                    input, weight: stage.weight, shape: stage.shape, into: &buffers.activations[k])
+            } else {
+                try Convolution.forward(
+                    input, weight: stage.weight, bias: nil, shape: stage.shape, into: &buffers.activations[k])
+            }
             buffers.activations[k].addBias(stage.bias, rectifying: stage.rectified)
         }
         return (buffers.activations[stages.count - 1], pyramid)

@@ -71,37 +71,43 @@ public struct TiledPyramid: Sendable, Equatable {
 
     /// The canvas as a [1, 3, H, W] tensor of an interleaved 8-bit RGB image (`width` × `height`,
     /// the pyramid's level 0): each channel minus its mean, over 256, on level 0; each later
-    /// level resampled from the one before. Written into `canvas`, reusing its storage.
-    public func fill(
-        _ canvas: inout Tensor, rgb: [UInt8], means: SIMD3<Float>
-    ) {
+    /// level resampled from the one before. Written into `canvas`, reusing its storage: the
+    /// gaps between levels are zeroed only when `previous` (the layout `canvas` last held) differs.
+    public func fill(_ canvas: inout Tensor, previous: TiledPyramid?, rgb: [UInt8], means: SIMD3<Float>) {
         let first = levels[0]
         precondition(rgb.count == first.width * first.height * 3)
         let shape = [1, 3, canvasHeight, canvasWidth]
-        if canvas.shape != shape { canvas = Tensor(shape: shape) }
+        let fresh = canvas.shape != shape
+        if fresh { canvas = Tensor(shape: shape) }
         let plane = canvasHeight * canvasWidth
         let stride = canvasWidth
         canvas.values.withUnsafeMutableBufferPointer { out in
-            let base = out.baseAddress!
-            base.update(repeating: 0, count: out.count)
+            let base = UncheckedSendable(value: out.baseAddress!)
+            if !fresh && previous != self { base.value.update(repeating: 0, count: out.count) }
             rgb.withUnsafeBufferPointer { px in
-                for c in 0..<3 {
-                    let mean = means[c]
-                    for r in 0..<first.height {
-                        let row = base + c * plane + (first.y + r) * stride + first.x
-                        let source = px.baseAddress! + r * first.width * 3 + c
-                        for x in 0..<first.width { row[x] = (Float(source[3 * x]) - mean) / 256 }
+                let source = UncheckedSendable(value: px.baseAddress!)
+                Lanes.run(Lanes.count) { lane in
+                    for r in Swift.stride(from: lane, to: first.height, by: Lanes.count) {
+                        let pixels = source.value + r * first.width * 3
+                        for c in 0..<3 {
+                            let mean = means[c]
+                            let row = base.value + c * plane + (first.y + r) * stride + first.x
+                            for x in 0..<first.width { row[x] = (Float(pixels[3 * x + c]) - mean) / 256 }
+                        }
                     }
                 }
             }
-            let planes = UncheckedSendable(value: base)
-            Lanes.run(3) { c in
-                let channel = planes.value + c * plane
-                for i in 1..<levels.count {
-                    let (from, to) = (levels[i - 1], levels[i])
-                    Self.resize(
-                        channel + from.y * stride + from.x, width: from.width, height: from.height,
-                        into: channel + to.y * stride + to.x, width: to.width, height: to.height, rowStride: stride)
+            for i in 1..<levels.count {
+                let (from, to) = (levels[i - 1], levels[i])
+                let ys = Self.rowPositions(from: from.height, to: to.height)
+                Lanes.run(Lanes.count) { lane in
+                    for c in 0..<3 {
+                        let channel = base.value + c * plane
+                        Self.resize(
+                            channel + from.y * stride + from.x, width: from.width, height: from.height,
+                            into: channel + to.y * stride + to.x, width: to.width, height: to.height, rowStride: stride,
+                            rows: Swift.stride(from: lane, to: to.height, by: Lanes.count), ys: ys)
+                    }
                 }
             }
         }
@@ -138,18 +144,27 @@ public struct TiledPyramid: Sendable, Equatable {
 }
 
 extension TiledPyramid {
+    /// The source row each output row samples, stepped as dlib steps it (a running sum).
+    static func rowPositions(from inHeight: Int, to outHeight: Int) -> [Double] {
+        let yScale = Double(inHeight - 1) / Double(max(outHeight - 1, 1))
+        var y = -yScale
+        return (0..<outHeight).map { _ in
+            y += yScale
+            return y
+        }
+    }
+
     /// dlib's bilinear `resize_image` for float planes, operation for operation: four columns at
     /// a time in float with the positions stepped in float, the last columns in double. Corner
     /// sampling: output column c reads input column c · (inWidth − 1)/(outWidth − 1).
     static func resize(
         _ source: UnsafeMutablePointer<Float>, width inWidth: Int, height inHeight: Int,
-        into target: UnsafeMutablePointer<Float>, width outWidth: Int, height outHeight: Int, rowStride: Int
+        into target: UnsafeMutablePointer<Float>, width outWidth: Int, height outHeight: Int, rowStride: Int,
+        rows: StrideTo<Int>, ys: [Double]
     ) {
         let xScale = Double(inWidth - 1) / Double(max(outWidth - 1, 1))
-        let yScale = Double(inHeight - 1) / Double(max(outHeight - 1, 1))
-        var y = -yScale
-        for r in 0..<outHeight {
-            y += yScale
+        for r in rows {
+            let y = ys[r]
             let top = Int(y.rounded(.down))
             let bottom = min(top + 1, inHeight - 1)
             let tb = y - Double(top)

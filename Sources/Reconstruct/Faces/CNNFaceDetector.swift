@@ -38,7 +38,8 @@ public final class CNNFaceDetector: @unchecked Sendable {
                 reason: String(nullTerminated: error))
         }
         do {
-            network = try MMODNetwork(layers: Self.layers(of: h, count: Int(settings.layer_count)), settings: .init(settings))
+            network = try MMODNetwork(
+                layers: Self.layers(of: h, count: Int(settings.layer_count)), settings: .init(settings))
         } catch {
             fd_mmod_destroy(h)
             throw ReconstructError(.missingData, path: url.path, "holds a network facedetail cannot run", cause: error)
@@ -98,7 +99,9 @@ public final class CNNFaceDetector: @unchecked Sendable {
                     shape: shape.weightShape,
                     values: Array(UnsafeBufferPointer(start: layer.weights, count: shape.weightShape.reduce(1, *))))
                 let bias = try layer.bias.map {
-                    try Tensor(shape: [shape.outputChannels], values: Array(UnsafeBufferPointer(start: $0, count: shape.outputChannels)))
+                    try Tensor(
+                        shape: [shape.outputChannels],
+                        values: Array(UnsafeBufferPointer(start: $0, count: shape.outputChannels)))
                 }
                 return .convolution(shape, weight: weight, bias: bias)
             case Int(FD_MMOD_AFFINE):

@@ -2,30 +2,50 @@ import CDlibBridge
 import Formats
 import Foundation
 
-/// Finds faces and their 68 landmarks in a photo with dlib, retrying the ways the frontal HOG
-/// detector is known to miss: small faces (one 2× upsampling) and rolled heads (the image turned
-/// ±15°, then ±30°, landmarks mapped back). Deterministic: same photo, same faces.
+/// Which face detector finds the boxes the landmarks start from.
+public enum FaceDetectorKind: String, Sendable, CaseIterable {
+    /// dlib's MMOD CNN (`mmod_human_face_detector.dat`) on the Neural engine: the default.
+    case cnn
+    /// dlib's frontal HOG detector: no model file needed, misses rolled and borderline faces.
+    case hog
+}
+
+/// Finds faces and their 68 landmarks in a photo: boxes from the CNN (or HOG) detector, with the
+/// retries each is known to need (small faces: one 2× upsampling; rolled heads: the image
+/// turned, landmarks mapped back), then dlib's shape predictor started from each box in the
+/// framing it was trained on. Deterministic: same photo, same faces.
 public struct FaceFinder: Sendable {
     public struct Options: Sendable {
-        /// Every face (largest detector box first) rather than only the largest.
+        /// Every face (largest box first) rather than only the largest.
         public var allFaces = false
-        /// Photos above this many pixels are box-downscaled by an integer factor for detection;
+        public var detector = FaceDetectorKind.cnn
+        /// Photos above this many pixels are box-downscaled by an integer factor for HOG detection;
         /// landmarks are still predicted at full resolution for upright faces.
         public var maxDetectionPixels = 12_000_000
+        /// The CNN costs about 0.3 s per megapixel, so it looks at photos above this size
+        /// downscaled (faces in such photos are large; the smallest it finds is 80 px / factor).
+        public var maxCNNPixels = 4_000_000
         /// The 2× upsampling pass runs when the detection image has at most this many pixels:
         /// it finds faces down to ~40 px wide, at 4× the cost.
         public var upsampleUpToPixels = 1_500_000
-        /// Rotation tiers tried in turn while no face has been found.
+        /// Rotation tiers tried in turn while no face has been found (HOG; degrees).
         public var rotationTiers: [[Double]] = [[-15, 15], [-30, 30]]
-        /// Lowest detection confidence (dlib's SVM margin) reported as a face. dlib's own default is
-        /// 0; on our test photos an embroidered badge scored 0.06–0.08 while real faces, frontal or
-        /// turned, scored 0.4–2.6, so 0.25 drops such false positives and keeps the faces.
+        /// The same for the CNN, which finds faces rolled up to about ±30° itself.
+        public var cnnRotationTiers: [[Double]] = [[-40, 40]]
+        /// Lowest HOG confidence (dlib's SVM margin) reported as a face. dlib's own default is 0;
+        /// on our test photos an embroidered badge scored 0.06–0.08 while real faces scored
+        /// 0.4–2.6, so 0.25 drops such false positives and keeps the faces.
         public var minimumScore = 0.25
+        /// Lowest CNN score reported as a face (dlib's own threshold, 0).
+        public var minimumCNNScore = 0.0
         /// Two detections overlapping more than this (intersection over union) are one face.
         public var sameFaceOverlap = 0.3
+        /// Predict a second time from the box the first prediction's points imply.
+        public var refineLandmarks = false
 
-        public init(allFaces: Bool = false, minimumScore: Double = 0.25) {
+        public init(allFaces: Bool = false, detector: FaceDetectorKind = .cnn, minimumScore: Double = 0.25) {
             self.allFaces = allFaces
+            self.detector = detector
             self.minimumScore = minimumScore
         }
     }
@@ -34,24 +54,36 @@ public struct FaceFinder: Sendable {
     static let hogWindow = 80.0
 
     public let detector: HOGFaceDetector
+    public let cnn: CNNFaceDetector?
     public let predictor: LandmarkPredictor
     public var options: Options
 
-    public init(detector: HOGFaceDetector, predictor: LandmarkPredictor, options: Options = Options()) throws {
+    public init(
+        detector: HOGFaceDetector, cnn: CNNFaceDetector? = nil, predictor: LandmarkPredictor,
+        options: Options = Options()
+    ) throws {
         guard predictor.partCount == Landmarks68.count else {
             throw ReconstructError(
                 .missingData, path: predictor.url.path, "is not a 68-point landmark model",
                 reason: "it predicts \(predictor.partCount) points")
         }
+        guard options.detector == .hog || cnn != nil else {
+            throw ReconstructError(.invalidArgument, "the CNN detector was chosen but not loaded")
+        }
         self.detector = detector
+        self.cnn = cnn
         self.predictor = predictor
         self.options = options
     }
 
-    /// dlib's HOG detector and the shape predictor loaded from `landmarkModel` (1–2 s).
-    public init(landmarkModel: URL, options: Options = Options()) throws {
+    /// dlib's detectors and the shape predictor loaded from `landmarkModel` (1–2 s); the CNN
+    /// from `cnnModel` (default: models/) only when `options.detector` is `.cnn`.
+    public init(landmarkModel: URL, cnnModel: URL? = nil, options: Options = Options()) throws {
+        let cnn =
+            options.detector == .cnn ? try CNNFaceDetector(contentsOf: cnnModel ?? CNNFaceDetector.defaultURL()) : nil
         try self.init(
-            detector: HOGFaceDetector(), predictor: LandmarkPredictor(contentsOf: landmarkModel), options: options)
+            detector: HOGFaceDetector(), cnn: cnn, predictor: LandmarkPredictor(contentsOf: landmarkModel),
+            options: options)
     }
 
     /// Wall-clock seconds spent per step of one `faces(in:)` call, for benchmarks.
@@ -71,51 +103,32 @@ public struct FaceFinder: Sendable {
     }
 
     public func faces(in photo: Photo, timings: inout Timings) throws -> [DetectedFace] {
+        try search(in: photo, timings: &timings).faces
+    }
+
+    /// The faces in `photo` (the largest only unless `options.allFaces`) and the boxes of the
+    /// faces found but not chosen. Throws `.noFace` naming the photo when none is found.
+    public func search(in photo: Photo, timings: inout Timings) throws -> FaceSearch {
         let clock = ContinuousClock()
         let started = clock.now
         let grey = photo.greyscale()
-        let factor = max(
-            1, Int((Double(grey.width * grey.height) / Double(options.maxDetectionPixels)).squareRoot().rounded(.up)))
-        let small = grey.downscaled(by: factor)
-        let mayUpsample = small.width * small.height <= options.upsampleUpToPixels
-        let scale = Double(factor)
-
-        var candidates = try detector.detect(small, upsample: 0, threshold: options.minimumScore).map {
-            Candidate(raw: $0, rotation: nil, upsampled: 0)
-        }
-        if mayUpsample && (candidates.isEmpty || options.allFaces) {
-            // Only faces below the 80-px HOG window come from the upsampled pass: at larger sizes the
-            // plain pass has already looked, and the upsampled one adds mostly false positives.
-            candidates += try detector.detect(small, upsample: 1, threshold: options.minimumScore)
-                .filter { $0.right - $0.left + 1 < Self.hogWindow }
-                .map { Candidate(raw: $0, rotation: nil, upsampled: 1) }
-        }
-        var rotatedImages: [Double: Image<UInt8>] = [:]
-        for tier in options.rotationTiers where candidates.isEmpty {
-            for degrees in tier {
-                let rotation = ImageRotation(degrees: degrees, width: small.width, height: small.height)
-                let turned = small.rotated(by: rotation)
-                rotatedImages[degrees] = turned
-                candidates += try detector.detect(
-                    turned, upsample: mayUpsample ? 1 : 0, threshold: options.minimumScore
-                )
-                .map { Candidate(raw: $0, rotation: rotation, upsampled: mayUpsample ? 1 : 0) }
-            }
-        }
-        guard !candidates.isEmpty else {
+        let passes = try options.detector == .cnn ? cnnCandidates(photo, grey: grey) : hogCandidates(grey)
+        guard !passes.candidates.isEmpty else {
             throw ReconstructError(
                 .noFace, path: photo.url.path, "no face found",
-                reason: "dlib's frontal detector found none upright, upsampled or turned ±30°")
+                reason: options.detector == .cnn
+                    ? "dlib's CNN detector found none upright, upsampled or turned ±40°"
+                    : "dlib's frontal detector found none upright, upsampled or turned ±30°")
         }
 
         // One face per place: strongest detection wins among overlapping ones.
-        let ranked = candidates.sorted { (a: Candidate, b: Candidate) -> Bool in
-            if a.raw.confidence != b.raw.confidence { return a.raw.confidence > b.raw.confidence }
+        let ranked = passes.candidates.sorted { (a: Candidate, b: Candidate) -> Bool in
+            if a.confidence != b.confidence { return a.confidence > b.confidence }
             return a.sortKey.lexicographicallyPrecedes(b.sortKey)
         }
         var kept: [(Candidate, FaceBox)] = []
         for c in ranked {
-            let box = c.boxInPhoto(scale: scale)
+            let box = c.boxInPhoto()
             let limit = options.sameFaceOverlap
             if kept.allSatisfy({ (_, other: FaceBox) in other.overlap(with: box) <= limit }) { kept.append((c, box)) }
         }
@@ -124,57 +137,71 @@ public struct FaceFinder: Sendable {
             if p.area != q.area { return p.area > q.area }
             return p.y != q.y ? p.y < q.y : p.x < q.x
         }
+        let others = options.allFaces ? [] : kept.dropFirst().map { OtherFace(box: $0.1, score: $0.0.confidence) }
         if !options.allFaces { kept = Array(kept.prefix(1)) }
         let detected = clock.now
         timings.detection = (detected - started).seconds
         defer { timings.landmarks = (clock.now - detected).seconds }
 
-        return try kept.map { candidate, detectorBox in
-            let points: [SIMD2<Double>]
-            if let rotation = candidate.rotation {
-                let turned = rotatedImages[rotation.degrees]!
-                points = try predictor.predict(in: turned, box: candidate.raw).map { p in
-                    let (x, y) = rotation.toSource(p.x + 0.5, p.y + 0.5)
-                    return SIMD2(x * scale, y * scale)
-                }
-            } else {
-                let box = candidate.raw
-                let full = fd_detection(
-                    left: (box.left + 0.5) * scale - 0.5, top: (box.top + 0.5) * scale - 0.5,
-                    right: (box.right + 0.5) * scale - 0.5, bottom: (box.bottom + 0.5) * scale - 0.5,
-                    confidence: box.confidence, filter: box.filter)
-                points = try predictor.predict(in: grey, box: full).map { $0 + 0.5 }
-            }
-            let landmarks = Landmarks68(points: points)
+        let faces = try kept.map { candidate, detectorBox in
+            let landmarks = try predict(candidate, grey: grey, rotated: passes.rotated)
             return DetectedFace(
-                box: detectorBox.union(landmarks.bounds), detectorBox: detectorBox,
-                score: candidate.raw.confidence, rotation: candidate.rotation?.degrees ?? 0,
-                upsampled: candidate.upsampled, landmarks: landmarks)
+                box: detectorBox.union(landmarks.bounds), detectorBox: detectorBox, score: candidate.confidence,
+                rotation: candidate.rotation?.degrees ?? 0, upsampled: candidate.upsampled, landmarks: landmarks)
         }
+        return FaceSearch(faces: faces, others: others)
     }
 
-    private struct Candidate {
-        let raw: fd_detection
-        let rotation: ImageRotation?
-        let upsampled: Int
+    /// The 68 points from a candidate's predictor box (and, when refining, once more from the
+    /// box those points imply), in photo pixels.
+    private func predict(_ candidate: Candidate, grey: Image<UInt8>, rotated: [Double: Image<UInt8>]) throws
+        -> Landmarks68
+    {
+        let first = try predictPoints(candidate, box: candidate.predictorBox, grey: grey, rotated: rotated)
+        guard options.refineLandmarks else { return Landmarks68(points: first.photo) }
+        let implied = PredictorFraming.box(implying: first.local)
+        return Landmarks68(points: try predictPoints(candidate, box: implied, grey: grey, rotated: rotated).photo)
+    }
 
-        var sortKey: [Double] { [raw.top, raw.left, rotation?.degrees ?? 0] }
-
-        /// The detection's box in photo pixels (corner-based); for a rotated detection the bounds
-        /// of its turned-back corners.
-        func boxInPhoto(scale: Double) -> FaceBox {
-            let r = raw.right + 1
-            let b = raw.bottom + 1
-            let corners: [(Double, Double)] = [(raw.left, raw.top), (r, raw.top), (raw.left, b), (r, b)]
-            var xs: [Double] = []
-            var ys: [Double] = []
-            for (x, y) in corners {
-                let (sx, sy) = rotation?.toSource(x, y) ?? (x, y)
-                xs.append(sx * scale)
-                ys.append(sy * scale)
+    /// Points predicted in the candidate's detection image from `box` (that image's pixel
+    /// indices), both there (`local`, pixel-index coordinates) and mapped to the photo.
+    private func predictPoints(
+        _ candidate: Candidate, box: PixelBox, grey: Image<UInt8>, rotated: [Double: Image<UInt8>]
+    ) throws -> (local: [SIMD2<Double>], photo: [SIMD2<Double>]) {
+        let scale = candidate.scale
+        if let rotation = candidate.rotation {
+            let local = try predictor.predict(in: rotated[rotation.degrees]!, box: box.detection)
+            let photo = local.map { p in
+                let (x, y) = rotation.toSource(p.x + 0.5, p.y + 0.5)
+                return SIMD2(x * scale, y * scale)
             }
-            return FaceBox(x: xs.min()!, y: ys.min()!, width: xs.max()! - xs.min()!, height: ys.max()! - ys.min()!)
+            return (local, photo)
         }
+        let full = box.scaled(by: scale)
+        let photo = try predictor.predict(in: grey, box: full.detection).map { $0 + 0.5 }
+        return (photo.map { ($0 / scale) - 0.5 }, photo)
+    }
+}
+
+/// A face the detector found but the search did not choose (only the largest face is chosen
+/// unless every face is asked for).
+public struct OtherFace: Sendable, Equatable, Codable {
+    /// The detector's box in photo pixels.
+    public let box: FaceBox
+    /// The detector's score (same scale as `DetectedFace.score`).
+    public let score: Double
+}
+
+/// What `FaceFinder.search` found: the chosen faces, largest first, and the others.
+public struct FaceSearch: Sendable, Equatable {
+    public let faces: [DetectedFace]
+    public let others: [OtherFace]
+
+    /// The largest face not chosen when it is at least half the chosen face's box area: the
+    /// photo may be of that person instead (a bystander, a portrait within the portrait).
+    public var competingFace: OtherFace? {
+        guard let chosen = faces.first, let next = others.first else { return nil }
+        return next.box.area >= chosen.detectorBox.area / 2 ? next : nil
     }
 }
 

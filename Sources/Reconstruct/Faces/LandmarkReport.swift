@@ -23,16 +23,19 @@ public struct PhotoLandmarks: Encodable, Sendable {
     public let width: Int
     public let height: Int
     public let faces: [Face]
+    /// Faces found but not chosen (only the largest is chosen unless all are asked for).
+    public let others: [OtherFace]
     /// The faces as found, unrounded (not encoded).
     public let detected: [DetectedFace]
 
-    enum CodingKeys: String, CodingKey { case image, width, height, faces }
+    enum CodingKeys: String, CodingKey { case image, width, height, faces, others }
 
-    public init(photo: Photo, faces: [DetectedFace]) {
+    public init(photo: Photo, faces: [DetectedFace], others: [OtherFace] = []) {
         image = photo.url.path
         width = photo.width
         height = photo.height
         detected = faces
+        self.others = others.map { OtherFace(box: $0.box.rounded, score: round3($0.score)) }
         self.faces = faces.map { f in
             Face(
                 box: f.box.rounded, detectorBox: f.detectorBox.rounded, score: round3(f.score), rotation: f.rotation,

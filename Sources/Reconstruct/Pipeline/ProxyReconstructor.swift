@@ -45,6 +45,10 @@ public struct ProxyReconstructor: Sendable {
     public struct Result: Sendable {
         public let photo: Photo
         public let face: DetectedFace
+        /// Faces found in the photo but not chosen (largest first).
+        public let otherFaces: [OtherFace]
+        /// One of them when it is at least half the chosen face's size (`FaceSearch.competingFace`).
+        public let competingFace: OtherFace?
         public let fit: FittedFace
         /// The lens the pinhole fit assumed (nil: orthographic).
         public let lens: Lens?
@@ -73,7 +77,8 @@ public struct ProxyReconstructor: Sendable {
         let photo = try Photo.load(from: url)
         timings.load = lap()
         var found = FaceFinder.Timings()
-        guard var face = try finder.faces(in: photo, timings: &found).first else {
+        let search = try finder.search(in: photo, timings: &found)
+        guard var face = search.faces.first else {
             throw ReconstructError(.noFace, path: url.path, "no face found")
         }
         if let adjustLandmarks { face.landmarks = adjustLandmarks(face.landmarks) }
@@ -105,7 +110,8 @@ public struct ProxyReconstructor: Sendable {
             photo: photo, model: model, shape: shape, camera: fit.camera)
         timings.unwrap = lap()
         return Result(
-            photo: photo, face: face, fit: fit, lens: lens, proxy: proxy, texture: texture, timings: timings)
+            photo: photo, face: face, otherFaces: search.others, competingFace: search.competingFace, fit: fit,
+            lens: lens, proxy: proxy, texture: texture, timings: timings)
     }
 
     /// An instance of `model` in mm with the model's UVs, polygons and materials.

@@ -1,31 +1,34 @@
 import Formats
 import Foundation
 
-/// Resampling of single-channel 8-bit images for detection: box downscaling and in-plane rotation.
+/// Resampling of 8-bit images (any channel count) for detection: box downscaling and in-plane rotation.
 extension Image where Pixel == UInt8 {
     /// Box-filtered downscale by an integer `factor` (each output pixel averages factor² inputs);
     /// output pixel (x, y) covers input pixels [x·f, (x+1)·f) × [y·f, (y+1)·f).
     public func downscaled(by factor: Int) -> Image<UInt8> {
-        precondition(channels == 1 && factor >= 1)
+        precondition(factor >= 1)
         if factor == 1 { return self }
         let w = width / factor
         let h = height / factor
-        var out = Image<UInt8>(width: w, height: h, channels: 1)
+        let n = channels
+        var out = Image<UInt8>(width: w, height: h, channels: n)
         let area = UInt32(factor * factor)
         pixels.withUnsafeBufferPointer { src in
             out.pixels.withUnsafeMutableBufferPointer { dst in
-                var sums = [UInt32](repeating: 0, count: w)
+                var sums = [UInt32](repeating: 0, count: w * n)
                 for y in 0..<h {
-                    for i in 0..<w { sums[i] = 0 }
+                    for i in 0..<(w * n) { sums[i] = 0 }
                     for dy in 0..<factor {
-                        let row = (y * factor + dy) * width
+                        let row = (y * factor + dy) * width * n
                         for x in 0..<w {
-                            var s: UInt32 = 0
-                            for dx in 0..<factor { s += UInt32(src[row + x * factor + dx]) }
-                            sums[x] += s
+                            for c in 0..<n {
+                                var s: UInt32 = 0
+                                for dx in 0..<factor { s += UInt32(src[row + (x * factor + dx) * n + c]) }
+                                sums[x * n + c] += s
+                            }
                         }
                     }
-                    for x in 0..<w { dst[y * w + x] = UInt8((sums[x] + area / 2) / area) }
+                    for i in 0..<(w * n) { dst[y * w * n + i] = UInt8((sums[i] + area / 2) / area) }
                 }
             }
         }
@@ -35,8 +38,8 @@ extension Image where Pixel == UInt8 {
     /// The image turned by `degrees` (counter-clockwise as seen on screen) about its centre, same
     /// size, bilinear, black outside. `ImageRotation` maps coordinates between the two.
     public func rotated(by rotation: ImageRotation) -> Image<UInt8> {
-        precondition(channels == 1)
-        var out = Image<UInt8>(width: width, height: height, channels: 1)
+        let n = channels
+        var out = Image<UInt8>(width: width, height: height, channels: n)
         pixels.withUnsafeBufferPointer { src in
             out.pixels.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<height {
@@ -50,10 +53,12 @@ extension Image where Pixel == UInt8 {
                         guard x0 >= 0, y0 >= 0, x0 + 1 < width, y0 + 1 < height else { continue }
                         let ax = fx - Double(x0)
                         let ay = fy - Double(y0)
-                        let i = y0 * width + x0
-                        let top = Double(src[i]) * (1 - ax) + Double(src[i + 1]) * ax
-                        let bottom = Double(src[i + width]) * (1 - ax) + Double(src[i + width + 1]) * ax
-                        dst[y * width + x] = UInt8((top * (1 - ay) + bottom * ay).rounded())
+                        for c in 0..<n {
+                            let i = (y0 * width + x0) * n + c
+                            let top = Double(src[i]) * (1 - ax) + Double(src[i + n]) * ax
+                            let bottom = Double(src[i + width * n]) * (1 - ax) + Double(src[i + (width + 1) * n]) * ax
+                            dst[(y * width + x) * n + c] = UInt8((top * (1 - ay) + bottom * ay).rounded())
+                        }
                     }
                 }
             }

@@ -1,0 +1,171 @@
+import CDlibBridge
+import Formats
+import Foundation
+
+/// A box in a detection image's pixel indices (pixel centres at integers, edges inclusive: dlib's).
+struct PixelBox: Sendable {
+    var left: Double, top: Double, right: Double, bottom: Double
+
+    var width: Double { right - left + 1 }
+    var height: Double { bottom - top + 1 }
+    var centre: SIMD2<Double> { SIMD2((left + right) / 2, (top + bottom) / 2) }
+
+    init(left: Double, top: Double, right: Double, bottom: Double) {
+        (self.left, self.top, self.right, self.bottom) = (left, top, right, bottom)
+    }
+
+    init(centre: SIMD2<Double>, width: Double, height: Double) {
+        self.init(
+            left: centre.x - (width - 1) / 2, top: centre.y - (height - 1) / 2, right: centre.x + (width - 1) / 2,
+            bottom: centre.y + (height - 1) / 2)
+    }
+
+    /// The same box in an image `factor` times larger (pixel centres map c → (c + ½)·f − ½).
+    func scaled(by factor: Double) -> PixelBox {
+        func f(_ v: Double) -> Double { (v + 0.5) * factor - 0.5 }
+        return PixelBox(left: f(left), top: f(top), right: f(right), bottom: f(bottom))
+    }
+
+    var detection: fd_detection {
+        fd_detection(left: left, top: top, right: right, bottom: bottom, confidence: 0, filter: 0)
+    }
+}
+
+/// dlib's 68-point predictor was trained on boxes from its HOG detector, and its error grows when
+/// started from boxes framed otherwise. These maps put any box into that framing. The constants
+/// were fitted by `facedetail bench faces --fit-framing` on the un-augmented bench photos (faces
+/// both detectors find; docs/landmarks.md has the figures).
+enum PredictorFraming {
+    /// HOG box centre minus CNN box centre, in CNN box sides (x, y), and HOG side over CNN side.
+    static let cnnOffset = SIMD2<Double>(0.0, 0.075)
+    static let cnnScale = 0.965
+    /// The HOG box of a face from its 68 points: centre = the points' mean + offset · span, side =
+    /// scale · span, where span is the distance between the jaw's ends (points 0 and 16).
+    static let pointsOffset = SIMD2<Double>(0.0, -0.10)
+    static let pointsScale = 1.05
+
+    static func box(fromCNN box: PixelBox) -> PixelBox {
+        let centre = box.centre + cnnOffset * SIMD2(box.width, box.height)
+        return PixelBox(centre: centre, width: box.width * cnnScale, height: box.height * cnnScale)
+    }
+
+    static func box(implying points: [SIMD2<Double>]) -> PixelBox {
+        let mean = points.reduce(SIMD2<Double>.zero, +) / Double(points.count)
+        let d = points[16] - points[0]
+        let span = (d * d).sum().squareRoot()
+        return PixelBox(centre: mean + pointsOffset * span, width: span * pointsScale, height: span * pointsScale)
+    }
+}
+
+/// One detection from one pass of one detector.
+struct Candidate {
+    /// The detector's box in its detection image.
+    let box: PixelBox
+    /// The box handed to the shape predictor (the detector's box in HOG framing).
+    let predictorBox: PixelBox
+    let confidence: Double
+    let rotation: ImageRotation?
+    let upsampled: Int
+    /// Photo pixels per detection-image pixel.
+    let scale: Double
+
+    var sortKey: [Double] { [box.top, box.left, rotation?.degrees ?? 0] }
+
+    /// The detection's box in photo pixels (corner-based); for a rotated detection the bounds
+    /// of its turned-back corners.
+    func boxInPhoto() -> FaceBox {
+        let (r, b) = (box.right + 1, box.bottom + 1)
+        let corners: [(Double, Double)] = [(box.left, box.top), (r, box.top), (box.left, b), (r, b)]
+        var xs: [Double] = []
+        var ys: [Double] = []
+        for (x, y) in corners {
+            let (sx, sy) = rotation?.toSource(x, y) ?? (x, y)
+            xs.append(sx * scale)
+            ys.append(sy * scale)
+        }
+        return FaceBox(x: xs.min()!, y: ys.min()!, width: xs.max()! - xs.min()!, height: ys.max()! - ys.min()!)
+    }
+}
+
+/// What the detection passes found, and the turned greyscale images rotated candidates live in.
+struct DetectionPasses {
+    var candidates: [Candidate] = []
+    var rotated: [Double: Image<UInt8>] = [:]
+}
+
+extension FaceFinder {
+    /// HOG: the plain pass, a 2× pass for faces below its 80-px window, then rotation tiers while
+    /// nothing is found.
+    func hogCandidates(_ grey: Image<UInt8>) throws -> DetectionPasses {
+        let factor = max(
+            1, Int((Double(grey.width * grey.height) / Double(options.maxDetectionPixels)).squareRoot().rounded(.up)))
+        let small = grey.downscaled(by: factor)
+        let mayUpsample = small.width * small.height <= options.upsampleUpToPixels
+        let scale = Double(factor)
+        func found(_ image: Image<UInt8>, upsample: Int, rotation: ImageRotation?) throws -> [Candidate] {
+            try detector.detect(image, upsample: upsample, threshold: options.minimumScore).map {
+                let box = PixelBox(left: $0.left, top: $0.top, right: $0.right, bottom: $0.bottom)
+                return Candidate(
+                    box: box, predictorBox: box, confidence: $0.confidence, rotation: rotation, upsampled: upsample,
+                    scale: scale)
+            }
+        }
+        var passes = DetectionPasses()
+        passes.candidates = try found(small, upsample: 0, rotation: nil)
+        if mayUpsample && (passes.candidates.isEmpty || options.allFaces) {
+            // Only faces below the 80-px HOG window come from the upsampled pass: at larger sizes the
+            // plain pass has already looked, and the upsampled one adds mostly false positives.
+            passes.candidates += try found(small, upsample: 1, rotation: nil).filter { $0.box.width < Self.hogWindow }
+        }
+        for tier in options.rotationTiers where passes.candidates.isEmpty {
+            for degrees in tier {
+                let rotation = ImageRotation(degrees: degrees, width: small.width, height: small.height)
+                let turned = small.rotated(by: rotation)
+                passes.rotated[degrees] = turned
+                passes.candidates += try found(turned, upsample: mayUpsample ? 1 : 0, rotation: rotation)
+            }
+        }
+        return passes
+    }
+
+    /// CNN: the plain pass (photos above `maxCNNPixels` downscaled), a 2× pass for faces below its
+    /// 80-px window, then rotation tiers while nothing is found.
+    func cnnCandidates(_ photo: Photo, grey: Image<UInt8>) throws -> DetectionPasses {
+        guard let cnn else { throw ReconstructError(.invalidArgument, "the CNN detector was chosen but not loaded") }
+        let pixels = Double(photo.width * photo.height)
+        let factor = max(1, Int((pixels / Double(options.maxCNNPixels)).squareRoot().rounded(.up)))
+        let small = photo.rgb.downscaled(by: factor)
+        let mayUpsample = small.width * small.height <= options.upsampleUpToPixels
+        let scale = Double(factor)
+        func found(_ rgb: Image<UInt8>, upsample: Int, rotation: ImageRotation?) throws -> [Candidate] {
+            let image = upsample == 0 ? rgb : rgb.resized(width: rgb.width * 2, height: rgb.height * 2)
+            return try cnn.detect(image, threshold: options.minimumCNNScore).map {
+                var box = PixelBox(
+                    left: Double($0.left), top: Double($0.top), right: Double($0.right), bottom: Double($0.bottom))
+                if upsample > 0 { box = box.scaled(by: 0.5) }
+                return Candidate(
+                    box: box, predictorBox: PredictorFraming.box(fromCNN: box), confidence: $0.score,
+                    rotation: rotation, upsampled: upsample, scale: scale)
+            }
+        }
+        var passes = DetectionPasses()
+        passes.candidates = try found(small, upsample: 0, rotation: nil)
+        if mayUpsample && (passes.candidates.isEmpty || options.allFaces) {
+            passes.candidates += try found(small, upsample: 1, rotation: nil).filter { $0.box.width < Self.hogWindow }
+        }
+        let greySmall = grey.downscaled(by: factor)
+        for tier in options.cnnRotationTiers where passes.candidates.isEmpty {
+            for degrees in tier {
+                let rotation = ImageRotation(degrees: degrees, width: small.width, height: small.height)
+                passes.rotated[degrees] = greySmall.rotated(by: rotation)
+                let turned = small.rotated(by: rotation)
+                passes.candidates += try found(turned, upsample: 0, rotation: rotation)
+                if mayUpsample {
+                    passes.candidates += try found(turned, upsample: 1, rotation: rotation)
+                        .filter { $0.box.width < Self.hogWindow }
+                }
+            }
+        }
+        return passes
+    }
+}
