@@ -11,7 +11,8 @@ packages=(
   libopenblas-dev liblapacke-dev                  # BLAS for dlib and the fitting/neural code
   xz-utils git                                    # unpacking or cloning ICT-FaceKit
   blender python3-numpy                           # import checks in a real DCC tool
-  python3-pip                                     # PyPI packages the tests check against (below)
+  python3-pip                                     # PyPI: the CNN face detector, safetensors (below)
+  python3-pil                                     # bench faces' set generator (benchmarks/faces)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 // dlib behind a C API. Images are copied into dlib's array2d (a few ms even at 12 MP), which keeps
 // the Swift side free of dlib's generic-image traits.
 #include "fd_dlib.h"
+#include "fd_guard.hpp"
 
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
@@ -19,23 +20,8 @@ struct fd_shape_predictor { dlib::shape_predictor predictor; };
 
 namespace {
 
-void put_error(char *error, size_t size, const std::string &message) {
-    if (error == nullptr || size == 0) return;
-    std::snprintf(error, size, "%s", message.c_str());
-}
-
-/// Runs `body`, turning any C++ exception into a message in `error` and the `failure` value.
-template <typename Body, typename Result>
-Result guarded(char *error, size_t error_size, Result failure, Body body) {
-    try {
-        return body();
-    } catch (const std::exception &e) {
-        put_error(error, error_size, e.what());
-    } catch (...) {
-        put_error(error, error_size, "unknown dlib error");
-    }
-    return failure;
-}
+using fd::guarded;
+using fd::put_error;
 
 void copy_grey(const uint8_t *grey, int32_t width, int32_t height, int32_t stride, dlib::array2d<unsigned char> &img) {
     img.set_size(height, width);

@@ -1,6 +1,7 @@
 // dlib's MMOD face network behind a C API: its exact type (dlib's dnn_mmod_face_detection_ex),
 // deserialized by dlib, flattened into layers for Swift, and run by dlib as a reference.
 #include "fd_mmod.h"
+#include "fd_guard.hpp"
 
 #include <dlib/dnn.h>
 
@@ -13,6 +14,9 @@
 #include <vector>
 
 namespace {
+
+using fd::guarded;
+using fd::put_error;
 
 using namespace dlib;
 
@@ -80,23 +84,6 @@ struct collector {
         throw std::runtime_error("unexpected layer type in the face network");
     }
 };
-
-void put_error(char *error, size_t size, const std::string &message) {
-    if (error == nullptr || size == 0) return;
-    std::snprintf(error, size, "%s", message.c_str());
-}
-
-template <typename Body, typename Result>
-Result guarded(char *error, size_t error_size, Result failure, Body body) {
-    try {
-        return body();
-    } catch (const std::exception &e) {
-        put_error(error, error_size, e.what());
-    } catch (...) {
-        put_error(error, error_size, "unknown dlib error");
-    }
-    return failure;
-}
 
 matrix<rgb_pixel> copy_rgb(const uint8_t *rgb, int32_t width, int32_t height, int32_t stride) {
     matrix<rgb_pixel> img(height, width);

@@ -31,14 +31,23 @@ struct LandmarkModelOptions: ParsableArguments {
     )
     var detectorModel: String?
 
+    @Flag(inversion: .prefixedNo, help: "Predict landmarks a second time, the face turned level and re-framed.")
+    var refineLandmarks = true
+
     var url: URL { LandmarkPredictor.resolvedURL(explicit: landmarkModel) }
     var detectorURL: URL { detectorModel.map { URL(fileURLWithPath: $0) } ?? CNNFaceDetector.defaultURL() }
 
     /// The finder these options describe, with `options`' other settings.
     func finder(_ options: FaceFinder.Options = .init()) throws -> FaceFinder {
+        try FaceFinder(landmarkModel: url, cnnModel: detectorURL, options: finderOptions(options))
+    }
+
+    /// `options` with the detector and refinement these options choose.
+    func finderOptions(_ options: FaceFinder.Options = .init()) -> FaceFinder.Options {
         var options = options
         options.detector = detector
-        return try FaceFinder(landmarkModel: url, cnnModel: detectorURL, options: options)
+        options.refineLandmarks = refineLandmarks
+        return options
     }
 }
 

@@ -44,7 +44,7 @@ struct ReconstructBench: ParsableCommand {
                 try pipeline?.reconfigured(options)
                 ?? ReconstructionPipeline(
                     options: options, modelFile: model.url, landmarkModel: landmarkModel.url,
-                    detector: landmarkModel.detector, detectorModel: landmarkModel.detectorURL)
+                    faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)
             var samples: [[String: Double]] = []
             for _ in 0..<max(1, runs) { samples.append(try measure(pipeline!)) }
             let stages = Dictionary(

@@ -92,7 +92,7 @@ struct ReconstructCommand: ParsableCommand {
     func run() throws {
         let pipeline = try ReconstructionPipeline(
             options: options, modelFile: model.url, landmarkModel: landmarkModel.url,
-            detector: landmarkModel.detector, detectorModel: landmarkModel.detectorURL)
+            faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)
         var reports: [ReconstructReport] = []
         let outcome = forEachPhoto(inputs.photos, uniqueNames: true) { url, name in
             let result = try pipeline.reconstruct(url)

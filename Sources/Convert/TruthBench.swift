@@ -66,7 +66,7 @@ struct TruthBench: ParsableCommand {
         options.formats = []
         var pipeline = try ReconstructionPipeline(
             options: options, modelFile: model.url, landmarkModel: landmarkModel.url,
-            detector: landmarkModel.detector, detectorModel: landmarkModel.detectorURL)
+            faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)
         var fit = pipeline.proxyStage.fitter.options
         if let mu { fit.expressionPriorWeight = mu }
         if let sparsity { fit.expressionSparsity = sparsity }

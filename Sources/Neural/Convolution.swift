@@ -95,13 +95,37 @@ public enum Convolution {
 
     /// As `forward`, writing into `output`, whose storage is reused when it already has the
     /// result's shape: for inference that runs the same network on image after image.
+    /// With `rectifying`, max(0, ·) is applied too. Bias and rectifier are applied to each tile
+    /// of the product while it is still in cache, not in passes over the whole output.
     public static func forward(
-        _ input: Tensor, weight: Tensor, bias: Tensor?, shape s: ConvolutionShape, into output: inout Tensor
+        _ input: Tensor, weight: Tensor, bias: Tensor?, shape s: ConvolutionShape, into output: inout Tensor,
+        rectifying: Bool = false
     ) throws {
         try s.check(input: input, weight: weight)
         try s.check(bias: bias)
-        product(input, weight: weight, shape: s, into: &output)
-        if let bias { output.addChannelBias(bias) }
+        let epilogue = Epilogue(
+            bias: bias?.values ?? [Float](repeating: 0, count: s.outputChannels), rectify: rectifying)
+        product(input, weight: weight, shape: s, into: &output, epilogue: bias == nil && !rectifying ? nil : epilogue)
+    }
+
+    /// What a forward pass applies to each tile of its product: a per-channel bias, then
+    /// optionally a rectifier.
+    struct Epilogue {
+        let bias: [Float]
+        let rectify: Bool
+
+        /// Applies to `rows` channels from `firstChannel`, each `count` values at `stride`.
+        func apply(_ c: UnsafeMutablePointer<Float>, stride: Int, rows: Int, count: Int, firstChannel: Int) {
+            for r in 0..<rows {
+                let b = bias[firstChannel + r]
+                let row = c + r * stride
+                if rectify {
+                    for j in 0..<count { row[j] = max(0, row[j] + b) }
+                } else {
+                    for j in 0..<count { row[j] += b }
+                }
+            }
+        }
     }
 
     /// Gradients of a loss with respect to the input, the weight and the bias, given its gradient
@@ -145,7 +169,9 @@ public enum Convolution {
     }
 
     /// y = W ⋆ x into `output` (every value written; storage reused when the shape matches).
-    static func product(_ input: Tensor, weight: Tensor, shape s: ConvolutionShape, into output: inout Tensor) {
+    static func product(
+        _ input: Tensor, weight: Tensor, shape s: ConvolutionShape, into output: inout Tensor, epilogue: Epilogue? = nil
+    ) {
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         let cg = s.inputChannels / s.groups
         let og = s.outputChannels / s.groups
@@ -169,6 +195,8 @@ public enum Convolution {
                             Matrix.multiply(
                                 m: og, n: tile.count, k: rows, a: weights, lda: rows, b: b, ldb: ldb,
                                 c: c.pointer, ldc: c.stride, parallel: plan.parallelProducts)
+                            epilogue?.apply(
+                                c.pointer, stride: c.stride, rows: og, count: tile.count, firstChannel: g * og)
                             c.finish()
                         }
                     }

@@ -43,7 +43,7 @@ import Testing
         #expect(result.status == 2)
         #expect(
             result.stderr
-                == "error: \(folder.file("gradient.ppm").path): no face found: dlib's frontal detector found none upright, upsampled or turned ±30°\n"
+                == "error: \(folder.file("gradient.ppm").path): no face found: dlib's CNN detector found none upright, upsampled or turned ±40°\n"
         )
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
         let faces = try #require(json?.first?["faces"] as? [[String: Any]])
@@ -79,6 +79,34 @@ import Testing
         let result = try CLI.run(["landmarks", Repository.astronaut.path, "--landmark-model", "/nonexistent/sp68.dat"])
         #expect(result.status == 1 && result.stderrLines.count == 1)
         #expect(result.stderr.hasPrefix("error: /nonexistent/sp68.dat: landmark model not found"))
+    }
+
+    /// A missing, truncated or foreign CNN detector file is one error line naming it and exit 1,
+    /// with nothing written; `--detector hog` needs no such file.
+    @Test func aBadDetectorFileIsNamedAndHOGNeedsNone() throws {
+        let folder = try TemporaryFolder()
+        let good = try Data(contentsOf: Repository.root.appendingPathComponent("models/mmod_human_face_detector.dat"))
+        try good.prefix(100_000).write(to: folder.file("truncated.dat"))
+        try Data(contentsOf: Repository.astronaut).write(to: folder.file("photo.dat"))
+        for (name, message) in [
+            ("missing.dat", "CNN face detector not found"),
+            ("truncated.dat", "is not dlib's MMOD face detector network"),
+            ("photo.dat", "is not dlib's MMOD face detector network"),
+        ] {
+            let path = folder.file(name).path
+            let out = folder.file("out-\(name)")
+            let result = try CLI.run([
+                "landmarks", Repository.astronaut.path, "--detector-model", path, "-o", out.path,
+            ])
+            #expect(result.status == 1 && !result.signalled && result.stderrLines.count == 1, "\(result.stderr)")
+            #expect(result.stderr.hasPrefix("error: \(path): \(message)"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path))
+        }
+        let hog = try CLI.run([
+            "landmarks", Repository.astronaut.path, "--detector", "hog", "--detector-model",
+            folder.file("missing.dat").path,
+        ])
+        #expect(hog.status == 0 && hog.stdout.contains("astronaut.png: 1 face"), "\(hog.stderr)")
     }
 
     @Test func debugAndPtsNeedAnOutputFolder() throws {

@@ -18,8 +18,9 @@ func cnnFinder(allFaces: Bool = false) throws -> FaceFinder {
 }
 
 @Suite struct CNNDetectorTests {
-    /// The engine's detections are dlib's own `net(img)`: same count, boxes overlapping by at
-    /// least 0.95, scores within 1e-3, on every shared photo upright and rolled by 25°.
+    /// The engine's score map and detections are dlib's own forward pass and `net(img)`: same
+    /// map within 1e-3, same count, boxes overlapping by at least 0.95, scores within 1e-3, on
+    /// every shared photo upright and rolled by 25°.
     @Test(arguments: ["astronaut.png", "group.jpg"])
     func detectionsEqualDlibsOwnForwardPass(_ name: String) throws {
         let detector = try sharedCNN.get()
@@ -27,6 +28,12 @@ func cnnFinder(allFaces: Bool = false) throws -> FaceFinder {
             from: Repository.root.deletingLastPathComponent().appendingPathComponent("shared/photos/\(name)"))
         let rolled = photo.rgb.rotated(by: ImageRotation(degrees: 25, width: photo.width, height: photo.height))
         for (label, image) in [("upright", photo.rgb), ("rolled 25°", rolled)] {
+            // The score maps themselves: same size, every value within 1e-3.
+            let map = try detector.scores(image)
+            let dlibMap = try detector.referenceScores(image)
+            #expect(map.shape == dlibMap.shape, "\(name) \(label)")
+            let worst = zip(map.values, dlibMap.values).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst <= 1e-3, "\(name) \(label): largest score difference \(worst)")
             let ours = try detector.detect(image)
             let dlib = try detector.reference(image)
             #expect(ours.count == dlib.count, "\(name) \(label): \(ours.count) vs dlib's \(dlib.count)")
@@ -78,5 +85,28 @@ func cnnFinder(allFaces: Bool = false) throws -> FaceFinder {
                 #expect(error.code == .missingData && "\(error)".hasPrefix(url.path), "\(error)")
             }
         }
+    }
+}
+
+@Suite struct FaceBenchmarkTests {
+    /// References carried by a placement's matrix meet the faces found there: an exact copy
+    /// scores 0, a copy shifted by a tenth of the eye distance scores 0.1, and a placement with
+    /// no face found counts as missed.
+    @Test func carriedReferencesAreMatchedAndScored() throws {
+        let photo = try Photo.load(from: Repository.astronaut)
+        let reference = try #require(try finder().faces(in: photo).first)
+        let iod = reference.landmarks.interocularDistance
+        let moved: [[Double]] = [[0.5, 0, 300], [0, 0.5, 40]]
+        let placements = [[[1.0, 0, 0], [0, 1, 0]], moved, [[1, 0, 2000], [0, 1, 2000]]]
+        var shifted = reference
+        let carried = FaceBenchmark.carry(reference.landmarks, by: moved)
+        shifted.landmarks = Landmarks68(points: carried.points.map { $0 + SIMD2(0.1 * iod * 0.5, 0) })
+        let b = carried.bounds
+        shifted.detectorBox = FaceBox(x: b.x, y: b.y, width: b.width, height: b.height)
+        let outcomes = FaceBenchmark.score(
+            found: [shifted, reference], references: [reference.landmarks], placements: placements)
+        #expect(outcomes.map(\.detected) == [true, true, false])
+        #expect(abs(outcomes[0].nme! - 0) < 1e-12)
+        #expect(abs(outcomes[1].nme! - 0.1) < 1e-9 && abs(outcomes[1].interocular - iod / 2) < 1e-9)
     }
 }

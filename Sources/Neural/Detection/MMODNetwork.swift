@@ -130,11 +130,12 @@ public struct MMODNetwork: Sendable {
             if TapConvolution.suits(stage.shape) {
                 try TapConvolution.forward(
                     input, weight: stage.weight, shape: stage.shape, into: &buffers.activations[k])
+                buffers.activations[k].addBias(stage.bias, rectifying: stage.rectified)
             } else {
                 try Convolution.forward(
-                    input, weight: stage.weight, bias: nil, shape: stage.shape, into: &buffers.activations[k])
+                    input, weight: stage.weight, bias: stage.bias, shape: stage.shape, into: &buffers.activations[k],
+                    rectifying: stage.rectified)
             }
-            buffers.activations[k].addBias(stage.bias, rectifying: stage.rectified)
         }
         return (buffers.activations[stages.count - 1], pyramid)
     }

@@ -81,6 +81,41 @@ public final class CNNFaceDetector: @unchecked Sendable {
         }
     }
 
+    /// dlib's own score map for the image (its network's output before decoding), as
+    /// [1, 1, rows, cols]: the reference `MMODNetwork.scores` is tested against.
+    public func referenceScores(_ rgb: Image<UInt8>) throws -> Tensor {
+        precondition(rgb.channels == 3)
+        lock.lock()
+        defer { lock.unlock() }
+        var (rows, cols): (Int32, Int32) = (0, 0)
+        var error = [CChar](repeating: 0, count: 512)
+        var scores = [Float]()
+        for _ in 0..<2 {
+            let status = rgb.pixels.withUnsafeBufferPointer { px in
+                scores.withUnsafeMutableBufferPointer { out in
+                    fd_mmod_scores(
+                        handle, px.baseAddress, Int32(rgb.width), Int32(rgb.height), Int32(rgb.width * 3),
+                        out.baseAddress, Int64(out.count), &rows, &cols, &error, error.count)
+                }
+            }
+            guard status == 0 else {
+                throw ReconstructError(
+                    .library, "dlib's CNN face detector failed", reason: String(nullTerminated: error))
+            }
+            if scores.count == Int(rows) * Int(cols) { break }
+            scores = [Float](repeating: 0, count: Int(rows) * Int(cols))
+        }
+        return try Tensor(shape: [1, 1, Int(rows), Int(cols)], values: scores)
+    }
+
+    /// The engine's score map for the image (what `detect` decodes).
+    public func scores(_ rgb: Image<UInt8>) throws -> Tensor {
+        precondition(rgb.channels == 3)
+        lock.lock()
+        defer { lock.unlock() }
+        return try network.scores(rgb: rgb.pixels, width: rgb.width, height: rgb.height, buffers: &buffers).0
+    }
+
     private static func layers(of handle: OpaquePointer, count: Int) throws -> [MMODNetwork.Layer] {
         try (0..<count).map { index in
             var layer = fd_mmod_layer()

@@ -20,6 +20,10 @@ struct PixelBox: Sendable {
             bottom: centre.y + (height - 1) / 2)
     }
 
+    func translated(by d: SIMD2<Double>) -> PixelBox {
+        PixelBox(left: left + d.x, top: top + d.y, right: right + d.x, bottom: bottom + d.y)
+    }
+
     /// The same box in an image `factor` times larger (pixel centres map c → (c + ½)·f − ½).
     func scaled(by factor: Double) -> PixelBox {
         func f(_ v: Double) -> Double { (v + 0.5) * factor - 0.5 }
@@ -37,12 +41,12 @@ struct PixelBox: Sendable {
 /// both detectors find; docs/landmarks.md has the figures).
 enum PredictorFraming {
     /// HOG box centre minus CNN box centre, in CNN box sides (x, y), and HOG side over CNN side.
-    static let cnnOffset = SIMD2<Double>(0.0, 0.075)
-    static let cnnScale = 0.965
+    static let cnnOffset = SIMD2<Double>(0.070, 0.104)
+    static let cnnScale = 0.917
     /// The HOG box of a face from its 68 points: centre = the points' mean + offset · span, side =
     /// scale · span, where span is the distance between the jaw's ends (points 0 and 16).
-    static let pointsOffset = SIMD2<Double>(0.0, -0.10)
-    static let pointsScale = 1.05
+    static let pointsOffset = SIMD2<Double>(-0.016, -0.039)
+    static let pointsScale = 1.056
 
     static func box(fromCNN box: PixelBox) -> PixelBox {
         let centre = box.centre + cnnOffset * SIMD2(box.width, box.height)
@@ -68,6 +72,8 @@ struct Candidate {
     let upsampled: Int
     /// Photo pixels per detection-image pixel.
     let scale: Double
+    /// Found by the CNN (its landmarks are framed by `cnnLandmarks`).
+    var fromCNN = false
 
     var sortKey: [Double] { [box.top, box.left, rotation?.degrees ?? 0] }
 
@@ -91,81 +97,76 @@ struct Candidate {
 struct DetectionPasses {
     var candidates: [Candidate] = []
     var rotated: [Double: Image<UInt8>] = [:]
+    /// The upright greyscale detection image (the photo, downscaled for large photos).
+    var upright: Image<UInt8>
 }
 
 extension FaceFinder {
-    /// HOG: the plain pass, a 2× pass for faces below its 80-px window, then rotation tiers while
-    /// nothing is found.
-    func hogCandidates(_ grey: Image<UInt8>) throws -> DetectionPasses {
-        let factor = max(
-            1, Int((Double(grey.width * grey.height) / Double(options.maxDetectionPixels)).squareRoot().rounded(.up)))
-        let small = grey.downscaled(by: factor)
-        let mayUpsample = small.width * small.height <= options.upsampleUpToPixels
-        let scale = Double(factor)
-        func found(_ image: Image<UInt8>, upsample: Int, rotation: ImageRotation?) throws -> [Candidate] {
-            try detector.detect(image, upsample: upsample, threshold: options.minimumScore).map {
-                let box = PixelBox(left: $0.left, top: $0.top, right: $0.right, bottom: $0.bottom)
-                return Candidate(
-                    box: box, predictorBox: box, confidence: $0.confidence, rotation: rotation, upsampled: upsample,
-                    scale: scale)
+    /// The passes both detectors make on a detection image `small` (greyscale `upright`): plain;
+    /// 2× when nothing was found (or every face is asked for) and the image is at most
+    /// `upsampleUpToPixels`, keeping only faces below the 80-px window (larger ones the plain pass
+    /// has judged, and the 2× pass adds mostly false positives there); then, while nothing has
+    /// been found, the same two in the image turned by each angle of a tier. `detect(rotation,
+    /// grey, upsample)` runs the detector on the image turned by `rotation` (nil: upright), whose
+    /// greyscale is `grey`.
+    private func passes(
+        upright: Image<UInt8>, tiers: [[Double]],
+        detect: (_ rotation: ImageRotation?, _ grey: Image<UInt8>, _ upsample: Int) throws -> [Candidate]
+    ) throws -> DetectionPasses {
+        let mayUpsample = upright.width * upright.height <= options.upsampleUpToPixels
+        var passes = DetectionPasses(upright: upright)
+        func look(_ rotation: ImageRotation?, _ grey: Image<UInt8>) throws -> [Candidate] {
+            var found = try detect(rotation, grey, 0)
+            if mayUpsample && (found.isEmpty || options.allFaces) {
+                found += try detect(rotation, grey, 1).filter { $0.box.width < Self.hogWindow }
             }
+            return found
         }
-        var passes = DetectionPasses()
-        passes.candidates = try found(small, upsample: 0, rotation: nil)
-        if mayUpsample && (passes.candidates.isEmpty || options.allFaces) {
-            // Only faces below the 80-px HOG window come from the upsampled pass: at larger sizes the
-            // plain pass has already looked, and the upsampled one adds mostly false positives.
-            passes.candidates += try found(small, upsample: 1, rotation: nil).filter { $0.box.width < Self.hogWindow }
-        }
-        for tier in options.rotationTiers where passes.candidates.isEmpty {
+        passes.candidates = try look(nil, upright)
+        for tier in tiers where passes.candidates.isEmpty {
             for degrees in tier {
-                let rotation = ImageRotation(degrees: degrees, width: small.width, height: small.height)
-                let turned = small.rotated(by: rotation)
+                let rotation = ImageRotation(degrees: degrees, width: upright.width, height: upright.height)
+                let turned = upright.rotated(by: rotation)
                 passes.rotated[degrees] = turned
-                passes.candidates += try found(turned, upsample: mayUpsample ? 1 : 0, rotation: rotation)
+                passes.candidates += try look(rotation, turned)
             }
         }
         return passes
     }
 
-    /// CNN: the plain pass (photos above `maxCNNPixels` downscaled), a 2× pass for faces below its
-    /// 80-px window, then rotation tiers while nothing is found.
+    /// HOG on the greyscale photo (above `maxDetectionPixels` downscaled), turned by `rotationTiers`.
+    func hogCandidates(_ grey: Image<UInt8>) throws -> DetectionPasses {
+        let factor = max(
+            1, Int((Double(grey.width * grey.height) / Double(options.maxDetectionPixels)).squareRoot().rounded(.up)))
+        let small = grey.downscaled(by: factor)
+        return try passes(upright: small, tiers: options.rotationTiers) { rotation, image, upsample in
+            try detector.detect(image, upsample: upsample, threshold: options.minimumScore).map {
+                let box = PixelBox(left: $0.left, top: $0.top, right: $0.right, bottom: $0.bottom)
+                return Candidate(
+                    box: box, predictorBox: box, confidence: $0.confidence, rotation: rotation, upsampled: upsample,
+                    scale: Double(factor))
+            }
+        }
+    }
+
+    /// The CNN on the RGB photo (above `maxCNNPixels` downscaled), turned by `cnnRotationTiers`.
     func cnnCandidates(_ photo: Photo, grey: Image<UInt8>) throws -> DetectionPasses {
         guard let cnn else { throw ReconstructError(.invalidArgument, "the CNN detector was chosen but not loaded") }
         let pixels = Double(photo.width * photo.height)
         let factor = max(1, Int((pixels / Double(options.maxCNNPixels)).squareRoot().rounded(.up)))
         let small = photo.rgb.downscaled(by: factor)
-        let mayUpsample = small.width * small.height <= options.upsampleUpToPixels
-        let scale = Double(factor)
-        func found(_ rgb: Image<UInt8>, upsample: Int, rotation: ImageRotation?) throws -> [Candidate] {
-            let image = upsample == 0 ? rgb : rgb.resized(width: rgb.width * 2, height: rgb.height * 2)
+        return try passes(upright: grey.downscaled(by: factor), tiers: options.cnnRotationTiers) {
+            rotation, _, upsample in
+            let turned = rotation.map { small.rotated(by: $0) } ?? small
+            let image = upsample == 0 ? turned : turned.resized(width: turned.width * 2, height: turned.height * 2)
             return try cnn.detect(image, threshold: options.minimumCNNScore).map {
                 var box = PixelBox(
                     left: Double($0.left), top: Double($0.top), right: Double($0.right), bottom: Double($0.bottom))
                 if upsample > 0 { box = box.scaled(by: 0.5) }
                 return Candidate(
                     box: box, predictorBox: PredictorFraming.box(fromCNN: box), confidence: $0.score,
-                    rotation: rotation, upsampled: upsample, scale: scale)
+                    rotation: rotation, upsampled: upsample, scale: Double(factor), fromCNN: true)
             }
         }
-        var passes = DetectionPasses()
-        passes.candidates = try found(small, upsample: 0, rotation: nil)
-        if mayUpsample && (passes.candidates.isEmpty || options.allFaces) {
-            passes.candidates += try found(small, upsample: 1, rotation: nil).filter { $0.box.width < Self.hogWindow }
-        }
-        let greySmall = grey.downscaled(by: factor)
-        for tier in options.cnnRotationTiers where passes.candidates.isEmpty {
-            for degrees in tier {
-                let rotation = ImageRotation(degrees: degrees, width: small.width, height: small.height)
-                passes.rotated[degrees] = greySmall.rotated(by: rotation)
-                let turned = small.rotated(by: rotation)
-                passes.candidates += try found(turned, upsample: 0, rotation: rotation)
-                if mayUpsample {
-                    passes.candidates += try found(turned, upsample: 1, rotation: rotation)
-                        .filter { $0.box.width < Self.hogWindow }
-                }
-            }
-        }
-        return passes
     }
 }

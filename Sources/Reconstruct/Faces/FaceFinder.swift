@@ -40,8 +40,10 @@ public struct FaceFinder: Sendable {
         public var minimumCNNScore = 0.0
         /// Two detections overlapping more than this (intersection over union) are one face.
         public var sameFaceOverlap = 0.3
-        /// Predict a second time from the box the first prediction's points imply.
-        public var refineLandmarks = false
+        /// Predict a second time, the face turned level by the first prediction's eye line and
+        /// framed by the box its points imply (`bench faces`: mean NME 4.4 → 3.4 % with the CNN,
+        /// 3.8 → 2.2 % with HOG).
+        public var refineLandmarks = true
 
         public init(allFaces: Bool = false, detector: FaceDetectorKind = .cnn, minimumScore: Double = 0.25) {
             self.allFaces = allFaces
@@ -144,7 +146,7 @@ public struct FaceFinder: Sendable {
         defer { timings.landmarks = (clock.now - detected).seconds }
 
         let faces = try kept.map { candidate, detectorBox in
-            let landmarks = try predict(candidate, grey: grey, rotated: passes.rotated)
+            let landmarks = try predict(candidate, grey: grey, passes: passes)
             return DetectedFace(
                 box: detectorBox.union(landmarks.bounds), detectorBox: detectorBox, score: candidate.confidence,
                 rotation: candidate.rotation?.degrees ?? 0, upsampled: candidate.upsampled, landmarks: landmarks)
@@ -154,18 +156,21 @@ public struct FaceFinder: Sendable {
 
     /// The 68 points from a candidate's predictor box (and, when refining, once more from the
     /// box those points imply), in photo pixels.
-    private func predict(_ candidate: Candidate, grey: Image<UInt8>, rotated: [Double: Image<UInt8>]) throws
-        -> Landmarks68
-    {
-        let first = try predictPoints(candidate, box: candidate.predictorBox, grey: grey, rotated: rotated)
-        guard options.refineLandmarks else { return Landmarks68(points: first.photo) }
-        let implied = PredictorFraming.box(implying: first.local)
-        return Landmarks68(points: try predictPoints(candidate, box: implied, grey: grey, rotated: rotated).photo)
+    private func predict(_ candidate: Candidate, grey: Image<UInt8>, passes: DetectionPasses) throws -> Landmarks68 {
+        let rotated = passes.rotated
+        let first: [SIMD2<Double>]
+        if candidate.fromCNN {
+            let image = candidate.rotation.map { rotated[$0.degrees]! } ?? passes.upright
+            first = try cnnLandmarks(candidate, in: image, grey: grey, rotated: rotated).points
+        } else {
+            first = try predictPoints(candidate, box: candidate.predictorBox, grey: grey, rotated: rotated).photo
+        }
+        return Landmarks68(points: options.refineLandmarks ? try refined(first, grey: grey) : first)
     }
 
     /// Points predicted in the candidate's detection image from `box` (that image's pixel
     /// indices), both there (`local`, pixel-index coordinates) and mapped to the photo.
-    private func predictPoints(
+    func predictPoints(
         _ candidate: Candidate, box: PixelBox, grey: Image<UInt8>, rotated: [Double: Image<UInt8>]
     ) throws -> (local: [SIMD2<Double>], photo: [SIMD2<Double>]) {
         let scale = candidate.scale

@@ -19,13 +19,13 @@ public struct ReconstructionPipeline: Sendable {
     /// 68-point landmark predictor (default `LandmarkPredictor.resolvedURL(explicit: nil)`).
     public init(
         options: ReconstructionOptions, modelFile: URL? = nil, landmarkModel: URL? = nil,
-        detector: FaceDetectorKind = .cnn, detectorModel: URL? = nil, registry: FormatRegistry = .standard
+        faces: FaceFinder.Options = .init(), detectorModel: URL? = nil, registry: FormatRegistry = .standard
     ) throws {
         let options = try options.validated(registry: registry)
         let model = try ModelFile.load(modelFile ?? ModelFile.defaultURL(region: options.region))
         let finder = try FaceFinder(
             landmarkModel: landmarkModel ?? LandmarkPredictor.resolvedURL(explicit: nil), cnnModel: detectorModel,
-            options: .init(detector: detector))
+            options: faces)
         try self.init(options: options, model: model, finder: finder, registry: registry)
     }
 
