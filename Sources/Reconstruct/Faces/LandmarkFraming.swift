@@ -29,11 +29,20 @@ extension FaceFinder {
     {
         let box = candidate.box
         let margin = box.width
-        let x0 = max(0, Int((box.left - margin).rounded(.down)))
-        let y0 = max(0, Int((box.top - margin).rounded(.down)))
-        let x1 = min(image.width, Int((box.right + margin).rounded(.up)) + 1)
-        let y1 = min(image.height, Int((box.bottom + margin).rounded(.up)) + 1)
-        let crop = image.cropped(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+        var x0 = max(0, Int((box.left - margin).rounded(.down)))
+        var y0 = max(0, Int((box.top - margin).rounded(.down)))
+        var x1 = min(image.width, Int((box.right + margin).rounded(.up)) + 1)
+        var y1 = min(image.height, Int((box.bottom + margin).rounded(.up)) + 1)
+        // HOG's choice among its scales shifts with the image it scans (its pyramid levels are
+        // 1.2× apart): when the crop would be most of the image, scan the image itself, so a
+        // portrait's face gets the box the HOG detector gives (bench truth: landmarks 5.8 → 5.4 %
+        // of IOD against the true projections).
+        if (x1 - x0) * (y1 - y0) * 2 >= image.width * image.height {
+            (x0, y0, x1, y1) = (0, 0, image.width, image.height)
+        }
+        let crop =
+            x1 - x0 == image.width && y1 - y0 == image.height
+            ? image : image.cropped(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
         let offset = SIMD2(Double(x0), Double(y0))
 
         // HOG's own box where it finds this face: in the crop as it is when one of its upright
