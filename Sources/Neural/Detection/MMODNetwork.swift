@@ -52,6 +52,13 @@ public struct MMODNetwork: Sendable {
         let weight: Tensor
         let bias: Tensor
         let rectified: Bool
+        /// The filters transformed for `WinogradConvolution`, when the shape suits it.
+        let winograd: WinogradConvolution.Kernels?
+
+        init(shape: ConvolutionShape, weight: Tensor, bias: Tensor, rectified: Bool) {
+            (self.shape, self.weight, self.bias, self.rectified) = (shape, weight, bias, rectified)
+            winograd = WinogradConvolution.suits(shape) ? WinogradConvolution.kernels(weight, shape: shape) : nil
+        }
     }
 
     let stages: [Stage]
@@ -127,7 +134,11 @@ public struct MMODNetwork: Sendable {
         }
         for (k, stage) in stages.enumerated() {
             let input = k == 0 ? buffers.canvas : buffers.activations[k - 1]
-            if TapConvolution.suits(stage.shape) {
+            if let kernels = stage.winograd {
+                WinogradConvolution.forward(
+                    input, kernels: kernels, bias: stage.bias.values, rectify: stage.rectified,
+                    into: &buffers.activations[k])
+            } else if TapConvolution.suits(stage.shape) {
                 try TapConvolution.forward(
                     input, weight: stage.weight, shape: stage.shape, into: &buffers.activations[k])
                 buffers.activations[k].addBias(stage.bias, rectifying: stage.rectified)

@@ -22,7 +22,7 @@ public struct FaceFinder: Sendable {
         /// Photos above this many pixels are box-downscaled by an integer factor for HOG detection;
         /// landmarks are still predicted at full resolution for upright faces.
         public var maxDetectionPixels = 12_000_000
-        /// The CNN costs about 0.3 s per megapixel, so it looks at photos above this size
+        /// The CNN costs about 0.22 s per megapixel, so it looks at photos above this size
         /// downscaled (faces in such photos are large; the smallest it finds is 80 px / factor).
         public var maxCNNPixels = 4_000_000
         /// The 2× upsampling pass runs when the detection image has at most this many pixels:
