@@ -26,6 +26,7 @@ extension BenchCommand {
         @Option(help: "Runs per speed image; medians are reported.") var runs = 3
         @Flag(help: "Also fit the CNN → HOG box framing on the upright images and print it.") var fitFraming = false
         @Flag(help: "Only the speed rows (the set must exist).") var speedOnly = false
+        @Flag(inversion: .prefixedNo, help: "Frame CNN faces by HOG's box where HOG finds them.") var hogFraming = true
         @Flag(inversion: .prefixedNo, help: "Refine landmarks from the first prediction (turned level, re-framed).")
         var refine = true
         @OptionGroup var landmarkModel: LandmarkModelOptions
@@ -36,6 +37,7 @@ extension BenchCommand {
             let predictor = try LandmarkPredictor(contentsOf: landmarkModel.url)
             var options = FaceFinder.Options(allFaces: true, detector: .cnn)
             options.refineLandmarks = refine
+            options.hogFraming = hogFraming
             let cnnFinder = try FaceFinder(
                 detector: HOGFaceDetector(), cnn: cnn, predictor: predictor, options: options)
             options.detector = .hog

@@ -44,6 +44,9 @@ public struct FaceFinder: Sendable {
         /// and framed by the box its points imply (`bench faces`: mean NME 4.40 → 2.13 % with
         /// the CNN); upright faces keep their first prediction (`refined`).
         public var refineLandmarks = true
+        /// Frame CNN faces for the predictor by HOG's own box where HOG finds them (`cnnLandmarks`);
+        /// off, only the mapped CNN box is used (`bench faces --no-hog-framing` measures that path).
+        public var hogFraming = true
 
         public init(allFaces: Bool = false, detector: FaceDetectorKind = .cnn, minimumScore: Double = 0.25) {
             self.allFaces = allFaces

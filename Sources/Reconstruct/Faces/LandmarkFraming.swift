@@ -52,7 +52,7 @@ extension FaceFinder {
         let upsample = box.width < Self.hogWindow * 1.25 ? 1 : 0
         let framed = PredictorFraming.box(fromCNN: box)
         var best: (box: PixelBox, rank: (Int, Double), turn: Double)?
-        for turn in Self.framingTurns {
+        for turn in options.hogFraming ? Self.framingTurns : [] {
             let inverse = ImageRotation(degrees: -turn, width: crop.width, height: crop.height)
             let c = box.centre - offset + 0.5
             let (cx, cy) = inverse.toSource(c.x, c.y)
