@@ -99,10 +99,12 @@ struct ReconstructCommand: ParsableCommand {
             if let other = result.proxyStage.competingFace {
                 let chosen = result.face.detectorBox
                 let sizes = String(
-                    format: "%.0f×%.0f px at (%.0f, %.0f); another face of %.0f×%.0f px at (%.0f, %.0f)", chosen.width,
-                    chosen.height, chosen.x, chosen.y, other.box.width, other.box.height, other.box.x, other.box.y)
+                    format:
+                        "the largest face (%.0f×%.0f px at %.0f, %.0f), but another face (%.0f×%.0f px at %.0f, %.0f)",
+                    chosen.width, chosen.height, chosen.x, chosen.y, other.box.width, other.box.height, other.box.x,
+                    other.box.y)
                 Diagnostics.warn(
-                    "\(url.path): reconstructed the largest face, \(sizes), is at least half its size (landmarks --all-faces lists them)"
+                    "\(url.path): reconstructed \(sizes) is at least half its size; landmarks --all-faces lists every face"
                 )
             }
             let folder = URL(fileURLWithPath: output).appendingPathComponent(name)

@@ -91,6 +91,21 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["astronaut"])
     }
 
+    /// The largest face is reconstructed; when another face is at least half its size (group.jpg)
+    /// one warning on stderr says where both are, and a portrait (the astronaut) gets none.
+    @Test func aSecondFaceOfSimilarSizeIsWarnedAbout() throws {
+        let folder = try TemporaryFolder()
+        let result = try CLI.run([
+            "reconstruct", Repository.astronaut.path, Repository.groupJPEG.path, "-o", folder.file("out").path,
+            "--proxy-only", "--uv-size", "512", "--formats", "obj",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderrLines.count == 1, "\(result.stderr)")
+        let line = String(result.stderrLines.first ?? "")
+        #expect(line.hasPrefix("warning: \(Repository.groupJPEG.path): reconstructed the largest face ("), "\(line)")
+        #expect(line.contains("but another face (") && line.contains("is at least half its size"), "\(line)")
+    }
+
     /// A wrong id is refused by the parser, which lists the valid ones from the registries: exit 64
     /// and nothing written.
     @Test func badOptionsAreRefusedWithTheValidChoices() throws {
