@@ -52,6 +52,7 @@ bench: setup
 	$(BIN) bench reconstruct
 	$(BIN) bench nn $(if $(PYTORCH),--pytorch $(PYTORCH))
 	$(BIN) bench truth
+	$(BIN) bench faces
 
 clean:
 	rm -rf .build out models
