@@ -116,6 +116,8 @@ public struct MMODNetwork: Sendable {
         var canvas = Tensor(shape: [])
         var pyramid: TiledPyramid?
         var activations: [Tensor] = []
+        /// Seconds the last call spent building the canvas, then in each convolution (for benches).
+        public internal(set) var stageSeconds: [Double] = []
         public init() {}
     }
 
@@ -127,7 +129,16 @@ public struct MMODNetwork: Sendable {
         let pyramid = TiledPyramid(
             width: width, height: height, downFactor: settings.pyramidDown, padding: settings.pyramidPadding,
             outerPadding: settings.pyramidOuterPadding)
+        let clock = ContinuousClock()
+        var mark = clock.now
+        func lap() -> Double {
+            let now = clock.now
+            defer { mark = now }
+            let d = (now - mark).components
+            return Double(d.seconds) + Double(d.attoseconds) * 1e-18
+        }
         pyramid.fill(&buffers.canvas, previous: buffers.pyramid, rgb: rgb, means: settings.means)
+        buffers.stageSeconds = [lap()]
         buffers.pyramid = pyramid
         if buffers.activations.count != stages.count {
             buffers.activations = Array(repeating: Tensor(shape: []), count: stages.count)
@@ -141,12 +152,17 @@ public struct MMODNetwork: Sendable {
             } else if TapConvolution.suits(stage.shape) {
                 try TapConvolution.forward(
                     input, weight: stage.weight, shape: stage.shape, into: &buffers.activations[k])
-                buffers.activations[k].addBias(stage.bias, rectifying: stage.rectified)
+                let plane = buffers.activations[k].shape[2] * buffers.activations[k].shape[3]
+                buffers.activations[k].values.withUnsafeMutableBufferPointer {
+                    Convolution.Epilogue(bias: stage.bias.values, rectify: stage.rectified).apply(
+                        $0.baseAddress!, stride: plane, rows: stage.shape.outputChannels, count: plane, firstChannel: 0)
+                }
             } else {
                 try Convolution.forward(
                     input, weight: stage.weight, bias: stage.bias, shape: stage.shape, into: &buffers.activations[k],
                     rectifying: stage.rectified)
             }
+            buffers.stageSeconds.append(lap())
         }
         return (buffers.activations[stages.count - 1], pyramid)
     }
@@ -161,23 +177,5 @@ public struct MMODNetwork: Sendable {
             y = y * Double(s.stride) - Double(s.padding) + Double(s.kernel.height / 2)
         }
         return (x, y)
-    }
-}
-
-extension Tensor {
-    /// Adds bias[c] to channel c of this [1, C, H, W] tensor, then clamps at 0 when `rectifying`.
-    mutating func addBias(_ bias: Tensor, rectifying: Bool) {
-        let plane = shape[2] * shape[3]
-        values.withUnsafeMutableBufferPointer { v in
-            for c in 0..<shape[1] {
-                let b = bias.values[c]
-                let base = v.baseAddress! + c * plane
-                if rectifying {
-                    for i in 0..<plane { base[i] = max(0, base[i] + b) }
-                } else {
-                    for i in 0..<plane { base[i] += b }
-                }
-            }
-        }
     }
 }

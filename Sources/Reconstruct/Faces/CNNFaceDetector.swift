@@ -59,17 +59,29 @@ public final class CNNFaceDetector: @unchecked Sendable {
             rgb: rgb.pixels, width: rgb.width, height: rgb.height, threshold: threshold, buffers: &buffers)
     }
 
+    /// Seconds the last `detect` or `scores` call spent on the canvas and on each convolution.
+    public var lastStageSeconds: [Double] {
+        lock.lock()
+        defer { lock.unlock() }
+        return buffers.stageSeconds
+    }
+
     /// dlib's own `net(img, threshold)` on the same network: the reference, 20–60× slower.
     public func reference(_ rgb: Image<UInt8>, threshold: Double = 0) throws -> [MMODDetection] {
         precondition(rgb.channels == 3)
         lock.lock()
         defer { lock.unlock() }
-        var found = [fd_detection](repeating: fd_detection(), count: 256)
+        var found = [fd_detection](repeating: fd_detection(), count: 64)
         var error = [CChar](repeating: 0, count: 512)
-        let count = rgb.pixels.withUnsafeBufferPointer { px in
-            fd_mmod_detect(
-                handle, px.baseAddress, Int32(rgb.width), Int32(rgb.height), Int32(rgb.width * 3), threshold, &found,
-                Int32(found.count), &error, error.count)
+        var count: Int32 = 0
+        for _ in 0..<2 {  // once more with room for all when more were found than fit
+            count = rgb.pixels.withUnsafeBufferPointer { px in
+                fd_mmod_detect(
+                    handle, px.baseAddress, Int32(rgb.width), Int32(rgb.height), Int32(rgb.width * 3), threshold,
+                    &found, Int32(found.count), &error, error.count)
+            }
+            guard count > found.count else { break }
+            found = [fd_detection](repeating: fd_detection(), count: Int(count))
         }
         guard count >= 0 else {
             throw ReconstructError(.library, "dlib's CNN face detector failed", reason: String(nullTerminated: error))

@@ -104,13 +104,13 @@ struct DetectionPasses {
 extension FaceFinder {
     /// The passes both detectors make on a detection image `small` (greyscale `upright`): plain;
     /// 2× when nothing was found (or every face is asked for) and the image is at most
-    /// `upsampleUpToPixels`, keeping only faces below the 80-px window (larger ones the plain pass
+    /// `upsampleUpToPixels`, keeping only faces narrower than the detector's `window` (px; larger ones the plain pass
     /// has judged, and the 2× pass adds mostly false positives there); then, while nothing has
     /// been found, the same two in the image turned by each angle of a tier. `detect(rotation,
     /// grey, upsample)` runs the detector on the image turned by `rotation` (nil: upright), whose
     /// greyscale is `grey`.
     private func passes(
-        upright: Image<UInt8>, tiers: [[Double]],
+        upright: Image<UInt8>, tiers: [[Double]], window: Double,
         detect: (_ rotation: ImageRotation?, _ grey: Image<UInt8>, _ upsample: Int) throws -> [Candidate]
     ) throws -> DetectionPasses {
         let mayUpsample = upright.width * upright.height <= options.upsampleUpToPixels
@@ -118,7 +118,7 @@ extension FaceFinder {
         func look(_ rotation: ImageRotation?, _ grey: Image<UInt8>) throws -> [Candidate] {
             var found = try detect(rotation, grey, 0)
             if mayUpsample && (found.isEmpty || options.allFaces) {
-                found += try detect(rotation, grey, 1).filter { $0.box.width < Self.hogWindow }
+                found += try detect(rotation, grey, 1).filter { $0.box.width < window }
             }
             return found
         }
@@ -139,7 +139,8 @@ extension FaceFinder {
         let factor = max(
             1, Int((Double(grey.width * grey.height) / Double(options.maxDetectionPixels)).squareRoot().rounded(.up)))
         let small = grey.downscaled(by: factor)
-        return try passes(upright: small, tiers: options.rotationTiers) { rotation, image, upsample in
+        return try passes(upright: small, tiers: options.rotationTiers, window: Self.hogWindow) {
+            rotation, image, upsample in
             try detector.detect(image, upsample: upsample, threshold: options.minimumScore).map {
                 let box = PixelBox(left: $0.left, top: $0.top, right: $0.right, bottom: $0.bottom)
                 return Candidate(
@@ -155,7 +156,8 @@ extension FaceFinder {
         let pixels = Double(photo.width * photo.height)
         let factor = max(1, Int((pixels / Double(options.maxCNNPixels)).squareRoot().rounded(.up)))
         let small = photo.rgb.downscaled(by: factor)
-        return try passes(upright: grey.downscaled(by: factor), tiers: options.cnnRotationTiers) {
+        let window = Double(cnn.network.settings.windows.map(\.width).min() ?? 80)
+        return try passes(upright: grey.downscaled(by: factor), tiers: options.cnnRotationTiers, window: window) {
             rotation, _, upsample in
             let turned = rotation.map { small.rotated(by: $0) } ?? small
             let image = upsample == 0 ? turned : turned.resized(width: turned.width * 2, height: turned.height * 2)

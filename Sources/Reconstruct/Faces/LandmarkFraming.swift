@@ -4,29 +4,17 @@ import Foundation
 /// Landmarks from a CNN detection. dlib's predictor was trained on HOG boxes of near-upright
 /// faces, and the CNN's box differs from those most where it matters: for a turned head the HOG
 /// box sits over the visible half of the face, and for a rolled head (which the CNN finds up to
-/// about ±60°) no upright box frames it. So, per face: run HOG on a crop around the CNN box and
-/// start from its box when it finds the face there (exact framing); otherwise start from the
-/// CNN box mapped by `PredictorFraming`, in the crop turned by 0, ±30 or ±60°, keeping the turn
-/// in which the predicted eyes come out most level (the predictor is right where the face it
-/// sees is upright).
+/// about ±60°) no upright box frames it. So, per face: run HOG around the CNN box, in the crop
+/// as it is or turned by ±30 or ±60°, and start from HOG's box where it finds the face (exact
+/// framing, turned back afterwards); otherwise start from the CNN box mapped by
+/// `PredictorFraming`. `refined` then predicts rolled faces again, turned level.
 extension FaceFinder {
     /// Turns of the crop in which HOG looks for the face (degrees; ties go to the earlier).
     static let framingTurns: [Double] = [0, -30, 30, -60, 60]
 
-    /// How a face's landmarks were started.
-    enum Framing: Equatable {
-        /// HOG's box, in the crop turned by `turn` degrees.
-        case hog(turn: Double)
-        /// The CNN's box mapped by `PredictorFraming`.
-        case cnn
-    }
-
-    /// The candidate's points in photo pixels, and how they were framed.
-    func cnnLandmarks(
-        _ candidate: Candidate, in image: Image<UInt8>, grey: Image<UInt8>, rotated: [Double: Image<UInt8>]
-    )
-        throws -> (points: [SIMD2<Double>], framing: Framing)
-    {
+    /// The candidate's points in photo pixels; `image` is the greyscale detection image its box
+    /// lives in (turned, for a candidate of a turned pass).
+    func cnnLandmarks(_ candidate: Candidate, in image: Image<UInt8>) throws -> [SIMD2<Double>] {
         let box = candidate.box
         let margin = box.width
         var x0 = max(0, Int((box.left - margin).rounded(.down)))
@@ -50,7 +38,6 @@ extension FaceFinder {
         // where an upright filter finds it (there its box frames the face as the predictor
         // expects), else the best where a rolled filter does.
         let upsample = box.width < Self.hogWindow * 1.25 ? 1 : 0
-        let framed = PredictorFraming.box(fromCNN: box)
         var best: (box: PixelBox, rank: (Int, Double), turn: Double)?
         for turn in options.hogFraming ? Self.framingTurns : [] {
             let inverse = ImageRotation(degrees: -turn, width: crop.width, height: crop.height)
@@ -73,14 +60,13 @@ extension FaceFinder {
             if turn == 0, let found = best, found.rank.0 == 1 { break }
         }
         // Else the mapped CNN box, upright.
-        let (start, turn) = best.map { ($0.box, $0.turn) } ?? (framed.translated(by: -offset), 0.0)
+        let (start, turn) = best.map { ($0.box, $0.turn) } ?? (candidate.predictorBox.translated(by: -offset), 0.0)
         let rotation = ImageRotation(degrees: turn, width: crop.width, height: crop.height)
         let turned = turn == 0 ? crop : crop.rotated(by: rotation)
-        let points = try predictor.predict(in: turned, box: start.detection).map { p -> SIMD2<Double> in
+        return try predictor.predict(in: turned, box: start.detection).map { p -> SIMD2<Double> in
             let (x, y) = rotation.toSource(p.x + 0.5, p.y + 0.5)
             return candidate.toPhoto(SIMD2(x - 0.5, y - 0.5) + offset)
         }
-        return (points, best == nil ? .cnn : .hog(turn: turn))
     }
 
     /// A rolled face's eye line must be at least this far from level (degrees) for `refined` to
