@@ -124,11 +124,13 @@ extension BenchCommand {
             let clock = ContinuousClock()
             var network: [Double] = []
             var whole: [Double] = []
+            var stages: [[Double]] = []
             _ = try cnn.detect(photo.rgb)  // warm the buffers
             for _ in 0..<runs {
                 let start = clock.now
                 _ = try cnn.detect(photo.rgb)
                 network.append((clock.now - start).seconds)
+                stages.append(cnn.lastStageSeconds)
                 var timings = FaceFinder.Timings()
                 var single = finder
                 single.options.allFaces = false
@@ -140,7 +142,11 @@ extension BenchCommand {
             let dlib = (clock.now - start).seconds
             return .init(
                 image: name, megapixels: Double(photo.width * photo.height) / 1e6, networkSeconds: network,
-                searchSeconds: whole, dlibSeconds: dlib)
+                searchSeconds: whole, dlibSeconds: dlib,
+                stageMilliseconds: stages.first.map { first in
+                    first.indices.map { i in median(stages.map { $0[i] }) * 1000 }
+                }
+                    ?? [])
         }
 
         private func progress(_ line: String) { FileHandle.standardError.write(Data("bench faces: \(line)\n".utf8)) }

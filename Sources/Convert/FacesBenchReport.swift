@@ -49,6 +49,8 @@ struct FacesBenchReport: Encodable {
         /// The default search: detection passes, framing and landmarks of the largest face.
         let searchSeconds: [Double]
         let dlibSeconds: Double
+        /// Our network per step (median, ms): the canvas, then each convolution input side first.
+        let stageMilliseconds: [Double]
 
         var line: String {
             String(
@@ -114,7 +116,12 @@ struct FacesBenchReport: Encodable {
         }
         print("NME: mean point error over the carried inter-ocular distance, faces of at least 24 px IOD.")
         print("\nSpeed against dlib's own CPU forward pass of the same network (same image, same run):")
-        for row in speed { print("  \(row.image) \(row.line)") }
+        for row in speed {
+            print("  \(row.image) \(row.line)")
+            print(
+                "    canvas, then each layer (ms): "
+                    + row.stageMilliseconds.map { String(format: "%.0f", $0) }.joined(separator: ", "))
+        }
         if let framing {
             print(
                 String(
