@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmarks (use a release build).",
         subcommands: [
             LandmarksBench.self, FitBench.self, UnwrapBench.self, ReconstructBench.self, NeuralBench.self,
-            TruthBench.self, FacesBench.self,
+            TruthBench.self, FacesBench.self, DetailBench.self,
         ])
 
     struct LandmarksBench: ParsableCommand {

@@ -17,7 +17,7 @@ struct Facedetail: ParsableCommand {
         subcommands: [
             FormatsCommand.self, ConvertCommand.self, DisplaceCommand.self, NormalMapCommand.self,
             LandmarksCommand.self,
-            ModelCommand.self, ReconstructCommand.self, BenchCommand.self,
+            ModelCommand.self, ReconstructCommand.self, TrainCommand.self, BenchCommand.self,
         ]
     )
 

@@ -48,6 +48,11 @@ struct ReconstructCommand: ParsableCommand {
             shading, light and albedo; docs/reconstruct.md).
             """)
     var fit = FitMethod.dense
+    @Option(
+        help:
+            "Weights of --detail dfdn (default $\(LearnedDetail.environmentVariable), else weights/dfdn.safetensors)."
+    )
+    var detailWeights: String?
     @Option(help: "Subdivision levels of the detailed mesh, 0–3 (each ×4 faces).") var subdiv = 2
     @Flag(help: "Also write debug.png: detected (red) and fitted (green) landmarks over the wireframe.") var debug =
         false
@@ -61,6 +66,7 @@ struct ReconstructCommand: ParsableCommand {
         o.region = model.region
         o.uvSize = uvSize
         o.detail = proxyOnly ? nil : detail.id
+        o.detailWeights = detailWeights
         o.subdivision = subdiv
         o.lens = LensPolicy(camera: camera, focalLength: focalLength)
         o.fit = fit

@@ -69,6 +69,32 @@ public struct Adam: Sendable {
         }
     }
 
+    /// The moments as tensors ("first.NAME", "second.NAME"), for a checkpoint; `restore` takes them back.
+    public var moments: [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for (name, m) in first { out["first.\(name)"] = try! Tensor(shape: [m.count], values: m) }
+        for (name, v) in second { out["second.\(name)"] = try! Tensor(shape: [v.count], values: v) }
+        return out
+    }
+
+    /// Resumes from a checkpoint: the step count and the `moments` it saved.
+    public mutating func restore(step: Int, moments: [String: Tensor]) throws {
+        var first: [String: [Float]] = [:]
+        var second: [String: [Float]] = [:]
+        for (key, tensor) in moments {
+            if key.hasPrefix("first.") {
+                first[String(key.dropFirst(6))] = tensor.values
+            } else if key.hasPrefix("second.") {
+                second[String(key.dropFirst(7))] = tensor.values
+            } else {
+                throw NeuralError(.mismatch, "optimiser state '\(key)' is neither a first nor a second moment")
+            }
+        }
+        self.step = step
+        self.first = first
+        self.second = second
+    }
+
     /// One step on a module's trainable parameters with the gradients it has accumulated. The
     /// module lets go of its tensors for the step (its state is set empty, then back), so the
     /// parameters are updated in place rather than copied: for pix2pix's U-Net that is 218 MB

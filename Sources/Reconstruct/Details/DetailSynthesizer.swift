@@ -1,4 +1,5 @@
 import Formats
+import Foundation
 
 /// What a detail synthesizer sees: the unwrapped photo and the proxy it was unwrapped from.
 public struct DetailInput: Sendable {
@@ -50,6 +51,14 @@ public protocol DetailSynthesizer: Sendable {
     /// The `--detail` name.
     var id: String { get }
     func synthesize(_ input: DetailInput) throws -> DetailResult
+    /// The synthesizer ready to run, its data (weights) read from `weights` or its default and
+    /// checked: the pipeline calls this once, so a bad file fails before any photo is read.
+    func prepared(weights: URL?) throws -> any DetailSynthesizer
+}
+
+extension DetailSynthesizer {
+    /// Synthesizers without data files are ready as they are.
+    public func prepared(weights: URL?) throws -> any DetailSynthesizer { self }
 }
 
 /// `--detail none`: a zero displacement map (the proxy is the final surface).
@@ -66,7 +75,7 @@ public struct NoDetail: DetailSynthesizer {
 
 /// The synthesizers `--detail` names, in one table: adding one is its file plus one line here.
 public enum DetailSynthesizers {
-    public static let all: [any DetailSynthesizer] = [ShadingDetail(), NoDetail()]
+    public static let all: [any DetailSynthesizer] = [ShadingDetail(), LearnedDetail(), NoDetail()]
     public static func named(_ id: String) -> (any DetailSynthesizer)? { all.first { $0.id == id } }
     /// Every id, in table order (what `--detail` accepts).
     public static var ids: [String] { all.map(\.id) }

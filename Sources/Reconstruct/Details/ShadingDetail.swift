@@ -61,27 +61,7 @@ public struct ShadingDetail: DetailSynthesizer {
                 .invalidArgument, "the detail grid (\(n)) must be the texture side (\(size)) over a power of two")
         }
         let surface = SurfaceBuffer(mesh: input.proxy, rotation: input.rotation, size: n)
-        var samples = ShadingSamples(texture: input.texture, factor: size / n)
-        for i in samples.weights.indices where !surface.covered[i] { samples.weights[i] = 0 }
-        guard var appearance = AppearanceEstimate.estimate(samples, surface: surface, options: options.appearance)
-        else {
-            throw ReconstructError(.unfittableFace, "too few visible texels to estimate the light")
-        }
-        // Hair, brows, lashes, lips and collars are far from what a smooth skin albedo under
-        // this light predicts: iteratively reweighted, they stop steering the light and the solve.
-        let seen = samples.weights
-        for _ in 0..<options.robustRounds {
-            for i in samples.weights.indices where seen[i] > 0 {
-                let model = luminance(appearance.rendered(i, normal: surface.normals[i]))
-                let e = abs(luminance(samples.colours[i]) - model) / max(model, 0.01) / options.outlierScale
-                samples.weights[i] = seen[i] / (1 + e * e)
-            }
-            guard
-                let refined = AppearanceEstimate.estimate(
-                    samples, surface: surface, options: options.appearance, start: appearance)
-            else { break }
-            appearance = refined
-        }
+        let (samples, appearance) = try robustAppearance(texture: input.texture, surface: surface)
         let d = solve(samples, appearance, surface: surface)
         let errors = (
             photometricError(samples, appearance, surface: surface) { surface.normals[$0] },
@@ -96,6 +76,35 @@ public struct ShadingDetail: DetailSynthesizer {
         let map = DisplacementMap(values: try Image(width: size, height: size, channels: 1, pixels: values))
         return DetailResult(
             displacement: map, appearance: appearance, workingSize: n, synthesizerID: id, photometricError: errors)
+    }
+
+    /// The unwrap averaged onto `surface`'s grid, and the light and albedo estimated on it, with
+    /// robust weights: hair, brows, lashes, lips and collars are far from what a smooth skin
+    /// albedo under this light predicts, so iteratively reweighted they stop steering the light
+    /// (and the solve). The samples come back with those weights.
+    public func robustAppearance(texture: Image<UInt8>, surface: SurfaceBuffer) throws
+        -> (ShadingSamples, AppearanceEstimate)
+    {
+        var samples = ShadingSamples(texture: texture, factor: texture.width / surface.size)
+        for i in samples.weights.indices where !surface.covered[i] { samples.weights[i] = 0 }
+        guard var appearance = AppearanceEstimate.estimate(samples, surface: surface, options: options.appearance)
+        else {
+            throw ReconstructError(.unfittableFace, "too few visible texels to estimate the light")
+        }
+        let seen = samples.weights
+        for _ in 0..<options.robustRounds {
+            for i in samples.weights.indices where seen[i] > 0 {
+                let model = luminance(appearance.rendered(i, normal: surface.normals[i]))
+                let e = abs(luminance(samples.colours[i]) - model) / max(model, 0.01) / options.outlierScale
+                samples.weights[i] = seen[i] / (1 + e * e)
+            }
+            guard
+                let refined = AppearanceEstimate.estimate(
+                    samples, surface: surface, options: options.appearance, start: appearance)
+            else { break }
+            appearance = refined
+        }
+        return (samples, appearance)
     }
 
     /// The displacement (mm, on the samples' grid) explaining the samples under `appearance`.

@@ -45,18 +45,10 @@ struct FileJob: Sendable {
 
     /// Every job's files, in job order; the first error in job order is thrown.
     static func run(_ jobs: [FileJob]) throws -> [[File]] {
-        let slots = Slots(count: jobs.count)
+        let slots = Slots<Result<[File], any Error>>(jobs.count)
         DispatchQueue.concurrentPerform(iterations: 2) { lane in
-            for k in stride(from: lane, to: jobs.count, by: 2) { slots.set(k, Result { try jobs[k].make() }) }
+            for k in stride(from: lane, to: jobs.count, by: 2) { slots.put(k, Result { try jobs[k].make() }) }
         }
-        return try slots.values.map { try $0!.get() }
+        return try (0..<jobs.count).map { try slots.take($0).get() }
     }
-}
-
-/// Results filled by parallel lanes, each slot by one lane.
-private final class Slots: @unchecked Sendable {
-    private(set) var values: [Result<[FileJob.File], any Error>?]
-    private let lock = NSLock()
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ k: Int, _ value: Result<[FileJob.File], any Error>) { lock.withLock { values[k] = value } }
 }

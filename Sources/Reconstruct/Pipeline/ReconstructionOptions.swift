@@ -31,6 +31,8 @@ public struct ReconstructionOptions: Codable, Sendable, Equatable {
     /// Id of the detail synthesizer (`DetailSynthesizers`); nil stops after the proxy: no detail
     /// maps, no detailed mesh.
     public var detail: String? = ShadingDetail().id
+    /// The detail synthesizer's data file (`dfdn`'s weights); nil: its default.
+    public var detailWeights: String?
     /// Subdivision levels of the detailed mesh, 0–3 (each ×4 faces).
     public var subdivision = 2
     /// Mesh format ids (registry ids), in the order given; each writes proxy.EXT and detailed.EXT.

@@ -14,6 +14,16 @@ struct Painter {
         painted = Array(repeating: false, count: size * size)
     }
 
+    /// Starts from an sRGB image (3 or more channels), nothing painted yet.
+    init(image: Image<UInt8>) {
+        size = image.width
+        let c = image.channels
+        colour = (0..<(image.width * image.height)).map { i in
+            SIMD3(Double(image.pixels[c * i]), Double(image.pixels[c * i + 1]), Double(image.pixels[c * i + 2]))
+        }
+        painted = Array(repeating: false, count: colour.count)
+    }
+
     var image: Image<UInt8> {
         var out = Image<UInt8>(width: size, height: size, channels: 3)
         for i in colour.indices {

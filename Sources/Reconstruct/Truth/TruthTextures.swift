@@ -29,9 +29,19 @@ public struct TruthTextures: Sendable {
     /// The maps of `face`; `landmarkUVs` are the face-tile UVs of the 68 landmark vertices, and
     /// `expressionNames` the model's blendshape names in `face.expression`'s order.
     public init(face: TruthFace, expressionNames: [String], landmarkUVs: [SIMD2<Double>], size: Int = 1024) {
+        self.init(
+            seed: face.seed, expression: face.expression, expressionNames: expressionNames, landmarkUVs: landmarkUVs,
+            size: size)
+    }
+
+    /// The maps drawn from `seed` for blendshape weights `expression` (the detail network's
+    /// synthetic training pairs use this directly, without a render-truth face).
+    public init(
+        seed: UInt64, expression: [Double], expressionNames: [String], landmarkUVs: [SIMD2<Double>], size: Int = 1024
+    ) {
         self.size = size
-        var random = SeededRandom(seed: face.seed &* 0x9E37_79B9_7F4A_7C15 &+ 17)
-        let tone = Self.tones[Int(face.seed % UInt64(Self.tones.count))] * (0.95 + 0.1 * random.unit())
+        var random = SeededRandom(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 17)
+        let tone = Self.tones[Int(seed % UInt64(Self.tones.count))] * (0.95 + 0.1 * random.unit())
         skinLinear = SIMD3(Self.linear(tone.x / 255), Self.linear(tone.y / 255), Self.linear(tone.z / 255))
         let s = Double(size)
         /// Landmark k in texel coordinates (x right, y down).
@@ -66,7 +76,7 @@ public struct TruthTextures: Sendable {
 
         // Relief, from the expression's weights.
         func weight(_ names: String...) -> Double {
-            names.compactMap { expressionNames.firstIndex(of: $0).map { face.expression[$0] } }.max() ?? 0
+            names.compactMap { expressionNames.firstIndex(of: $0).map { expression[$0] } }.max() ?? 0
         }
         let mm = s * Self.uvPerMillimetre  // texels per mm on the face, roughly
         var relief = Relief(size: size)
