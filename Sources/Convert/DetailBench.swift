@@ -22,6 +22,12 @@ extension BenchCommand {
         @Option(help: "Weights of dfdn (default $\(LearnedDetail.environmentVariable), else weights/dfdn.safetensors).")
         var detailWeights: String?
         @Option(help: "Runs of the 2048² timing; medians are reported.") var runs = 3
+        @Option(
+            parsing: .upToNextOption,
+            help: "Real photos: every face is reconstructed and its photometric error reported (no truth there).")
+        var photos = ["../shared/photos/astronaut.png", "../shared/photos/group.jpg"]
+        @Flag(help: "Skip the real photos.") var skipPhotos = false
+        @OptionGroup var landmarkModel: LandmarkModelOptions
         @OptionGroup var model: ModelOptions
         @OptionGroup var report: ReportOptions
 
@@ -46,7 +52,17 @@ extension BenchCommand {
                 let url = weights ?? LearnedDetail.defaultURL()
                 macs["dfdn"] = try DetailNet(contentsOf: url).multiplyAdds
             }
-            let result = DetailBenchReport(faces: faces, scores: scores, seconds2048: large, multiplyAdds: macs)
+            var real: [RealPhotoDetailScore] = []
+            if !skipPhotos {
+                let pipeline = try ReconstructionPipeline(
+                    options: ReconstructionOptions(), modelFile: model.url, landmarkModel: landmarkModel.url,
+                    faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)
+                real = try RealPhotoDetailScore.score(
+                    chosen, photos: photos.map { URL(fileURLWithPath: $0) }, reconstructor: pipeline.proxyStage
+                ) { FileHandle.standardError.write(Data("real photo \($0)\n".utf8)) }
+            }
+            let result = DetailBenchReport(
+                faces: faces, scores: scores, seconds2048: large, multiplyAdds: macs, realPhotos: real)
             if report.json { print(try JSONOutput.encode(result)) } else { result.printTable() }
         }
 
@@ -87,6 +103,7 @@ struct DetailBenchReport: Encodable {
     let seconds2048: [String: [Double]]
     /// Multiply–adds per photo of network synthesizers.
     let multiplyAdds: [String: Int]
+    let realPhotos: [RealPhotoDetailScore]
 
     func printTable() {
         print("bench detail: \(faces) held-out synthetic faces (seeds 2^40 + k), seen texels, high-passed")
@@ -103,6 +120,17 @@ struct DetailBenchReport: Encodable {
                     s.correlation, s.slope, s.falseRelief, s.faceCorrelations.min() ?? 0,
                     s.faceCorrelations.max() ?? 0, median(s.seconds), big ?? 0, ratio,
                     multiplyAdds[s.synthesizer].map { String(format: "%.2f", Double($0) / 1e9) } ?? "–"))
+        }
+        guard !realPhotos.isEmpty else { return }
+        print(
+            "real photos: photometric RMS (linear RGB) of the proxy and of the detailed surface; texels at the ±4 mm clamp"
+        )
+        print("face              synthesizer  proxy    detailed  reduction  at clamp  seconds")
+        for r in realPhotos {
+            print(
+                String(
+                    format: "%-17@ %-11@  %.4f   %.4f    %5.1f %%    %5.2f %%   %.2f", r.face, r.synthesizer,
+                    r.proxyError, r.detailedError, 100 * r.reduction, 100 * r.clampShare, r.seconds))
         }
     }
 }

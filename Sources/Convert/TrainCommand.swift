@@ -112,7 +112,7 @@ struct TrainDetailCommand: ParsableCommand {
         let sink = DirectorySink(directory: folder)
         try sink.committing { sink in
             try sink.write(
-                trainer.net.weightsFile(metadata: ["command": sidecar.command]).encoded(), to: outURL.lastPathComponent)
+                trainer.net.weightsFile().encoded(), to: outURL.lastPathComponent)
             try sink.write(try encoder.encode(sidecar), to: outURL.lastPathComponent + ".json")
         }
         print(
@@ -133,19 +133,32 @@ struct TrainDetailCommand: ParsableCommand {
         }
     }
 
-    /// The largest face of each photo, reconstructed as `reconstruct` would (landmarks, proxy, unwrap).
+    /// Every face of each photo (`FaceCrops`), reconstructed as `reconstruct` would (landmarks,
+    /// proxy, unwrap); faces the fit refuses are skipped with a note on stderr.
     func realExamples(grid: Int) throws -> [RealDetailExample] {
         guard !photos.isEmpty else { return [] }
         let pipeline = try ReconstructionPipeline(
             options: ReconstructionOptions(), modelFile: model.url, landmarkModel: landmarkModel.url,
             faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)
-        return try photos.map { path in
-            FileHandle.standardError.write(Data("real photo \(path)\n".utf8))
-            let result = try pipeline.proxyStage.reconstruct(URL(fileURLWithPath: path))
-            return try RealDetailExample(
-                name: URL(fileURLWithPath: path).lastPathComponent, texture: result.texture, proxy: result.proxy,
-                rotation: result.fit.camera.rotation, grid: grid)
+        var out: [RealDetailExample] = []
+        for path in photos {
+            let url = URL(fileURLWithPath: path)
+            let crops = try FaceCrops.crops(of: try Photo.load(from: url), finder: pipeline.proxyStage.finder)
+            for (k, crop) in crops.enumerated() {
+                let name = url.lastPathComponent + (crops.count > 1 ? "#\(k)" : "")
+                do {
+                    let result = try pipeline.proxyStage.reconstruct(crop)
+                    out.append(
+                        try RealDetailExample(
+                            name: name, texture: result.texture, proxy: result.proxy,
+                            rotation: result.fit.camera.rotation, grid: grid))
+                    FileHandle.standardError.write(Data("real face \(name)\n".utf8))
+                } catch {
+                    FileHandle.standardError.write(Data("real face \(name) skipped: \(error)\n".utf8))
+                }
+            }
         }
+        return out
     }
 }
 

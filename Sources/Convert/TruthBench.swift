@@ -38,6 +38,8 @@ struct TruthBench: ParsableCommand {
     )
     var lens = TruthBenchmark.TruthLens.assumed
     @Option(help: "Proxy fit: landmarks, or dense (refined against the photo).") var fit = FitMethod.dense
+    @Option(help: "Detail synthesizer (docs/details.md).") var detail = DetailSynthesizerID(argument: "sfs")!
+    @Option(help: "Weights of --detail dfdn (default: the shipped file).") var detailWeights: String?
     @Option(help: "Dense fit's photometric weight (default: the fitter's).") var photometricWeight: Double?
     @Option(help: "Dense fit's contour weight (default: the fitter's).") var contourWeight: Double?
     @Option(help: "Dense fit's albedo radius, mm (default: the fitter's).") var albedoRadius: Double?
@@ -64,6 +66,8 @@ struct TruthBench: ParsableCommand {
         options.region = model.region
         options.uvSize = 1024
         options.formats = []
+        options.detail = detail.id
+        options.detailWeights = detailWeights
         var pipeline = try ReconstructionPipeline(
             options: options, modelFile: model.url, landmarkModel: landmarkModel.url,
             faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)
@@ -165,6 +169,13 @@ struct TruthBench: ParsableCommand {
                 String(
                     format: "detail vs true relief: correlation %.2f, amplitude ×%.2f, relief on marks ×%.2f of skin",
                     c, a, f))
+        }
+        if let f = s.detailFalseReliefMean, let r = s.detailResidualRatioMean {
+            print(
+                String(
+                    format:
+                        "false relief (RMS on flat marks / true wrinkle RMS) %.2f; relief error with the detail ×%.2f of the proxy's (below 1: closer to the truth)",
+                    f, r))
         }
         print(
             String(

@@ -41,13 +41,7 @@ public struct DetailStage: Sendable {
             return (now - mark).seconds
         }
         let mesh = proxy.proxy
-        let size = proxy.texture.width
-        let working = DetailInput.workingSize(
-            textureSize: size, pixelsAcross: Self.pixelsAcrossTile(mesh, camera: proxy.fit.camera))
-        let detail = try synthesizer.synthesize(
-            DetailInput(
-                texture: proxy.texture, proxy: mesh, rotation: proxy.fit.camera.rotation,
-                workingSize: working))
+        let detail = try synthesizer.synthesize(Self.input(proxy))
         timings.detail = lap()
         // The proxy's normal map beside the subdivision (one core each), then the detailed mesh's
         // normal map (the baker splits its rows over both cores).
@@ -75,6 +69,14 @@ public struct DetailStage: Sendable {
         return Products(
             detail: detail, normalMap: normalMap, detailedMesh: detailed, detailedNormalMap: detailedNormals,
             timings: timings)
+    }
+
+    /// What the synthesizer is given for a reconstruction's proxy stage.
+    public static func input(_ proxy: ProxyReconstructor.Result) -> DetailInput {
+        let working = DetailInput.workingSize(
+            textureSize: proxy.texture.width, pixelsAcross: pixelsAcrossTile(proxy.proxy, camera: proxy.fit.camera))
+        return DetailInput(
+            texture: proxy.texture, proxy: proxy.proxy, rotation: proxy.fit.camera.rotation, workingSize: working)
     }
 
     /// Photo pixels across the face tile: √(projected area / UV area) over the tile's

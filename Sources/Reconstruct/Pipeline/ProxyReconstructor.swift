@@ -67,6 +67,18 @@ public struct ProxyReconstructor: Sendable {
     /// diagnostics hand it the true projections).
     public func reconstruct(_ url: URL, adjustLandmarks: ((Landmarks68) -> Landmarks68)? = nil) throws -> Result {
         let clock = ContinuousClock()
+        let start = clock.now
+        let photo = try Photo.load(from: url)
+        return try reconstruct(photo, loadSeconds: (clock.now - start).seconds, adjustLandmarks: adjustLandmarks)
+    }
+
+    /// The same for a photo already in memory (a crop of one face of a group, say); errors name
+    /// `photo.url`.
+    public func reconstruct(
+        _ photo: Photo, loadSeconds: Double = 0, adjustLandmarks: ((Landmarks68) -> Landmarks68)? = nil
+    ) throws -> Result {
+        let url = photo.url
+        let clock = ContinuousClock()
         var timings = Timings()
         var mark = clock.now
         func lap() -> Double {
@@ -74,8 +86,7 @@ public struct ProxyReconstructor: Sendable {
             defer { mark = now }
             return (now - mark).seconds
         }
-        let photo = try Photo.load(from: url)
-        timings.load = lap()
+        timings.load = loadSeconds
         var found = FaceFinder.Timings()
         let search = try finder.search(in: photo, timings: &found)
         guard var face = search.faces.first else {

@@ -10,6 +10,12 @@ struct DetailComparison {
     let correlation: Double
     let amplitudeRatio: Double
     let confounderRatio: Double
+    /// RMS of the detail on marks where the truth is flat (|true| < 0.05 mm) over the truth's
+    /// RMS on its wrinkles (|true| ≥ 0.1 mm): `bench detail`'s false relief.
+    let falseRelief: Double
+    /// RMS of (true − detail) over RMS of true, high-passed: below 1 the displacement brings the
+    /// surface's fine relief closer to the truth than the proxy alone (which has none).
+    let residualRatio: Double
 
     static let grid = 256
 
@@ -18,6 +24,7 @@ struct DetailComparison {
         let truthSize = truth.width
         let d = Self.highPassed(Self.resampled(detail, to: n))
         let t = Self.highPassed(Self.resampled(truth, to: n))
+        let raw = Self.resampled(truth, to: n)
         var marks = [Bool](repeating: false, count: n * n)
         var seen = [Bool](repeating: false, count: n * n)
         for y in 0..<n {
@@ -52,6 +59,10 @@ struct DetailComparison {
         let onMarks = texels.filter { marks[$0] }
         let onSkin = texels.filter { !marks[$0] }
         confounderRatio = onMarks.isEmpty ? 0 : rms(d, onMarks) / max(rms(d, onSkin), 1e-9)
+        let flatMarks = onMarks.filter { abs(raw[$0]) < 0.05 }
+        let wrinkles = texels.filter { abs(raw[$0]) >= 0.1 }
+        falseRelief = flatMarks.isEmpty || wrinkles.isEmpty ? 0 : rms(d, flatMarks) / max(rms(t, wrinkles), 1e-9)
+        residualRatio = rms(zip(t, d).map { $0 - $1 }, texels) / max(rms(t, texels), 1e-9)
     }
 
     /// Box-averaged down to `n`² (the maps are square and at least `n` on a side).

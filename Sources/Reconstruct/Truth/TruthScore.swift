@@ -54,6 +54,9 @@ public struct TruthScore: Codable, Sendable {
     public let detailCorrelation: Double?
     public let detailAmplitudeRatio: Double?
     public let detailConfounderRatio: Double?
+    /// `DetailComparison.falseRelief` and `.residualRatio`.
+    public let detailFalseRelief: Double?
+    public let detailResidualRatio: Double?
     /// Wall-clock seconds of the pipeline's stages on this photo.
     public let timings: Reconstruction.Timings
 
@@ -150,6 +153,8 @@ public struct TruthScore: Codable, Sendable {
         detailCorrelation = comparison?.correlation
         detailAmplitudeRatio = comparison?.amplitudeRatio
         detailConfounderRatio = comparison?.confounderRatio
+        detailFalseRelief = comparison?.falseRelief
+        detailResidualRatio = comparison?.residualRatio
         timings = r.timings
     }
 

@@ -38,6 +38,7 @@ public struct TruthSummary: Codable, Sendable {
     public let scaleErrorMeanAbs: Double
     /// Detail against the truth relief, means over faces (`TruthScore`).
     public let detailCorrelationMean: Double?, detailAmplitudeRatioMean: Double?, detailConfounderRatioMean: Double?
+    public let detailFalseReliefMean: Double?, detailResidualRatioMean: Double?
     public let landmarkErrorMean: Double
     /// Median seconds per face of the proxy stages (the dense fit included) and of the detail stage.
     public let proxySecondsMedian: Double, detailSecondsMedian: Double
@@ -99,6 +100,8 @@ public struct TruthSummary: Codable, Sendable {
         detailCorrelationMean = optionalMean(scores.map(\.detailCorrelation))
         detailAmplitudeRatioMean = optionalMean(scores.map(\.detailAmplitudeRatio))
         detailConfounderRatioMean = optionalMean(scores.map(\.detailConfounderRatio))
+        detailFalseReliefMean = optionalMean(scores.map(\.detailFalseRelief))
+        detailResidualRatioMean = optionalMean(scores.map(\.detailResidualRatio))
         landmarkErrorMean = mean(scores.map(\.landmarkError))
         proxySecondsMedian = median(
             scores.map { t in

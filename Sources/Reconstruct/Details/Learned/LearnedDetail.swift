@@ -16,10 +16,22 @@ public struct LearnedDetail: DetailSynthesizer {
     /// Environment variable naming the weights file.
     public static let environmentVariable = "FACEDETAIL_DETAIL_WEIGHTS"
 
-    /// $FACEDETAIL_DETAIL_WEIGHTS, else weights/dfdn.safetensors (the shipped file, relative to
-    /// the working directory).
+    /// $FACEDETAIL_DETAIL_WEIGHTS; else the shipped weights/dfdn.safetensors in the working
+    /// directory, or in the nearest folder above the executable that has it (a checkout's
+    /// .build/<triple>/release/facedetail finds the checkout's file from anywhere).
     public static func defaultURL() -> URL {
-        URL(fileURLWithPath: ProcessInfo.processInfo.environment[environmentVariable] ?? "weights/dfdn.safetensors")
+        if let path = ProcessInfo.processInfo.environment[environmentVariable] { return URL(fileURLWithPath: path) }
+        let relative = "weights/dfdn.safetensors"
+        let here = URL(fileURLWithPath: relative)
+        if FileManager.default.fileExists(atPath: here.path) { return here }
+        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = folder.appendingPathComponent(relative)
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return here
     }
 
     public init(weights: URL = LearnedDetail.defaultURL()) { weightsURL = weights }
