@@ -35,6 +35,8 @@ struct TrainDetailCommand: ParsableCommand {
     @Option(help: "Adam learning rate.") var learningRate = DetailTrainingOptions().learningRate
     @Option(help: "ngf: the generator's outermost filters.") var filters = DetailNet.Configuration().filters
     @Option(help: "U-Net halvings.") var downs = DetailNet.Configuration().downs
+    @Option(help: "Input planes: 2 (V and alpha, the paper's), 5 (and the normals) or 6 (and the fine shading).")
+    var inputPlanes = DetailNetInput.planeCount
     @Option(help: "Weight of the generator's LSGAN term (0: λ·L1 alone, no discriminator).") var adversarialWeight =
         DetailTrainingOptions().adversarialWeight
     @Option(help: "Steps between checkpoints.") var checkpointEvery = 250
@@ -45,6 +47,13 @@ struct TrainDetailCommand: ParsableCommand {
     var photos: [String] = []
     @OptionGroup var landmarkModel: LandmarkModelOptions
     @OptionGroup var model: ModelOptions
+
+    func validate() throws {
+        guard DetailNetInput.planeSubsets.contains(inputPlanes) else {
+            throw ValidationError(
+                "--input-planes must be one of \(DetailNetInput.planeSubsets.map(String.init).joined(separator: ", "))")
+        }
+    }
 
     func run() throws {
         var options = DetailTrainingOptions()
@@ -59,8 +68,9 @@ struct TrainDetailCommand: ParsableCommand {
         options.network.filters = filters
         options.network.downs = downs
         options.adversarialWeight = adversarialWeight
+        options.network.inputChannels = inputPlanes
         let loaded = try ModelFile.load(model.url)
-        let real = try realExamples(grid: options.network.grid)
+        let real = try realExamples(grid: options.network.grid, planes: inputPlanes)
         let lights = real.map(\.loss.appearance.lighting)
         let tones = real.map { $0.meanAlbedo }
         let generator = SyntheticDetailPair.Generator(
@@ -135,7 +145,7 @@ struct TrainDetailCommand: ParsableCommand {
 
     /// Every face of each photo (`FaceCrops`), reconstructed as `reconstruct` would (landmarks,
     /// proxy, unwrap); faces the fit refuses are skipped with a note on stderr.
-    func realExamples(grid: Int) throws -> [RealDetailExample] {
+    func realExamples(grid: Int, planes: Int) throws -> [RealDetailExample] {
         guard !photos.isEmpty else { return [] }
         let pipeline = try ReconstructionPipeline(
             options: ReconstructionOptions(), modelFile: model.url, landmarkModel: landmarkModel.url,
@@ -151,7 +161,7 @@ struct TrainDetailCommand: ParsableCommand {
                     out.append(
                         try RealDetailExample(
                             name: name, texture: result.texture, proxy: result.proxy,
-                            rotation: result.fit.camera.rotation, grid: grid))
+                            rotation: result.fit.camera.rotation, grid: grid, planes: planes))
                     FileHandle.standardError.write(Data("real face \(name)\n".utf8))
                 } catch {
                     FileHandle.standardError.write(Data("real face \(name) skipped: \(error)\n".utf8))

@@ -14,10 +14,13 @@ import Neural
 /// Texels no face-tile triangle covers are zero in every plane.
 public enum DetailNetInput {
     public static let planeCount = 6
+    /// The subsets a network may read (the first k planes): 2 is the paper's V (with alpha), 5
+    /// adds the normals, 6 the fine shading.
+    public static let planeSubsets = [2, 5, 6]
 
-    /// The planes for an RGBA unwrap whose side is a multiple of `surface.size` (box-averaged down
-    /// to it, alpha-weighted in linear light).
-    public static func planes(texture: Image<UInt8>, surface: SurfaceBuffer) -> [Float] {
+    /// The first `count` planes (one of `planeSubsets`) for an RGBA unwrap whose side is a
+    /// multiple of `surface.size` (box-averaged down to it, alpha-weighted in linear light).
+    public static func planes(texture: Image<UInt8>, surface: SurfaceBuffer, count: Int = planeCount) -> [Float] {
         let n = surface.size
         var limits = ShadingSamples.Limits()
         limits.minimumFacing = 0
@@ -43,6 +46,6 @@ public enum DetailNetInput {
         let weights = (0..<area).map { surface.covered[$0] && samples.weights[$0] > 0.05 ? Float(1) : 0 }
         let slow = weightedBlur(Array(out[0..<area]), weights: weights, size: n, radius: 1)
         for i in 0..<area where weights[i] > 0 { out[5 * area + i] = 8 * (out[i] - slow[i]) }
-        return out
+        return Array(out[0..<(min(count, planeCount) * area)])
     }
 }

@@ -32,12 +32,15 @@ public struct DetailTrainer {
             layers: options.discriminatorLayers, seed: options.seed &* 31 &+ 2)
         adamG = Adam(learningRate: options.learningRate, beta1: options.beta1)
         adamD = Adam(learningRate: options.learningRate, beta1: options.beta1)
-        examples = Self.generate(options.pairs, seed: options.seed, generator: generator, progress: progress)
+        examples = Self.generate(
+            options.pairs, seed: options.seed, planes: options.network.inputChannels, generator: generator,
+            progress: progress)
     }
 
     /// Pair k of a run has seed (run seed × 2⁲⁰ + k): held-out sets use seeds far from these.
     static func generate(
-        _ count: Int, seed: UInt64, generator: SyntheticDetailPair.Generator, progress: (Int, Int) -> Void
+        _ count: Int, seed: UInt64, planes: Int, generator: SyntheticDetailPair.Generator,
+        progress: (Int, Int) -> Void
     ) -> [TrainingExample] {
         var out = [TrainingExample?](repeating: nil, count: count)
         let chunk = 16
@@ -46,7 +49,9 @@ public struct DetailTrainer {
             let range = done..<min(count, done + chunk)
             let made = Slots<TrainingExample>(range.count)
             DispatchQueue.concurrentPerform(iterations: range.count) { k in
-                made.put(k, TrainingExample(generator.pair(seed: seed << 20 &+ UInt64(range.lowerBound + k))))
+                made.put(
+                    k, TrainingExample(generator.pair(seed: seed << 20 &+ UInt64(range.lowerBound + k)), planes: planes)
+                )
             }
             for k in 0..<range.count { out[range.lowerBound + k] = made.take(k) }
             done = range.upperBound
@@ -114,7 +119,9 @@ public struct DetailTrainer {
             let e = examples[Int(random.unit() * Double(examples.count))]
             let (x0, y0) = cropOrigin({ e.mask[$0] > 0 }, &random)
             let mirror = random.unit() < 0.5
-            x += Crops.cut(e.planes, count: channels, grid: n, x0: x0, y0: y0, side: c, mirror: mirror, normalX: 2)
+            x += Crops.cut(
+                e.planes, count: channels, grid: n, x0: x0, y0: y0, side: c, mirror: mirror,
+                normalX: channels > 2 ? 2 : nil)
             y += Crops.cut(e.target, count: 1, grid: n, x0: x0, y0: y0, side: c, mirror: mirror, normalX: nil)
             m += Crops.cut(e.mask, count: 1, grid: n, x0: x0, y0: y0, side: c, mirror: mirror, normalX: nil)
         }

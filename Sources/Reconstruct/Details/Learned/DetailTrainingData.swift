@@ -53,8 +53,8 @@ struct TrainingExample: Sendable {
     /// 1 where the target counts (covered and seen), else 0.
     let mask: [Float]
 
-    init(_ pair: SyntheticDetailPair) {
-        let planes = DetailNetInput.planes(texture: pair.texture, surface: pair.surface)
+    init(_ pair: SyntheticDetailPair, planes count: Int) {
+        let planes = DetailNetInput.planes(texture: pair.texture, surface: pair.surface, count: count)
         let area = pair.size * pair.size
         self.planes = planes
         target = pair.displacement
@@ -82,13 +82,14 @@ public struct RealDetailExample: Sendable {
 
     /// From a reconstruction's proxy stage: the unwrap averaged onto the grid, the light and
     /// albedo `sfs` would estimate (with its robust weights).
-    public init(name: String, texture: Image<UInt8>, proxy: Mesh, rotation: [SIMD3<Double>], grid: Int)
-        throws
-    {
+    public init(
+        name: String, texture: Image<UInt8>, proxy: Mesh, rotation: [SIMD3<Double>], grid: Int,
+        planes count: Int = DetailNetInput.planeCount
+    ) throws {
         let surface = SurfaceBuffer(mesh: proxy, rotation: rotation, size: grid)
         let (samples, appearance) = try ShadingDetail().robustAppearance(texture: texture, surface: surface)
         self.name = name
-        planes = DetailNetInput.planes(texture: texture, surface: surface)
+        planes = DetailNetInput.planes(texture: texture, surface: surface, count: count)
         loss = PhotometricDetailLoss(
             surface: surface, appearance: appearance, colours: samples.colours, weights: samples.weights)
     }

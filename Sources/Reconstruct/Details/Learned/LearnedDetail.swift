@@ -72,8 +72,9 @@ public struct LearnedDetail: DetailSynthesizer {
                 "the texture side (\(size)) must be the detail network's grid (\(n)) times a power of two")
         }
         let surface = SurfaceBuffer(mesh: input.proxy, rotation: input.rotation, size: n)
-        let planes = DetailNetInput.planes(texture: input.texture, surface: surface)
-        let predicted = try net.predict(Tensor(shape: [1, DetailNetInput.planeCount, n, n], values: planes)).values
+        let count = net.configuration.inputChannels
+        let planes = DetailNetInput.planes(texture: input.texture, surface: surface, count: count)
+        let predicted = try net.predict(Tensor(shape: [1, count, n, n], values: planes)).values
         let d = Self.finished(predicted, alpha: Array(planes[(n * n)..<(2 * n * n)]), surface: surface)
         var values = d
         var side = n
