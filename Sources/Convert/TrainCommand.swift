@@ -113,20 +113,22 @@ struct TrainDetailCommand: ParsableCommand {
         }
         FileHandle.standardError.write(Data("\n".utf8))
         let seconds = trainer.log.reduce(0) { $0 + $1.seconds }
+        let (final, gain) = try trainer.calibratedNet()
+        FileHandle.standardError.write(Data(String(format: "amplitude calibration: gain %.3f\n", gain).utf8))
         let sidecar = TrainingSidecar(
             command: "facedetail " + CommandLine.arguments.dropFirst().joined(separator: " "), options: options,
             trainingSeconds: seconds, realPhotos: real.map(\.name),
-            parameters: trainer.net.generator.parameterCount, multiplyAdds: trainer.net.multiplyAdds)
+            parameters: final.generator.parameterCount, multiplyAdds: final.multiplyAdds, amplitudeGain: gain)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let sink = DirectorySink(directory: folder)
         try sink.committing { sink in
             try sink.write(
-                trainer.net.weightsFile().encoded(), to: outURL.lastPathComponent)
+                final.weightsFile().encoded(), to: outURL.lastPathComponent)
             try sink.write(try encoder.encode(sidecar), to: outURL.lastPathComponent + ".json")
         }
         print(
-            "wrote \(out): \(trainer.net.generator.parameterCount) parameters, \(String(format: "%.0f", seconds)) s of training"
+            "wrote \(out): \(final.generator.parameterCount) parameters, \(String(format: "%.0f", seconds)) s of training"
         )
     }
 
@@ -180,4 +182,6 @@ struct TrainingSidecar: Codable {
     var realPhotos: [String]
     var parameters: Int
     var multiplyAdds: Int
+    /// The output's amplitude calibration (`DetailTrainer.calibratedNet`).
+    var amplitudeGain: Float
 }

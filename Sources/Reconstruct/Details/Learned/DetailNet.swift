@@ -23,7 +23,7 @@ public struct DetailNet {
         public init() {}
     }
 
-    public let configuration: Configuration
+    public internal(set) var configuration: Configuration
     public var generator: Named
 
     /// A freshly initialised network (seeded, PyTorch's default initialisation), except that the
@@ -46,14 +46,17 @@ public struct DetailNet {
 
     /// Reads a weights file written by `facedetail train detail`. Errors name the file.
     public init(contentsOf url: URL) throws {
-        let file: WeightsFile
+        try self.init(file: try Self.read(url), path: url.path)
+    }
+
+    /// The safetensors file at `url`, or an error naming it.
+    static func read(_ url: URL) throws -> WeightsFile {
         do {
-            file = try WeightsFile(contentsOf: url)
+            return try WeightsFile(contentsOf: url)
         } catch {
             throw ReconstructError(
                 .damagedModel, path: url.path, "cannot read the detail network's weights", cause: error)
         }
-        try self.init(file: file, path: url.path)
     }
 
     /// The network a weights file describes: its `configuration` metadata fixes the shapes, and

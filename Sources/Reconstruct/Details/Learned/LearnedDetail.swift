@@ -44,13 +44,7 @@ public struct LearnedDetail: DetailSynthesizer {
                 .missingData, path: weightsURL.path, "the detail network's weights are missing",
                 reason: "pass --detail-weights, set $\(Self.environmentVariable), or use --detail sfs")
         }
-        let file: WeightsFile
-        do {
-            file = try WeightsFile(contentsOf: weightsURL)
-        } catch {
-            throw ReconstructError(
-                .damagedModel, path: weightsURL.path, "cannot read the detail network's weights", cause: error)
-        }
+        let file = try DetailNet.read(weightsURL)
         _ = try DetailNet(file: file, path: weightsURL.path)
         var copy = self
         copy.weights = file
