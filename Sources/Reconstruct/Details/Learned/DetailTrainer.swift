@@ -157,13 +157,13 @@ public struct DetailTrainer {
             adversarialLoss = adversarial.loss
         }
         net.generator.zeroGradients()
-        // Plus λ·L1 on the seen texels (mm).
+        // Plus λ·L1 on the seen texels, in units of `geometryUnit` mm.
         let count = max(m.reduce(0, +), 1)
         var l1 = 0.0
         for i in g.values.indices where m[i] > 0 {
             let e = fake.values[i] * scale - y[i]
             l1 += Double(abs(e))
-            g.values[i] += options.lambda * scale * (e > 0 ? 1 : e < 0 ? -1 : 0) / count
+            g.values[i] += options.lambda / options.geometryUnit * scale * (e > 0 ? 1 : e < 0 ? -1 : 0) / count
         }
         _ = try net.generator.backward(g)
         try adamG.update(&net.generator)
