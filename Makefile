@@ -51,8 +51,10 @@ bench: setup
 	$(BIN) bench unwrap
 	$(BIN) bench reconstruct
 	$(BIN) bench nn $(if $(PYTORCH),--pytorch $(PYTORCH))
-	$(BIN) bench truth
+	$(BIN) bench truth --keep out/bench-truth --detail sfs
+	$(BIN) bench truth --keep out/bench-truth --detail dfdn
 	$(BIN) bench faces
+	$(BIN) bench detail
 
 clean:
 	rm -rf .build out models

@@ -54,8 +54,10 @@ extension BenchCommand {
             }
             var real: [RealPhotoDetailScore] = []
             if !skipPhotos {
+                var proxyOnly = ReconstructionOptions()
+                proxyOnly.detail = nil
                 let pipeline = try ReconstructionPipeline(
-                    options: ReconstructionOptions(), modelFile: model.url, landmarkModel: landmarkModel.url,
+                    options: proxyOnly, modelFile: model.url, landmarkModel: landmarkModel.url,
                     faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)
                 real = try RealPhotoDetailScore.score(
                     chosen, photos: photos.map { URL(fileURLWithPath: $0) }, reconstructor: pipeline.proxyStage

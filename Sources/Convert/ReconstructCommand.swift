@@ -27,7 +27,7 @@ struct ReconstructCommand: ParsableCommand {
     @OptionGroup var units: UnitOptions
     @Flag(help: "Stop after the proxy: fitted mesh and texture, no detail maps or detailed mesh.") var proxyOnly = false
     @Option(help: "Detail synthesizer (docs/details.md; none: flat maps).")
-    var detail = DetailSynthesizerID(argument: "sfs")!
+    var detail = DetailSynthesizerID(argument: "dfdn")!
     @Option(
         help: """
             Map files, comma-separated: png (16-bit normal.png, displacement.png; the default), exr \

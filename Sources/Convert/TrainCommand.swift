@@ -149,8 +149,10 @@ struct TrainDetailCommand: ParsableCommand {
     /// proxy, unwrap); faces the fit refuses are skipped with a note on stderr.
     func realExamples(grid: Int, planes: Int) throws -> [RealDetailExample] {
         guard !photos.isEmpty else { return [] }
+        var proxyOnly = ReconstructionOptions()
+        proxyOnly.detail = nil
         let pipeline = try ReconstructionPipeline(
-            options: ReconstructionOptions(), modelFile: model.url, landmarkModel: landmarkModel.url,
+            options: proxyOnly, modelFile: model.url, landmarkModel: landmarkModel.url,
             faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)
         var out: [RealDetailExample] = []
         for path in photos {

@@ -38,7 +38,7 @@ struct TruthBench: ParsableCommand {
     )
     var lens = TruthBenchmark.TruthLens.assumed
     @Option(help: "Proxy fit: landmarks, or dense (refined against the photo).") var fit = FitMethod.dense
-    @Option(help: "Detail synthesizer (docs/details.md).") var detail = DetailSynthesizerID(argument: "sfs")!
+    @Option(help: "Detail synthesizer (docs/details.md).") var detail = DetailSynthesizerID(argument: "dfdn")!
     @Option(help: "Weights of --detail dfdn (default: the shipped file).") var detailWeights: String?
     @Option(help: "Dense fit's photometric weight (default: the fitter's).") var photometricWeight: Double?
     @Option(help: "Dense fit's contour weight (default: the fitter's).") var contourWeight: Double?

@@ -5,7 +5,8 @@ import Testing
 @testable import Formats
 
 /// The whole pipeline on the astronaut: every file of the output contract, consistent records,
-/// maps as exrheader and our reader see them, the photometric gain of the detail, determinism.
+/// maps as exrheader and our reader see them, the photometric gain of the detail, determinism
+/// (with the default synthesizer, dfdn; sfs once more for its photometric gain).
 @Suite struct DetailCLITests {
     static let expectedFiles: Set<String> = [
         "proxy.fbx", "proxy.obj", "proxy.mtl", "proxy.glb", "detailed.fbx", "detailed.obj", "detailed.mtl",
@@ -45,14 +46,29 @@ import Testing
             #expect(file["sha256"] as? String == SHA256.hex([UInt8](contents[0][name] ?? Data())), "\(name)")
         }
         let detail = try #require(manifest["detail"] as? [String: Any])
-        #expect(detail["synthesizer"] as? String == "sfs")
-        // Re-rendering with the estimated light and albedo: the detailed surface explains the photo better.
+        #expect(detail["synthesizer"] as? String == "dfdn")
+        // Re-rendering with the estimated light and albedo: sfs, which solves for exactly this, explains
+        // the photo at least 10 % better than the proxy; dfdn, trained on relief rather than on this
+        // error, stays within 3 % of the proxy's (measured: 0.7 % above it; docs/dfdn.md).
         let errors = try #require(detail["photometricErrorRMS"] as? [String: Double])
         let (proxy, detailed) = (try #require(errors["proxy"]), try #require(errors["detailed"]))
+        #expect(detailed <= 1.03 * proxy)
+        let sfsRun = try CLI.run([
+            "reconstruct", Repository.astronaut.path, "-o", folder.file("sfs").path, "--uv-size", "1024",
+            "--formats", "obj", "--detail", "sfs",
+        ])
+        #expect(sfsRun.status == 0, "\(sfsRun.stderr)")
+        let sfsManifest = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.file("sfs").appendingPathComponent("astronaut/manifest.json")))
+                as? [String: Any])
+        let sfsErrors = try #require(
+            (sfsManifest["detail"] as? [String: Any])?["photometricErrorRMS"] as? [String: Double])
+        let (sfsProxy, sfsDetailed) = (try #require(sfsErrors["proxy"]), try #require(sfsErrors["detailed"]))
         print(
-            "astronaut photometric RMS (linear RGB): proxy \(proxy), detailed \(detailed), \(String(format: "%.0f", 100 * (1 - detailed / proxy))) % lower"
+            "astronaut photometric RMS (linear RGB): proxy \(proxy); detailed by dfdn \(detailed) (\(String(format: "%.0f", 100 * (1 - detailed / proxy))) % lower), by sfs \(sfsDetailed) (\(String(format: "%.0f", 100 * (1 - sfsDetailed / sfsProxy))) % lower)"
         )
-        #expect(detailed <= 0.9 * proxy)
+        #expect(sfsDetailed <= 0.9 * sfsProxy)
 
         // What exrheader (OpenEXR's own tool) reports: the stated channels, types and attributes.
         let header = try exrheader(out.appendingPathComponent("displacement.exr"))

@@ -117,7 +117,7 @@ import Testing
                 FormatRegistry.standard.formats.filter { $0.kind == .mesh && $0.meshWriter != nil }.map(\.id)
             ),
             (["--formats", "fbx,nonsense"], ["fbx", "glb2", "collada"]), (["--maps", "tiff"], ["exr", "png"]),
-            (["--detail", "magic"], ["sfs", "none"]), (["--subdiv", "4"], []), (["--uv-size", "100"], []),
+            (["--detail", "magic"], ["sfs", "dfdn", "none"]), (["--subdiv", "4"], []), (["--uv-size", "100"], []),
         ]
         for (arguments, choices) in cases {
             let result = try CLI.run(["reconstruct", Repository.astronaut.path, "-o", out.path] + arguments)

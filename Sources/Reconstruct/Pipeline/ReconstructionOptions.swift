@@ -30,7 +30,7 @@ public struct ReconstructionOptions: Codable, Sendable, Equatable {
     public var uvSize = 2048
     /// Id of the detail synthesizer (`DetailSynthesizers`); nil stops after the proxy: no detail
     /// maps, no detailed mesh.
-    public var detail: String? = ShadingDetail().id
+    public var detail: String? = LearnedDetail().id
     /// The detail synthesizer's data file (`dfdn`'s weights); nil: its default.
     public var detailWeights: String?
     /// Subdivision levels of the detailed mesh, 0–3 (each ×4 faces).
