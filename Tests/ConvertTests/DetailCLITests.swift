@@ -49,7 +49,7 @@ import Testing
         #expect(detail["synthesizer"] as? String == "dfdn")
         // Re-rendering with the estimated light and albedo: sfs, which solves for exactly this, explains
         // the photo at least 10 % better than the proxy; dfdn, trained on relief rather than on this
-        // error, stays within 3 % of the proxy's (measured: 0.7 % above it; docs/dfdn.md).
+        // error, stays within 3 % of the proxy's (measured: 0.4 % above it; docs/dfdn.md).
         let errors = try #require(detail["photometricErrorRMS"] as? [String: Double])
         let (proxy, detailed) = (try #require(errors["proxy"]), try #require(errors["detailed"]))
         #expect(detailed <= 1.03 * proxy)
