@@ -54,11 +54,7 @@ extension BenchCommand {
             }
             var real: [RealPhotoDetailScore] = []
             if !skipPhotos {
-                var proxyOnly = ReconstructionOptions()
-                proxyOnly.detail = nil
-                let pipeline = try ReconstructionPipeline(
-                    options: proxyOnly, modelFile: model.url, landmarkModel: landmarkModel.url,
-                    faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)
+                let pipeline = try landmarkModel.proxyPipeline(modelFile: model.url)
                 real = try RealPhotoDetailScore.score(
                     chosen, photos: photos.map { URL(fileURLWithPath: $0) }, reconstructor: pipeline.proxyStage
                 ) { FileHandle.standardError.write(Data("real photo \($0)\n".utf8)) }

@@ -37,6 +37,16 @@ struct LandmarkModelOptions: ParsableArguments {
     var url: URL { LandmarkPredictor.resolvedURL(explicit: landmarkModel) }
     var detectorURL: URL { detectorModel.map { URL(fileURLWithPath: $0) } ?? CNNFaceDetector.defaultURL() }
 
+    /// A pipeline that stops after the proxy (no detail synthesizer, so no weights read), for
+    /// commands that need the reconstructions of real faces (`train detail`, `bench detail`).
+    func proxyPipeline(modelFile: URL) throws -> ReconstructionPipeline {
+        var options = ReconstructionOptions()
+        options.detail = nil
+        return try ReconstructionPipeline(
+            options: options, modelFile: modelFile, landmarkModel: url, faces: finderOptions(),
+            detectorModel: detectorURL)
+    }
+
     /// The finder these options describe, with `options`' other settings.
     func finder(_ options: FaceFinder.Options = .init()) throws -> FaceFinder {
         try FaceFinder(landmarkModel: url, cnnModel: detectorURL, options: finderOptions(options))

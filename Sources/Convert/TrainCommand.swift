@@ -149,28 +149,14 @@ struct TrainDetailCommand: ParsableCommand {
     /// proxy, unwrap); faces the fit refuses are skipped with a note on stderr.
     func realExamples(grid: Int, planes: Int) throws -> [RealDetailExample] {
         guard !photos.isEmpty else { return [] }
-        var proxyOnly = ReconstructionOptions()
-        proxyOnly.detail = nil
-        let pipeline = try ReconstructionPipeline(
-            options: proxyOnly, modelFile: model.url, landmarkModel: landmarkModel.url,
-            faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)
-        var out: [RealDetailExample] = []
-        for path in photos {
-            let url = URL(fileURLWithPath: path)
-            let crops = try FaceCrops.crops(of: try Photo.load(from: url), finder: pipeline.proxyStage.finder)
-            for (k, crop) in crops.enumerated() {
-                let name = url.lastPathComponent + (crops.count > 1 ? "#\(k)" : "")
-                do {
-                    let result = try pipeline.proxyStage.reconstruct(crop)
-                    out.append(
-                        try RealDetailExample(
-                            name: name, texture: result.texture, proxy: result.proxy,
-                            rotation: result.fit.camera.rotation, grid: grid, planes: planes))
-                    FileHandle.standardError.write(Data("real face \(name)\n".utf8))
-                } catch {
-                    FileHandle.standardError.write(Data("real face \(name) skipped: \(error)\n".utf8))
-                }
-            }
+        let pipeline = try landmarkModel.proxyPipeline(modelFile: model.url)
+        let faces = try FaceCrops.reconstructions(
+            of: photos.map { URL(fileURLWithPath: $0) }, reconstructor: pipeline.proxyStage
+        ) { FileHandle.standardError.write(Data("real face \($0)\n".utf8)) }
+        let out = try faces.map { face in
+            try RealDetailExample(
+                name: face.name, texture: face.result.texture, proxy: face.result.proxy,
+                rotation: face.result.fit.camera.rotation, grid: grid, planes: planes)
         }
         return out
     }

@@ -129,6 +129,17 @@ struct DisplacementSolver {
         }
     }
 
+    /// `prolong` repeated from an m × m grid up to `size` × `size` (a power-of-two multiple of m).
+    static func prolonged(_ d: [Float], from m: Int, to size: Int) -> [Float] {
+        var values = d
+        var side = m
+        while side < size {
+            values = prolong(values, size: side)
+            side *= 2
+        }
+        return values
+    }
+
     /// Bilinear interpolation from an m × m grid onto 2m × 2m (texel centres aligned, edges clamped).
     static func prolong(_ d: [Float], size m: Int) -> [Float] {
         let n = 2 * m

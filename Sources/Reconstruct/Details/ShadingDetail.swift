@@ -67,12 +67,7 @@ public struct ShadingDetail: DetailSynthesizer {
             photometricError(samples, appearance, surface: surface) { surface.normals[$0] },
             photometricError(samples, appearance, surface: surface) { [d] in surface.displacedNormal($0, d) }
         )
-        var values = d
-        var side = n
-        while side < size {
-            values = DisplacementSolver.prolong(values, size: side)
-            side *= 2
-        }
+        let values = DisplacementSolver.prolonged(d, from: n, to: size)
         let map = DisplacementMap(values: try Image(width: size, height: size, channels: 1, pixels: values))
         return DetailResult(
             displacement: map, appearance: appearance, workingSize: n, synthesizerID: id, photometricError: errors)

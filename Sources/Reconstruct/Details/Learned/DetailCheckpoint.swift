@@ -2,6 +2,15 @@ import Foundation
 import Neural
 
 extension DetailTrainer {
+    /// The tensors of `file` whose names start with `prefix`, named without it (one network's
+    /// part of a checkpoint).
+    static func tensors(of file: WeightsFile, under prefix: String) -> [String: Tensor] {
+        Dictionary(
+            uniqueKeysWithValues: file.tensors.filter { $0.key.hasPrefix(prefix) }.map {
+                (String($0.key.dropFirst(prefix.count)), $0.value)
+            })
+    }
+
     /// Everything a resumed run needs: both networks (batch-norm statistics included), both
     /// optimisers' moments and step counts, the options and the log so far.
     public var checkpoint: WeightsFile {
@@ -41,12 +50,7 @@ extension DetailTrainer {
         saved.steps = options.steps
         saved.decaySteps = options.decaySteps
         guard saved == options else { throw fail("it was made with other training options") }
-        func part(_ prefix: String) -> [String: Tensor] {
-            Dictionary(
-                uniqueKeysWithValues: file.tensors.filter { $0.key.hasPrefix(prefix) }.map {
-                    (String($0.key.dropFirst(prefix.count)), $0.value)
-                })
-        }
+        func part(_ prefix: String) -> [String: Tensor] { Self.tensors(of: file, under: prefix) }
         do {
             try net.generator.load(WeightsFile(tensors: part("generator.")), path: path)
             try discriminator.load(WeightsFile(tensors: part("discriminator.")), path: path)

@@ -68,12 +68,8 @@ public struct DetailNet {
         if file.metadata[Self.configurationKey] == nil, let text = file.metadata["options"],
             let options = try? JSONDecoder().decode(DetailTrainingOptions.self, from: Data(text.utf8))
         {
-            let prefix = "generator."
             file = WeightsFile(
-                tensors: Dictionary(
-                    uniqueKeysWithValues: file.tensors.filter { $0.key.hasPrefix(prefix) }.map {
-                        (String($0.key.dropFirst(prefix.count)), $0.value)
-                    }),
+                tensors: DetailTrainer.tensors(of: file, under: "generator."),
                 metadata: [
                     Self.configurationKey: String(decoding: try JSONEncoder().encode(options.network), as: UTF8.self)
                 ])
@@ -120,16 +116,13 @@ public struct DetailNet {
     public var multiplyAdds: Int {
         var total = 0
         var side = configuration.grid
-        var channels = [configuration.inputChannels]
-        var widths: [Int] = []
-        for k in 0..<configuration.downs {
-            widths.append(configuration.filters * min(1 << k, 8))
-        }
+        let widths = (0..<configuration.downs).map { configuration.filters * min(1 << $0, 8) }
         // Down path: 4×4 stride-2 convolutions.
+        var channels = configuration.inputChannels
         for w in widths {
             side /= 2
-            total += side * side * 16 * channels.last! * w
-            channels.append(w)
+            total += side * side * 16 * channels * w
+            channels = w
         }
         // Up path: transposed 4×4 stride-2 convolutions, each reading the concatenated skip (the
         // innermost reads only its own output).

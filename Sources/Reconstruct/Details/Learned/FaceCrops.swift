@@ -36,4 +36,26 @@ public enum FaceCrops {
                 })
         }
     }
+
+    /// Every face of each photo reconstructed by `reconstructor`'s proxy stage, named "photo" or
+    /// "photo#k" (k from 0, largest first), in photo order. A face the fit refuses is reported
+    /// through `progress` and left out; an unreadable photo is an error.
+    public static func reconstructions(
+        of photos: [URL], reconstructor: ProxyReconstructor, progress: (String) -> Void = { _ in }
+    ) throws -> [(name: String, result: ProxyReconstructor.Result)] {
+        var out: [(name: String, result: ProxyReconstructor.Result)] = []
+        for url in photos {
+            let faces = try crops(of: try Photo.load(from: url), finder: reconstructor.finder)
+            for (k, crop) in faces.enumerated() {
+                let name = url.lastPathComponent + (faces.count > 1 ? "#\(k)" : "")
+                do {
+                    out.append((name, try reconstructor.reconstruct(crop)))
+                    progress(name)
+                } catch {
+                    progress("\(name) skipped: \(error)")
+                }
+            }
+        }
+        return out
+    }
 }

@@ -70,12 +70,7 @@ public struct LearnedDetail: DetailSynthesizer {
         let planes = DetailNetInput.planes(texture: input.texture, surface: surface, count: count)
         let predicted = try net.predict(Tensor(shape: [1, count, n, n], values: planes)).values
         let d = Self.finished(predicted, alpha: Array(planes[(n * n)..<(2 * n * n)]), surface: surface)
-        var values = d
-        var side = n
-        while side < size {
-            values = DisplacementSolver.prolong(values, size: side)
-            side *= 2
-        }
+        let values = DisplacementSolver.prolonged(d, from: n, to: size)
         let (samples, appearance) = try ShadingDetail().robustAppearance(texture: input.texture, surface: surface)
         let errors = (
             photometricError(samples, appearance, surface: surface) { surface.normals[$0] },

@@ -33,7 +33,7 @@ public struct PhotometricDetailLoss: Sendable {
         precondition(d.count == side * side && x0 >= 0 && y0 >= 0 && x0 + side <= n && y0 + side <= n)
         var total: Double = 0
         var weight: Double = 0
-        var pending: [(k: Int, g: SIMD3<Float>, stencilX: Stencil, stencilY: Stencil)] = []
+        var gradient = [Float](repeating: 0, count: d.count)
         for y in 0..<side {
             for x in 0..<side {
                 let i = (y0 + y) * n + x0 + x
@@ -59,16 +59,14 @@ public struct PhotometricDetailLoss: Sendable {
                 let s = appearance.lighting.shadingGradient(normal)
                 let gn = SIMD3(dot(c, s.x), dot(c, s.y), dot(c, s.z))
                 let gm = (gn - dot(gn, normal) * normal) / length
-                pending.append((k, SIMD3(-dot(gm, surface.slopeX[i]), -dot(gm, surface.slopeY[i]), 0), sx, sy))
+                // Scattered unscaled; the 1 / (3 Σw) is applied once the weights are summed.
+                sx.scatter(-dot(gm, surface.slopeX[i]), into: &gradient)
+                sy.scatter(-dot(gm, surface.slopeY[i]), into: &gradient)
             }
         }
-        var gradient = [Float](repeating: 0, count: d.count)
         guard weight > 0 else { return (0, gradient) }
         let scale = Float(1 / (3 * weight))
-        for p in pending {
-            p.stencilX.scatter(p.g.x * scale, into: &gradient)
-            p.stencilY.scatter(p.g.y * scale, into: &gradient)
-        }
+        for j in gradient.indices { gradient[j] *= scale }
         return (total / (3 * weight), gradient)
     }
 

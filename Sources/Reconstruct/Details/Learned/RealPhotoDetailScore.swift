@@ -27,30 +27,21 @@ public struct RealPhotoDetailScore: Codable, Sendable {
     ) throws -> [RealPhotoDetailScore] {
         var out: [RealPhotoDetailScore] = []
         let clock = ContinuousClock()
-        for url in photos {
-            let crops = try FaceCrops.crops(of: try Photo.load(from: url), finder: reconstructor.finder)
-            for (k, crop) in crops.enumerated() {
-                let name = url.lastPathComponent + (crops.count > 1 ? "#\(k)" : "")
-                let proxy: ProxyReconstructor.Result
-                do {
-                    proxy = try reconstructor.reconstruct(crop)
-                } catch {
-                    progress("\(name): skipped (\(error))")
-                    continue
-                }
-                progress(name)
-                let input = DetailStage.input(proxy)
-                for synthesizer in synthesizers where synthesizer.id != "none" {
-                    let start = clock.now
-                    let result = try synthesizer.synthesize(input)
-                    let seconds = (clock.now - start).seconds
-                    guard let errors = result.photometricError else { continue }
-                    out.append(
-                        RealPhotoDetailScore(
-                            face: name, synthesizer: synthesizer.id, proxyError: errors.proxy,
-                            detailedError: errors.detailed,
-                            clampShare: clampShare(result.displacement, alpha: proxy.texture), seconds: seconds))
-                }
+        for (name, proxy) in try FaceCrops.reconstructions(
+            of: photos, reconstructor: reconstructor, progress: progress)
+        {
+            let input = DetailStage.input(proxy)
+            // Synthesizers without a light model (`none`) report no photometric error and are left out.
+            for synthesizer in synthesizers {
+                let start = clock.now
+                let result = try synthesizer.synthesize(input)
+                let seconds = (clock.now - start).seconds
+                guard let errors = result.photometricError else { continue }
+                out.append(
+                    RealPhotoDetailScore(
+                        face: name, synthesizer: synthesizer.id, proxyError: errors.proxy,
+                        detailedError: errors.detailed,
+                        clampShare: clampShare(result.displacement, alpha: proxy.texture), seconds: seconds))
             }
         }
         return out
