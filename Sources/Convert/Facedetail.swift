@@ -16,7 +16,7 @@ struct Facedetail: ParsableCommand {
             """,
         subcommands: [
             FormatsCommand.self, ConvertCommand.self, DisplaceCommand.self, NormalMapCommand.self,
-            LandmarksCommand.self,
+            LandmarksCommand.self, EmotionCommand.self,
             ModelCommand.self, ReconstructCommand.self, TrainCommand.self, BenchCommand.self,
         ]
     )
