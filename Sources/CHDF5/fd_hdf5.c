@@ -1,19 +1,22 @@
-// See include/fd_hdf5.h. Errors: libhdf5's automatic printing is switched off once, and the
-// innermost entry of its error stack (the library's own reason) becomes the message.
+// See include/fd_hdf5.h. Errors: libhdf5's automatic printing is switched off, and the deepest
+// entry of its error stack (the library's most specific reason) becomes the message. Debian's
+// libhdf5 is built without thread safety, so every entry point holds one process-wide lock.
 #include "fd_hdf5.h"
 
 #include <hdf5.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static pthread_mutex_t library = PTHREAD_MUTEX_INITIALIZER;
+
 static void quiet(void) {
-    static int done = 0;
-    if (!done) {
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        done = 1;
-    }
+    pthread_mutex_lock(&library);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
+
+static void release(void) { pthread_mutex_unlock(&library); }
 
 typedef struct {
     char *text;
@@ -21,8 +24,9 @@ typedef struct {
 } message_sink;
 
 static herr_t innermost(unsigned n, const H5E_error2_t *entry, void *data) {
+    (void)n;
     message_sink *sink = (message_sink *)data;
-    if (n == 0 && entry->desc) snprintf(sink->text, sink->capacity, "%s", entry->desc);
+    if (entry->desc && entry->desc[0]) snprintf(sink->text, sink->capacity, "%s", entry->desc);
     return 0;
 }
 
@@ -38,20 +42,20 @@ static void fail(char *error, size_t capacity, const char *what) {
         snprintf(error, capacity, "%s", what);
 }
 
-int64_t fd_h5_open(const char *path, char *error, size_t error_capacity) {
-    quiet();
+static int64_t fd_h5_open_locked(const char *path, char *error, size_t error_capacity) {
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0) fail(error, error_capacity, "not a readable HDF5 file");
     return file < 0 ? -1 : (int64_t)file;
 }
 
 void fd_h5_close(int64_t file) {
+    quiet();
     if (file >= 0) H5Fclose((hid_t)file);
+    release();
 }
 
-long fd_h5_string_attribute(int64_t file, const char *object, const char *name, char **out,
+static long fd_h5_string_attribute_locked(int64_t file, const char *object, const char *name, char **out,
                             char *error, size_t error_capacity) {
-    quiet();
     *out = NULL;
     long result = -1;
     hid_t attribute = -1, type = -1, space = -1, memtype = -1;
@@ -130,8 +134,7 @@ done:
     return result;
 }
 
-int fd_h5_exists(int64_t file, const char *path, char *error, size_t error_capacity) {
-    quiet();
+static int fd_h5_exists_locked(int64_t file, const char *path, char *error, size_t error_capacity) {
     // Walk the path one link at a time: H5Lexists fails rather than answers on a missing parent.
     char buffer[1024];
     if (strlen(path) >= sizeof buffer) {
@@ -152,9 +155,8 @@ int fd_h5_exists(int64_t file, const char *path, char *error, size_t error_capac
     }
 }
 
-int fd_h5_dataset_shape(int64_t file, const char *path, int64_t *dims, int capacity, char *error,
+static int fd_h5_dataset_shape_locked(int64_t file, const char *path, int64_t *dims, int capacity, char *error,
                         size_t error_capacity) {
-    quiet();
     hid_t dataset = H5Dopen2((hid_t)file, path, H5P_DEFAULT);
     if (dataset < 0) {
         fail(error, error_capacity, "cannot open the dataset");
@@ -176,9 +178,8 @@ int fd_h5_dataset_shape(int64_t file, const char *path, int64_t *dims, int capac
     return rank;
 }
 
-int fd_h5_read_floats(int64_t file, const char *path, float *out, size_t count, char *error,
+static int fd_h5_read_floats_locked(int64_t file, const char *path, float *out, size_t count, char *error,
                       size_t error_capacity) {
-    quiet();
     hid_t dataset = H5Dopen2((hid_t)file, path, H5P_DEFAULT);
     if (dataset < 0) {
         fail(error, error_capacity, "cannot open the dataset");
@@ -202,6 +203,44 @@ int fd_h5_read_floats(int64_t file, const char *path, float *out, size_t count, 
     if (type >= 0) H5Tclose(type);
     if (space >= 0) H5Sclose(space);
     H5Dclose(dataset);
+    return result;
+}
+
+int64_t fd_h5_open(const char *path, char *error, size_t error_capacity) {
+    quiet();
+    int64_t result = fd_h5_open_locked(path, error, error_capacity);
+    release();
+    return result;
+}
+
+long fd_h5_string_attribute(int64_t file, const char *object, const char *name, char **out, char *error,
+                            size_t error_capacity) {
+    quiet();
+    long result = fd_h5_string_attribute_locked(file, object, name, out, error, error_capacity);
+    release();
+    return result;
+}
+
+int fd_h5_exists(int64_t file, const char *path, char *error, size_t error_capacity) {
+    quiet();
+    int result = fd_h5_exists_locked(file, path, error, error_capacity);
+    release();
+    return result;
+}
+
+int fd_h5_dataset_shape(int64_t file, const char *path, int64_t *dims, int capacity, char *error,
+                        size_t error_capacity) {
+    quiet();
+    int result = fd_h5_dataset_shape_locked(file, path, dims, capacity, error, error_capacity);
+    release();
+    return result;
+}
+
+int fd_h5_read_floats(int64_t file, const char *path, float *out, size_t count, char *error,
+                      size_t error_capacity) {
+    quiet();
+    int result = fd_h5_read_floats_locked(file, path, out, count, error, error_capacity);
+    release();
     return result;
 }
 

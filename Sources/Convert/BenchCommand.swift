@@ -110,9 +110,37 @@ extension BenchCommand {
         @Option(help: "Fitter's camera ⇄ α ⇄ β steps per round (default: the fitter's).") var refinements: Int?
         @Flag(help: "Diagnostic: give the fitter the true expression; only camera and identity are fitted.")
         var givenExpression = false
+        @Option(
+            help: """
+                Render this many faces as photos and fit them through detection, landmarks, the expression \
+                prior and the fit, with and without the prior (docs/expression-prior.md).
+                """)
+        var images: Int?
+        @Option(help: "With --images: the fit (landmarks or dense).") var fit = FitMethod.dense
+        @Option(help: "With --images: dictionary entries averaged into β_prior.") var neighbours =
+            ExpressionDictionary.Query().neighbours
+        @Option(help: "With --images: how the neighbours combine (mean or median).")
+        var combine = ExpressionDictionary.Query().combine
+        @Option(help: "With --images: weight of the emotion features against the landmark ones, 0–1.")
+        var emotionWeight = ExpressionDictionary.Query().emotionWeight
+        @Option(help: "With --images: the expression dictionary (default: models/expression-dictionary.fdxd).")
+        var expressionDictionary: String?
+        @OptionGroup var landmarkModel: LandmarkModelOptions
         @OptionGroup var report: ReportOptions
 
         func run() throws {
+            if let images {
+                var query = ExpressionDictionary.Query()
+                query.neighbours = neighbours
+                query.emotionWeight = emotionWeight
+                query.combine = combine
+                try ImageFitBench(
+                    faces: images, seed: seed, fit: fit, query: query, json: report.json,
+                    dictionary: expressionDictionary.map { URL(fileURLWithPath: $0) }, mu: mu
+                )
+                .run(model: model.url, landmarks: landmarkModel)
+                return
+            }
             let loaded = try ModelFile.load(model.url)
             let clock = ContinuousClock()
             let start = clock.now

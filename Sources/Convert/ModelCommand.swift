@@ -8,7 +8,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Import, inspect and sample the morphable face model (.fdmodel).",
-        subcommands: [ImportCommand.self, InfoCommand.self, SampleCommand.self])
+        subcommands: [ImportCommand.self, InfoCommand.self, SampleCommand.self, DictionaryCommand.self])
 
     struct ImportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -88,6 +88,9 @@ extension MapFileType: ExpressibleByArgument {}
 extension NormalMapBaker.Convention: ExpressibleByArgument {}
 extension TruthBenchmark.TruthLens: ExpressibleByArgument {}
 extension CameraModel: ExpressibleByArgument {}
+extension ExpressionPriorKind: ExpressibleByArgument {}
+extension ExpressionPriorUse: ExpressibleByArgument {}
+extension ExpressionDictionary.Query.Combination: ExpressibleByArgument {}
 extension FaceDetectorKind: ExpressibleByArgument {}
 extension FitMethod: ExpressibleByArgument {}
 

@@ -49,6 +49,19 @@ struct ReconstructCommand: ParsableCommand {
             """)
     var fit = FitMethod.dense
     @Option(
+        help: """
+            Expression prior of the fit: emotion (EmotionNet and the landmarks matched in the expression \
+            dictionary give β_prior; docs/expression-prior.md) or none (the neutral face).
+            """)
+    var expressionPrior = ReconstructionOptions().expressionPrior
+    @Option(help: "How the fit uses β_prior: mean (of its expression regulariser) or fixed (β held at it).")
+    var expressionPriorUse = ReconstructionOptions().expressionPriorUse
+    @Option(help: "fer's EmotionNet (default: $\(ModelFile.folderVariable) or ./models, emotion_model.hdf5).")
+    var emotionModel: String?
+    @Option(
+        help: "Expression dictionary (default: $\(ModelFile.folderVariable) or ./models, expression-dictionary.fdxd).")
+    var expressionDictionary: String?
+    @Option(
         help:
             "Weights of --detail dfdn (default $\(LearnedDetail.environmentVariable), else weights/dfdn.safetensors)."
     )
@@ -70,6 +83,8 @@ struct ReconstructCommand: ParsableCommand {
         o.subdivision = subdiv
         o.lens = LensPolicy(camera: camera, focalLength: focalLength)
         o.fit = fit
+        o.expressionPrior = expressionPrior
+        o.expressionPriorUse = expressionPriorUse
         o.formats = formats.values.map(\.id)
         o.maps = maps.values
         o.units = units.units
@@ -98,7 +113,9 @@ struct ReconstructCommand: ParsableCommand {
     func run() throws {
         let pipeline = try ReconstructionPipeline(
             options: options, modelFile: model.url, landmarkModel: landmarkModel.url,
-            faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)
+            faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL,
+            emotionModel: emotionModel.map { URL(fileURLWithPath: $0) },
+            expressionDictionary: expressionDictionary.map { URL(fileURLWithPath: $0) })
         var reports: [ReconstructReport] = []
         let outcome = forEachPhoto(inputs.photos, uniqueNames: true) { url, name in
             let result = try pipeline.reconstruct(url)

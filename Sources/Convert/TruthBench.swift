@@ -38,6 +38,10 @@ struct TruthBench: ParsableCommand {
     )
     var lens = TruthBenchmark.TruthLens.assumed
     @Option(help: "Proxy fit: landmarks, or dense (refined against the photo).") var fit = FitMethod.dense
+    @Option(help: "Expression prior of the fit: emotion or none (docs/expression-prior.md).")
+    var expressionPrior = ReconstructionOptions().expressionPrior
+    @Option(help: "How the fit uses β_prior: mean or fixed.") var expressionPriorUse = ReconstructionOptions()
+        .expressionPriorUse
     @Option(help: "Detail synthesizer (docs/details.md).") var detail = DetailSynthesizerID(argument: "dfdn")!
     @Option(help: "Weights of --detail dfdn (default: the shipped file).") var detailWeights: String?
     @Option(help: "Dense fit's photometric weight (default: the fitter's).") var photometricWeight: Double?
@@ -68,6 +72,9 @@ struct TruthBench: ParsableCommand {
         options.formats = []
         options.detail = detail.id
         options.detailWeights = detailWeights
+        options.fit = fit
+        options.expressionPrior = expressionPrior
+        options.expressionPriorUse = expressionPriorUse
         var pipeline = try ReconstructionPipeline(
             options: options, modelFile: model.url, landmarkModel: landmarkModel.url,
             faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL)

@@ -42,7 +42,9 @@ enum KerasExecution {
                 return inside.reduce(0, +) / Float(max(inside.count, 1))
             }
         case .globalAveragePooling:
-            guard x.rank == 4 else { throw NeuralError(.shape, "global pooling needs [N, C, H, W]", reason: "\(x.shape)") }
+            guard x.rank == 4 else {
+                throw NeuralError(.shape, "global pooling needs [N, C, H, W]", reason: "\(x.shape)")
+            }
             let plane = x.shape[2] * x.shape[3]
             var y = Tensor(shape: [x.shape[0], x.shape[1]])
             for i in 0..<y.count {

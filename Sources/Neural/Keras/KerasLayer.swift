@@ -126,7 +126,9 @@ struct KerasLayerReader {
 
     /// [kh, kw, in, out] → [out, in, kh, kw].
     static func convolutionKernel(_ k: Tensor) throws -> Tensor {
-        guard k.rank == 4 else { throw NeuralError(.shape, "a Keras kernel is [kh, kw, in, out]", reason: "\(k.shape)") }
+        guard k.rank == 4 else {
+            throw NeuralError(.shape, "a Keras kernel is [kh, kw, in, out]", reason: "\(k.shape)")
+        }
         let (kh, kw, ci, co) = (k.shape[0], k.shape[1], k.shape[2], k.shape[3])
         var out = Tensor(shape: [co, ci, kh, kw])
         for y in 0..<kh {
@@ -165,7 +167,8 @@ struct KerasLayerReader {
             guard d.rank == 4, d.shape[2] == channels, p.shape[1] == channels * d.shape[3] else {
                 throw error("depthwise \(d.shape) and pointwise kernels do not take \(channels) channels")
             }
-            let depthwise = try Self.convolutionKernel(try d.reshaped([d.shape[0], d.shape[1], 1, channels * d.shape[3]]))
+            let depthwise = try Self.convolutionKernel(
+                try d.reshaped([d.shape[0], d.shape[1], 1, channels * d.shape[3]]))
             let k = try square("kernel_size")
             let dShape = ConvolutionShape(
                 inputChannels: channels, outputChannels: depthwise.shape[0], kernel: k, stride: try square("strides"),

@@ -62,17 +62,21 @@ public struct KerasModel: Sendable {
             if inputShape == nil, let shape = c["batch_input_shape"] as? [Any] {
                 inputShape = shape.dropFirst().compactMap { $0 as? Int }
                 if kind != "InputLayer" {  // a Sequential's first layer carries the input shape itself
-                    layers.append(KerasLayer(name: "input", className: "InputLayer", inputs: [], operation: .input, activation: .linear))
+                    layers.append(
+                        KerasLayer(
+                            name: "input", className: "InputLayer", inputs: [], operation: .input, activation: .linear))
                     channelsOut["input"] = inputShape?.last ?? 0
                     inputs = ["input"]
                 }
             }
             for input in inputs where channelsOut[input] == nil {
-                throw NeuralError(.mismatch, path: "layer '\(name)' (\(kind))", "input '\(input)' is not an earlier layer")
+                throw NeuralError(
+                    .mismatch, path: "layer '\(name)' (\(kind))", "input '\(input)' is not an earlier layer")
             }
             let names = try Self.weightNames(file, root: root, layer: name)
             let reader = KerasLayerReader(
-                name: name, className: kind, config: c, channels: inputs.first.flatMap { channelsOut[$0] } ?? (inputShape?.last ?? 0)
+                name: name, className: kind, config: c,
+                channels: inputs.first.flatMap { channelsOut[$0] } ?? (inputShape?.last ?? 0)
             ) { wanted in
                 guard let found = names.first(where: { $0.hasSuffix("/\(wanted):0") || $0 == "\(wanted):0" }) else {
                     return nil
@@ -124,7 +128,9 @@ public struct KerasModel: Sendable {
     public func forward(_ input: Tensor, keeping: Set<String> = []) throws -> (output: Tensor, kept: [String: Tensor]) {
         let expected = [inputShape.channels, inputShape.height, inputShape.width]
         guard input.rank == 4, Array(input.shape[1...]) == expected else {
-            throw NeuralError(.shape, "the model takes [N, \(expected.map(String.init).joined(separator: ", "))]", reason: "got \(input.shape)")
+            throw NeuralError(
+                .shape, "the model takes [N, \(expected.map(String.init).joined(separator: ", "))]",
+                reason: "got \(input.shape)")
         }
         // Each output is dropped once its last reader has run.
         var lastUse: [String: Int] = [:]
@@ -133,7 +139,9 @@ public struct KerasModel: Sendable {
         var kept: [String: Tensor] = [:]
         for (i, layer) in layers.enumerated() {
             let arguments = try layer.inputs.map { name -> Tensor in
-                guard let t = values[name] else { throw NeuralError(.mismatch, "layer '\(layer.name)' reads '\(name)' before it is computed") }
+                guard let t = values[name] else {
+                    throw NeuralError(.mismatch, "layer '\(layer.name)' reads '\(name)' before it is computed")
+                }
                 return t
             }
             var y = try KerasExecution.apply(layer.operation, to: layer.operation.isInput ? [input] : arguments)
@@ -142,7 +150,9 @@ public struct KerasModel: Sendable {
             values[layer.name] = y
             for name in layer.inputs where lastUse[name] == i && !keeping.contains(name) { values[name] = nil }
         }
-        guard let output = values[outputName] else { throw NeuralError(.mismatch, "the output '\(outputName)' was not computed") }
+        guard let output = values[outputName] else {
+            throw NeuralError(.mismatch, "the output '\(outputName)' was not computed")
+        }
         return (output, kept)
     }
 }

@@ -36,11 +36,14 @@ public struct EmotionClassifier: Sendable {
             throw ReconstructError(.damagedModel, path: url.path, "cannot be read as a Keras model", cause: error)
         }
         let shape = network.inputShape
-        guard shape == (EmotionCrop.side, EmotionCrop.side, 1), network.layers.contains(where: { $0.name == Self.logitsLayer })
+        guard shape == (EmotionCrop.side, EmotionCrop.side, 1),
+            network.layers.contains(where: { $0.name == Self.logitsLayer })
         else {
             throw ReconstructError(
                 .damagedModel, path: url.path, "is not fer's EmotionNet",
-                reason: "input \(shape.height)×\(shape.width)×\(shape.channels), want 64×64×1 and a '\(Self.logitsLayer)' layer")
+                reason:
+                    "input \(shape.height)×\(shape.width)×\(shape.channels), want 64×64×1 and a '\(Self.logitsLayer)' layer"
+            )
         }
     }
 

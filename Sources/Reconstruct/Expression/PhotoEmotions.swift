@@ -28,8 +28,11 @@ public struct PhotoEmotions: Encodable, Sendable {
             image: photo.url.path,
             faces: zip(crops, scores).map { crop, score in
                 Face(
-                    crop: FaceBox(x: round4(crop.box.x), y: round4(crop.box.y), width: round4(crop.box.side), height: round4(crop.box.side)),
-                    emotion: score.top, probabilities: score.byLabel.mapValues(round4), logits: score.logits.map(round4))
+                    crop: FaceBox(
+                        x: round4(crop.box.x), y: round4(crop.box.y), width: round4(crop.box.side),
+                        height: round4(crop.box.side)),
+                    emotion: score.top, probabilities: score.byLabel.mapValues(round4), logits: score.logits.map(round4)
+                )
             })
     }
 
@@ -38,7 +41,8 @@ public struct PhotoEmotions: Encodable, Sendable {
         faces.enumerated().map { k, face in
             let ranked = face.probabilities.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
             let rest = ranked.dropFirst().prefix(2).map { "\($0.key) \(String(format: "%.2f", $0.value))" }
-            return "\(image) face \(k): \(face.emotion) \(String(format: "%.2f", ranked[0].value)) (\(rest.joined(separator: ", ")))"
+            return
+                "\(image) face \(k): \(face.emotion) \(String(format: "%.2f", ranked[0].value)) (\(rest.joined(separator: ", ")))"
         }.joined(separator: "\n")
     }
 }

@@ -77,17 +77,31 @@ public struct MorphableModel: Sendable {
     /// Vertex positions (mm) for identity coefficients α (missing trailing ones are 0) and expression
     /// weights β (missing trailing ones are 0).
     public func shape(identity: [Float] = [], expression: [Float] = []) -> [SIMD3<Float>] {
-        precondition(
-            identity.count <= identityCount && expression.count <= expressionNames.count, "too many coefficients")
+        shape(expression: expression, on: identityShape(identity))
+    }
+
+    /// The neutral face of identity α as xyz floats, interleaved: what `shape(expression:on:)`
+    /// adds expressions to, for callers that pose one identity many times.
+    public func identityShape(_ identity: [Float]) -> [Float] {
+        precondition(identity.count <= identityCount, "too many coefficients")
         var flat = [Float](repeating: 0, count: 3 * vertexCount)
         flat.withUnsafeMutableBufferPointer { out in
             mean.withUnsafeBufferPointer { m in for i in 0..<out.count { out[i] = m[i] } }
-            func add(_ view: FloatView, _ weight: Float) {
-                guard weight != 0 else { return }
-                view.withUnsafeBufferPointer { d in for i in 0..<out.count { out[i] += weight * d[i] } }
+            for (k, a) in identity.enumerated() where a != 0 {
+                identityMode(k).withUnsafeBufferPointer { d in for i in 0..<out.count { out[i] += a * d[i] } }
             }
-            for (k, a) in identity.enumerated() { add(identityMode(k), a) }
-            for (e, b) in expression.enumerated() { add(expressionMode(e), b) }
+        }
+        return flat
+    }
+
+    /// Positions (mm) of the neutral face `base` (`identityShape`) with expression weights β.
+    public func shape(expression: [Float], on base: [Float]) -> [SIMD3<Float>] {
+        precondition(expression.count <= expressionNames.count && base.count == 3 * vertexCount, "bad coefficients")
+        var flat = base
+        flat.withUnsafeMutableBufferPointer { out in
+            for (e, b) in expression.enumerated() where b != 0 {
+                expressionMode(e).withUnsafeBufferPointer { d in for i in 0..<out.count { out[i] += b * d[i] } }
+            }
         }
         return (0..<vertexCount).map { SIMD3(flat[3 * $0], flat[3 * $0 + 1], flat[3 * $0 + 2]) }
     }

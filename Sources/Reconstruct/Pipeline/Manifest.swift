@@ -70,6 +70,7 @@ struct Manifest: Encodable {
     let camera: Camera
     let identity: [Double]
     let expression: [String: Double]
+    let expressionPrior: ExpressionPriorRecord?
     let fit: Fit
     let faceBox: FaceBox
     let detectionScore: Double
@@ -102,6 +103,9 @@ struct Manifest: Encodable {
             distanceMillimetres: c.distanceMillimetres)
         identity = fitted.identity
         expression = Dictionary(uniqueKeysWithValues: zip(model.expressionNames, fitted.expression))
+        expressionPrior = reconstruction.proxyStage.expressionPrior.map {
+            ExpressionPriorRecord($0, names: model.expressionNames)
+        }
         fit = Fit(
             residualsPixels: fitted.residuals, reprojectionErrorOfInterocular: fitted.reprojectionError,
             terms: fitted.terms,
@@ -111,6 +115,32 @@ struct Manifest: Encodable {
         detectionScore = reconstruction.face.score
         self.files = files
         timingsSeconds = options.timingsInManifest ? reconstruction.timings : nil
+    }
+}
+
+/// manifest.json's `expressionPrior` object (docs/expression-prior.md): β_prior by blendshape, how
+/// the fit used it, the dictionary entries it came from and EmotionNet's reading of the face.
+struct ExpressionPriorRecord: Encodable {
+    struct Emotion: Encodable {
+        let top: String
+        let probabilities: [String: Double]
+        let logits: [Double]
+    }
+    let use: ExpressionPriorUse
+    let beta: [String: Double]
+    let entries: [Int]
+    let distances: [Double]
+    let emotion: Emotion
+
+    init(_ estimate: ExpressionPriorEstimate, names: [String]) {
+        func rounded(_ v: Double) -> Double { (v * 1e6).rounded() / 1e6 }
+        use = estimate.use
+        beta = Dictionary(uniqueKeysWithValues: zip(names, estimate.beta.map(rounded)))
+        entries = estimate.match.entries
+        distances = estimate.match.distances.map(rounded)
+        emotion = Emotion(
+            top: estimate.emotion.top, probabilities: estimate.emotion.byLabel.mapValues(rounded),
+            logits: estimate.emotion.logits.map(rounded))
     }
 }
 

@@ -22,13 +22,16 @@ public struct ProxyReconstructor: Sendable {
     public var fitter: ProxyFitter
     /// Refines the landmark fit against the photo; nil fits landmarks only.
     public var dense: DenseFitter?
+    /// The expression prior β_prior the fit starts from; nil: β₀ = 0 (the neutral face).
+    public var prior: ExpressionPrior?
     public let model: MorphableModel
     public var options: Options
 
     public init(
         finder: FaceFinder, fitter: ProxyFitter, model: MorphableModel, options: Options = Options(),
-        dense: DenseFitter? = nil
+        dense: DenseFitter? = nil, prior: ExpressionPrior? = nil
     ) {
+        self.prior = prior
         self.finder = finder
         self.fitter = fitter
         self.model = model
@@ -38,8 +41,9 @@ public struct ProxyReconstructor: Sendable {
 
     /// Wall-clock seconds per stage.
     public struct Timings: Sendable, Codable {
-        /// `fit` is the landmark fit; `denseFit` the refinement against the photo (0 without).
-        public var load = 0.0, detection = 0.0, landmarks = 0.0, fit = 0.0, denseFit = 0.0, unwrap = 0.0
+        /// `prior` is the expression prior (EmotionNet and the dictionary; 0 without); `fit` the
+        /// landmark fit; `denseFit` the refinement against the photo (0 without).
+        public var load = 0.0, detection = 0.0, landmarks = 0.0, prior = 0.0, fit = 0.0, denseFit = 0.0, unwrap = 0.0
     }
 
     public struct Result: Sendable {
@@ -50,6 +54,8 @@ public struct ProxyReconstructor: Sendable {
         /// One of them when it is at least half the chosen face's size (`FaceSearch.competingFace`).
         public let competingFace: OtherFace?
         public let fit: FittedFace
+        /// β_prior and what it came from; nil without a prior.
+        public let expressionPrior: ExpressionPriorEstimate?
         /// The lens the pinhole fit assumed (nil: orthographic).
         public let lens: Lens?
         /// The fitted instance as a mesh (mm, the model's UVs, polygons and materials, smooth
@@ -104,9 +110,17 @@ public struct ProxyReconstructor: Sendable {
                     format: "inter-ocular distance %.1f px, need at least %.0f px", iod, options.minimumInterocular))
         }
         let lens = options.lens.lens(for: photo)
-        let landmarkFit = try fitter.fit(face.landmarks, intrinsics: lens?.intrinsics)
+        let estimate = try prior?.estimate(photo.rgb, landmarks: face.landmarks, names: model.expressionNames)
+        timings.prior = lap()
+        var fitter = self.fitter
+        var dense = self.dense
+        if let estimate, estimate.use == .fixed {
+            fitter.options.fixedExpression = estimate.beta
+            dense?.fitterOptions.fixedExpression = estimate.beta
+        }
+        let landmarkFit = try fitter.fit(face.landmarks, prior: estimate?.beta, intrinsics: lens?.intrinsics)
         timings.fit = lap()
-        let fit = dense?.refine(landmarkFit, photo: photo.rgb) ?? landmarkFit
+        let fit = dense?.refine(landmarkFit, photo: photo.rgb, prior: estimate?.beta) ?? landmarkFit
         timings.denseFit = lap()
         let yaw = fit.camera.eulerDegrees.yaw
         guard abs(yaw) <= options.maximumYaw else {
@@ -122,7 +136,7 @@ public struct ProxyReconstructor: Sendable {
         timings.unwrap = lap()
         return Result(
             photo: photo, face: face, otherFaces: search.others, competingFace: search.competingFace, fit: fit,
-            lens: lens, proxy: proxy, texture: texture, timings: timings)
+            expressionPrior: estimate, lens: lens, proxy: proxy, texture: texture, timings: timings)
     }
 
     /// An instance of `model` in mm with the model's UVs, polygons and materials.

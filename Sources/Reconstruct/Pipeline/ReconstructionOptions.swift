@@ -26,6 +26,9 @@ public struct ReconstructionOptions: Codable, Sendable, Equatable {
     public var lens = LensPolicy()
     /// Landmarks only, or refined against the photo.
     public var fit: FitMethod = .dense
+    /// The expression prior the fit starts from (docs/expression-prior.md), and how it is used.
+    public var expressionPrior: ExpressionPriorKind = .emotion
+    public var expressionPriorUse: ExpressionPriorUse = .mean
     /// Side of the unwrapped texture and of every map, texels (512–4096).
     public var uvSize = 2048
     /// Id of the detail synthesizer (`DetailSynthesizers`); nil stops after the proxy: no detail

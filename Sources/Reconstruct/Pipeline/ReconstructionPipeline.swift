@@ -15,24 +15,28 @@ public struct ReconstructionPipeline: Sendable {
     /// The output contract's files (DESIGN.md §4).
     public private(set) var writer: ReconstructionWriter
 
-    /// Loads what `options` needs: the model file (default `ModelFile.defaultURL(region:)`) and the
-    /// 68-point landmark predictor (default `LandmarkPredictor.resolvedURL(explicit: nil)`).
+    /// Loads what `options` needs: the model file (default `ModelFile.defaultURL(region:)`), the
+    /// 68-point landmark predictor (default `LandmarkPredictor.resolvedURL(explicit: nil)`) and, for
+    /// the emotion prior, EmotionNet and the expression dictionary (defaults in models/).
     public init(
         options: ReconstructionOptions, modelFile: URL? = nil, landmarkModel: URL? = nil,
-        faces: FaceFinder.Options = .init(), detectorModel: URL? = nil, registry: FormatRegistry = .standard
+        faces: FaceFinder.Options = .init(), detectorModel: URL? = nil, registry: FormatRegistry = .standard,
+        emotionModel: URL? = nil, expressionDictionary: URL? = nil
     ) throws {
         let options = try options.validated(registry: registry)
         let model = try ModelFile.load(modelFile ?? ModelFile.defaultURL(region: options.region))
         let finder = try FaceFinder(
             landmarkModel: landmarkModel ?? LandmarkPredictor.resolvedURL(explicit: nil), cnnModel: detectorModel,
             options: faces)
-        try self.init(options: options, model: model, finder: finder, registry: registry)
+        try self.init(
+            options: options, model: model, finder: finder, registry: registry, emotionModel: emotionModel,
+            expressionDictionary: expressionDictionary)
     }
 
     /// A pipeline over parts already loaded (tests, benchmarks that share one model).
     public init(
         options: ReconstructionOptions, model: MorphableModel, finder: FaceFinder,
-        registry: FormatRegistry = .standard
+        registry: FormatRegistry = .standard, emotionModel: URL? = nil, expressionDictionary: URL? = nil
     ) throws {
         let options = try options.validated(registry: registry)
         self.options = options
@@ -41,9 +45,14 @@ public struct ReconstructionPipeline: Sendable {
         proxyOptions.uvSize = options.uvSize
         proxyOptions.lens = options.lens
         let fitter = ProxyFitter(model: model)
+        var prior: ExpressionPrior? = nil
+        if options.expressionPrior == .emotion {
+            prior = try ExpressionPrior.load(emotionModel: emotionModel, dictionary: expressionDictionary)
+            prior?.use = options.expressionPriorUse
+        }
         proxyStage = ProxyReconstructor(
             finder: finder, fitter: fitter, model: model, options: proxyOptions,
-            dense: options.fit == .dense ? DenseFitter(model: model, fitter: fitter.options) : nil)
+            dense: options.fit == .dense ? DenseFitter(model: model, fitter: fitter.options) : nil, prior: prior)
         detailStage = try options.detail.flatMap(DetailSynthesizers.named).map {
             DetailStage(
                 synthesizer: try $0.prepared(weights: options.detailWeights.map { URL(fileURLWithPath: $0) }),
@@ -55,6 +64,16 @@ public struct ReconstructionPipeline: Sendable {
     /// The same loaded model and face finder under other options (benchmarks over texture sizes).
     public func reconfigured(_ options: ReconstructionOptions) throws -> ReconstructionPipeline {
         try ReconstructionPipeline(options: options, model: model, finder: proxyStage.finder, registry: writer.registry)
+    }
+
+    /// The same pipeline with another expression prior (nil: none), the options saying so.
+    public func withPrior(_ prior: ExpressionPrior?) -> ReconstructionPipeline {
+        var copy = self
+        copy.proxyStage.prior = prior
+        copy.options.expressionPrior = prior == nil ? .none : .emotion
+        if let prior { copy.options.expressionPriorUse = prior.use }
+        copy.writer = ReconstructionWriter(options: copy.options, model: model, registry: writer.registry)
+        return copy
     }
 
     /// The same pipeline with the photo refinement on (`options` for it) or off (nil).
