@@ -62,11 +62,14 @@ bench: setup
 	benchmarks/convert.sh $(BIN)
 	$(BIN) bench landmarks
 	$(BIN) bench fit
+	$(BIN) bench fit --images 100 --seed 1000
+	$(BIN) bench fit --images 100 --seed 1000 --fit landmarks
 	$(BIN) bench unwrap
 	$(BIN) bench reconstruct
 	$(BIN) bench nn $(if $(PYTORCH),--pytorch $(PYTORCH))
 	$(BIN) bench truth --keep out/bench-truth --detail sfs
 	$(BIN) bench truth --keep out/bench-truth --detail dfdn
+	$(BIN) bench truth --keep out/bench-truth --detail none --expression-prior none
 	$(BIN) bench faces
 	$(BIN) bench detail
 

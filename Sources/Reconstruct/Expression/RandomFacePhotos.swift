@@ -22,12 +22,8 @@ public struct RandomFacePhotos: Sendable {
             let point = uvs.map { SIMD2($0.x * s, (1 - $0.y) * s) }
             var painter = Painter(size: albedoSize, base: tone)
             painter.mottle(&random, amplitude: 0.04)
-            painter.fillPolygon(Array(point[48...59]), colour: tone * SIMD3(0.86, 0.62, 0.64))
-            let browWidth = 0.4 * norm(point[19] - point[37])
             let hair = SIMD3<Double>(58, 40, 30) * (0.6 + 0.8 * random.unit())
-            for brow in [Array(point[17...21]), Array(point[22...26])] {
-                painter.hairStrokes(along: brow, width: browWidth, colour: hair, count: 250, &random)
-            }
+            painter.lipsAndBrows(landmarks: point, tone: tone, hair: hair, strokes: 250, &random)
             let skin = SIMD3(
                 TruthTextures.linear(tone.x / 255), TruthTextures.linear(tone.y / 255),
                 TruthTextures.linear(tone.z / 255))

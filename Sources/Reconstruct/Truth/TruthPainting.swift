@@ -91,6 +91,20 @@ struct Painter {
     }
 
     /// Short dark strokes scattered in a band of `width` texels along a polyline: an eyebrow.
+    /// Lips (the outer lip polygon, landmarks 48–59, darker and redder than `tone`) and brows as
+    /// `strokes` hair strokes of `hair` along each brow's landmarks (17–21, 22–26); `landmarks` in
+    /// texels.
+    mutating func lipsAndBrows(
+        landmarks point: [SIMD2<Double>], tone: SIMD3<Double>, hair: SIMD3<Double>, strokes: Int,
+        _ random: inout SeededRandom
+    ) {
+        fillPolygon(Array(point[48...59]), colour: tone * SIMD3(0.86, 0.62, 0.64))
+        let browWidth = 0.4 * norm(point[19] - point[37])
+        for brow in [Array(point[17...21]), Array(point[22...26])] {
+            hairStrokes(along: brow, width: browWidth, colour: hair, count: strokes, &random)
+        }
+    }
+
     mutating func hairStrokes(
         along line: [SIMD2<Double>], width: Double, colour c: SIMD3<Double>, count: Int,
         _ random: inout SeededRandom

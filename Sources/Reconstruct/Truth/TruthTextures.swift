@@ -48,12 +48,8 @@ public struct TruthTextures: Sendable {
         let point = landmarkUVs.map { SIMD2($0.x * s, (1 - $0.y) * s) }
         var painter = Painter(size: size, base: tone)
         painter.mottle(&random, amplitude: 0.05)
-        // Lips, then brows as hair strokes along the brow landmarks, moles and freckles.
-        painter.fillPolygon(Array(point[48...59]), colour: tone * SIMD3(0.86, 0.62, 0.64))
-        let browWidth = 0.4 * norm(point[19] - point[37])
-        for brow in [Array(point[17...21]), Array(point[22...26])] {
-            painter.hairStrokes(along: brow, width: browWidth, colour: [58, 40, 30], count: 900, &random)
-        }
+        // Lips and brows, then moles and freckles.
+        painter.lipsAndBrows(landmarks: point, tone: tone, hair: [58, 40, 30], strokes: 900, &random)
         let eyeLine = (point[36] + point[45]) / 2
         let mouthLine = (point[48] + point[54]) / 2
         let cheekSpan = norm(point[45] - point[36])
