@@ -52,11 +52,16 @@ struct DictionaryCommand: ParsableCommand {
             }
         }
         let predictor = vertexLandmarks ? nil : try LandmarkPredictor(contentsOf: landmarkModel.url)
+        // Every batch on a terminal; in logs (make setup, CI) about every 10 %.
+        let terminal = isatty(2) != 0
+        let batch = builder.batch
         let dictionary = try builder.build(model: rendering, classifier: classifier, predictor: predictor) {
             done, total in
-            FileHandle.standardError.write(Data("\rexpression dictionary \(done)/\(total)".utf8))
+            guard terminal || done == total || done % max(total / 10, 1) < batch else { return }
+            let line = "expression dictionary \(done)/\(total)"
+            FileHandle.standardError.write(Data((terminal ? "\r\(line)" : "\(line)\n").utf8))
         }
-        FileHandle.standardError.write(Data("\n".utf8))
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
         try dictionary.write(to: URL(fileURLWithPath: output))
         print(
             "wrote \(output): \(dictionary.count) entries, \(dictionary.header.emotionFeatures) emotion + "
