@@ -24,9 +24,10 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
         .target(
             name: "CPNG", path: "Sources/CPNG", cSettings: [.unsafeFlags(["-O2"])],
-            linkerSettings: [.linkedLibrary("png16")]),
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("deflate")]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
+        .systemLibrary(name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
         .target(
             name: "CAssimpBridge",
@@ -52,7 +53,9 @@ let package = Package(
         // 20–50× slower.
         .target(
             name: "Formats",
-            dependencies: ["Errors", "CAssimpBridge", "CCrypto", "COpenEXR", "CPNG", "CTurboJPEG", "CZlib"],
+            dependencies: [
+                "Errors", "CAssimpBridge", "CCrypto", "CDeflate", "COpenEXR", "CPNG", "CTurboJPEG", "CZlib",
+            ],
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
         .target(

@@ -6,6 +6,7 @@ packages=(
   libassimp-dev assimp-utils assimp-testmodels   # mesh formats, reference CLI, third-party corpus
   libopenexr-dev openexr                          # EXR codec and exrheader
   libpng-dev libturbojpeg0-dev                    # PNG and JPEG codecs
+  libdeflate-dev                                  # PNG's compression (faster than zlib at equal size)
   libssl-dev                                      # SHA-256 of manifests (libcrypto)
   libdlib-dev libdlib-data                        # face detector and 68-point landmark model
   libopenblas-dev liblapacke-dev                  # BLAS for dlib and the fitting/neural code

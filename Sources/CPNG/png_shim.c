@@ -1,7 +1,9 @@
 #include "png_shim.h"
 
+#include <libdeflate.h>
 #include <png.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,40 +90,90 @@ int fd_png_decode(const unsigned char *data, size_t size, fd_png_image *out, cha
     return 0;
 }
 
+/* PNG writing is ours, not libpng's: the filtered rows (the Up filter alone) are compressed in
+   one call by libdeflate, whose level 1 matched zlib level 2 on the pipeline's maps for less than
+   half the time (docs/benchmarks.md, `bench reconstruct`); libpng can only drive zlib. The file is
+   the signature, IHDR, one IDAT and IEND: no time or text chunks, so the bytes depend only on the
+   pixels. */
+static void put32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* Writes a chunk of `length` data bytes already at p + 8: its length, type and CRC. */
+static size_t finish_chunk(unsigned char *p, const char *type, size_t length) {
+    put32(p, (uint32_t)length);
+    memcpy(p + 4, type, 4);
+    put32(p + 8 + length, (uint32_t)libdeflate_crc32(0, p + 4, length + 4));
+    return length + 12;
+}
+
 int fd_png_encode(const unsigned char *pixels, unsigned width, unsigned height, unsigned channels,
                   unsigned bit_depth, unsigned char **out, size_t *out_size, char *error, size_t cap) {
-    static const int types[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
-    shim_state s = {error, cap, NULL, 0, 0, NULL, 0, 0};
+    static const unsigned char types[] = {0, 0, 4, 2, 6}; /* grey, grey+alpha, RGB, RGBA */
+    static const unsigned char signature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
     *out = NULL;
     *out_size = 0;
-    if (channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16) || width == 0 || height == 0) {
+    if (channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16) || width == 0 || height == 0 ||
+        width > 0x7fffffffu || height > 0x7fffffffu) {
         snprintf(error, cap, "unsupported shape %ux%ux%u at %u bits", width, height, channels, bit_depth);
         return 1;
     }
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &s, on_error, on_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!png || !info) { png_destroy_write_struct(&png, &info); snprintf(error, cap, "out of memory"); return 2; }
-    if (setjmp(png_jmpbuf(png))) {
-        free(s.out);
-        png_destroy_write_struct(&png, &info);
+    size_t row_bytes = (size_t)width * channels * (bit_depth / 8);
+    size_t filtered_size = (row_bytes + 1) * height;
+    unsigned char *filtered = malloc(filtered_size);
+    struct libdeflate_compressor *compressor = libdeflate_alloc_compressor(1);
+    if (!filtered || !compressor) {
+        free(filtered);
+        libdeflate_free_compressor(compressor);
+        snprintf(error, cap, "out of memory");
+        return 2;
+    }
+    const unsigned short probe = 1;
+    int swap = bit_depth == 16 && *(const unsigned char *)&probe == 1; /* PNG's samples are big-endian */
+    for (unsigned y = 0; y < height; ++y) {
+        const unsigned char *row = pixels + (size_t)y * row_bytes;
+        const unsigned char *above = y ? row - row_bytes : NULL;
+        unsigned char *dst = filtered + (size_t)y * (row_bytes + 1);
+        dst[0] = 2; /* Up */
+        for (size_t i = 0; i < row_bytes; ++i) {
+            size_t k = swap ? (i ^ 1) : i;
+            dst[1 + i] = (unsigned char)(row[k] - (above ? above[k] : 0));
+        }
+    }
+    size_t bound = libdeflate_zlib_compress_bound(compressor, filtered_size);
+    unsigned char *file = malloc(8 + 25 + 12 + bound + 12);
+    if (!file) {
+        free(filtered);
+        libdeflate_free_compressor(compressor);
+        snprintf(error, cap, "out of memory");
+        return 2;
+    }
+    size_t at = 0;
+    memcpy(file, signature, 8);
+    at += 8;
+    put32(file + at + 8, width);
+    put32(file + at + 12, height);
+    file[at + 16] = (unsigned char)bit_depth;
+    file[at + 17] = types[channels];
+    file[at + 18] = 0; /* deflate */
+    file[at + 19] = 0; /* adaptive filtering (each row names its filter) */
+    file[at + 20] = 0; /* not interlaced */
+    at += finish_chunk(file + at, "IHDR", 13);
+    size_t packed = libdeflate_zlib_compress(compressor, filtered, filtered_size, file + at + 8, bound);
+    free(filtered);
+    libdeflate_free_compressor(compressor);
+    if (packed == 0) {
+        free(file);
+        snprintf(error, cap, "compression failed");
         return 1;
     }
-    png_set_write_fn(png, &s, write_memory, flush_memory);
-    png_set_IHDR(png, info, width, height, (int)bit_depth, types[channels], PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    /* zlib level 2 and the Up filter alone: on 2048^2 16-bit normal maps 30 % faster than level 3
-       with libpng's adaptive filter choice, for 2 % more bytes (7 % on photo textures); these
-       encodings are most of a reconstruction's time. */
-    png_set_compression_level(png, 2);
-    png_set_filter(png, 0, PNG_FILTER_UP);
-    png_write_info(png, info);
-    if (bit_depth == 16) png_set_swap(png);
-    size_t row_bytes = (size_t)width * channels * (bit_depth / 8);
-    for (unsigned y = 0; y < height; ++y) png_write_row(png, (png_const_bytep)(pixels + y * row_bytes));
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    *out = s.out;
-    *out_size = s.out_size;
+    at += finish_chunk(file + at, "IDAT", packed);
+    at += finish_chunk(file + at, "IEND", 0);
+    *out = file;
+    *out_size = at;
     return 0;
 }
 

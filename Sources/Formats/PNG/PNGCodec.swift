@@ -1,7 +1,8 @@
 import CPNG
 import Foundation
 
-/// PNG through libpng: 8- and 16-bit, 1–4 channels (grey, grey+alpha, RGB, RGBA), exact both ways.
+/// PNG read through libpng and written by the CPNG shim's own encoder (the Up filter, libdeflate):
+/// 8- and 16-bit, 1–4 channels (grey, grey+alpha, RGB, RGBA), exact both ways.
 /// Palette, low-bit-depth and tRNS images are read expanded to 8-bit grey/RGB(A).
 struct PNGCodec: ImageReader, ImageWriter {
     func decodeImage(_ data: [UInt8], path: String) throws -> ImageAsset {
@@ -62,7 +63,7 @@ struct PNGCodec: ImageReader, ImageWriter {
 extension FormatDescriptor {
     public static let png = FormatDescriptor(
         id: "png", summary: "PNG, 8- or 16-bit, 1–4 channels", kind: .image, extensions: ["png"],
-        capabilities: [.uint8, .uint16], backend: "libpng \(String(cString: fd_png_version()))",
+        capabilities: [.uint8, .uint16], backend: "libpng \(String(cString: fd_png_version())) + libdeflate",
         sniff: { $0.starts(with: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
         imageReader: PNGCodec(), imageWriter: PNGCodec())
 }
