@@ -66,7 +66,8 @@ enum Lanes {
 
 extension Lanes {
     /// Runs body(lane, accumulators) where lane 0's accumulators are `targets` themselves and
-    /// every other lane's are zeroed buffers of its own workspace (slots from `firstSlot`), then
+    /// every other lane's are zeroed buffers of the calling thread's workspace (slots from
+    /// `firstSlot`; lane bodies must use lower slots), then
     /// adds those into the targets: sums that lanes build from overlapping writes (col2im) or
     /// over their own tiles (weight gradients), without locks.
     static func accumulate(
@@ -74,18 +75,23 @@ extension Lanes {
         _ body: (_ lane: Int, _ accumulators: [UnsafeMutablePointer<Float>]) -> Void
     ) {
         guard lanes > 1 else { return body(0, targets.map(\.pointer)) }
+        // The other lanes' accumulators live in the calling thread's workspace, which does the
+        // reduction below: a worker thread's own workspace is free for other work (another
+        // network on the same pool) the moment its lane returns, before the caller has read it.
+        let owner = Workspace.current
         let table = PointerTable(capacity: lanes * targets.count)
         defer { table.base.deallocate() }
+        for lane in 0..<lanes {
+            for (k, target) in targets.enumerated() {
+                table.base[lane * targets.count + k] =
+                    lane == 0
+                    ? target.pointer : owner.buffer(firstSlot + (lane - 1) * targets.count + k, count: target.count)
+            }
+        }
         let counts = targets.map(\.count)
         run(lanes) { lane in
-            var mine = targets.map(\.pointer)
-            if lane > 0 {
-                for k in mine.indices {
-                    mine[k] = Workspace.current.buffer(firstSlot + k, count: counts[k])
-                    mine[k].update(repeating: 0, count: counts[k])
-                }
-            }
-            for k in mine.indices { table.base[lane * mine.count + k] = mine[k] }
+            let mine = counts.indices.map { table.base[lane * counts.count + $0] }
+            if lane > 0 { for k in mine.indices { mine[k].update(repeating: 0, count: counts[k]) } }
             body(lane, mine)
         }
         for lane in 1..<lanes {
