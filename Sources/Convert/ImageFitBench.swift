@@ -117,10 +117,10 @@ struct ImageFitReport: Encodable {
             var priorRMSE: Double? = nil
             if priors.count == rows.count, !priors.isEmpty {
                 let each: [Double] = zip(priors, rows).map { p, r in
-                    ImageFitReport.meanAbsolute(p, r.0.trueExpression)
+                    ImageFitBenchmark.meanAbsolute(p, r.0.trueExpression)
                 }
                 priorError = mean(each)
-                priorCorrelation = correlation(priors.flatMap { $0 }, truth)
+                priorCorrelation = pearsonCorrelation(priors.flatMap { $0 }, truth)
                 let flat: [Double] = priors.flatMap { $0 }
                 priorRMSE = mean(zip(flat, truth).map { ($0 - $1) * ($0 - $1) }).squareRoot()
             }
@@ -130,17 +130,13 @@ struct ImageFitReport: Encodable {
             return Summary(
                 variant: name, found: rows.count, expressionError: mean(errors),
                 expressionErrorRange: [percentile(errors, 0.1), percentile(errors, 0.9)],
-                expressionRMSE: mean(squares).squareRoot(), betaCorrelation: correlation(fitted, truth),
+                expressionRMSE: mean(squares).squareRoot(), betaCorrelation: pearsonCorrelation(fitted, truth),
                 alignedShapeErrorMm: mean(shapes),
                 alignedShapeErrorRangeMm: [percentile(shapes, 0.1), percentile(shapes, 0.9)],
                 shapeVersusMeanFace: mean(shapes) / mean(meanFace) - 1, expressionBetterThanNone: better,
                 priorExpressionError: priorError, priorExpressionRMSE: priorRMSE, priorBetaCorrelation: priorCorrelation
             )
         }
-    }
-
-    static func meanAbsolute(_ a: [Double], _ b: [Double]) -> Double {
-        zip(a, b).map { abs($0 - $1) }.reduce(0, +) / Double(max(a.count, 1))
     }
 
     func printTable() {
@@ -175,18 +171,4 @@ private func percentile(_ v: [Double], _ p: Double) -> Double {
     guard !v.isEmpty else { return .nan }
     let s = v.sorted()
     return s[min(Int(p * Double(s.count - 1) + 0.5), s.count - 1)]
-}
-
-/// Pearson correlation.
-func correlation(_ a: [Double], _ b: [Double]) -> Double {
-    let n = Double(min(a.count, b.count))
-    guard n > 1 else { return .nan }
-    let (ma, mb) = (a.reduce(0, +) / n, b.reduce(0, +) / n)
-    var (sab, saa, sbb) = (0.0, 0.0, 0.0)
-    for (x, y) in zip(a, b) {
-        sab += (x - ma) * (y - mb)
-        saa += (x - ma) * (x - ma)
-        sbb += (y - mb) * (y - mb)
-    }
-    return sab / max((saa * sbb).squareRoot(), 1e-300)
 }

@@ -32,13 +32,13 @@ public struct EmotionCrop: Sendable {
     }
 
     /// Area-averaged samples of the box (each output pixel the mean of the photo pixels its square
-    /// covers, on a 4 × 4 grid of points when it covers fewer than 4 × 4 pixels).
+    /// covers, on a 4 × 4 grid of points when it covers fewer than 4 × 4 pixels). Grey is taken
+    /// only at the pixels sampled, never for the whole photo: a group photo is cropped once per face.
     static func sample(_ photo: Image<UInt8>, box: (x: Double, y: Double, side: Double)) -> [Float] {
         let n = side
-        let grey = luma(photo)
         let fill: Float = {
             let rows = max(photo.height - 2, 0)..<photo.height
-            let values = rows.flatMap { y in (0..<photo.width).map { grey[y * photo.width + $0] } }
+            let values = rows.flatMap { y in (0..<photo.width).map { luma(photo, $0, y) } }
             return values.reduce(0, +) / Float(max(values.count, 1))
         }()
         let step = box.side / Double(n)
@@ -52,7 +52,7 @@ public struct EmotionCrop: Sendable {
                         let x = Int((box.x + (Double(ox) + (Double(tx) + 0.5) / Double(taps)) * step).rounded(.down))
                         let y = Int((box.y + (Double(oy) + (Double(ty) + 0.5) / Double(taps)) * step).rounded(.down))
                         let inside = x >= 0 && y >= 0 && x < photo.width && y < photo.height
-                        sum += inside ? grey[y * photo.width + x] : fill
+                        sum += inside ? luma(photo, x, y) : fill
                     }
                 }
                 let v = sum / Float(taps * taps)
@@ -62,13 +62,13 @@ public struct EmotionCrop: Sendable {
         return out
     }
 
-    /// 0.299 R + 0.587 G + 0.114 B per pixel, 0–255.
-    static func luma(_ photo: Image<UInt8>) -> [Float] {
+    /// 0.299 R + 0.587 G + 0.114 B of pixel (x, y), 0–255.
+    @inline(__always)
+    static func luma(_ photo: Image<UInt8>, _ x: Int, _ y: Int) -> Float {
         let c = photo.channels
-        return (0..<(photo.width * photo.height)).map { i in
-            guard c >= 3 else { return Float(photo.pixels[i * c]) }
-            return 0.299 * Float(photo.pixels[i * c]) + 0.587 * Float(photo.pixels[i * c + 1]) + 0.114
-                * Float(photo.pixels[i * c + 2])
-        }
+        let i = (y * photo.width + x) * c
+        guard c >= 3 else { return Float(photo.pixels[i]) }
+        let r = 0.299 * Float(photo.pixels[i])
+        return r + 0.587 * Float(photo.pixels[i + 1]) + 0.114 * Float(photo.pixels[i + 2])
     }
 }

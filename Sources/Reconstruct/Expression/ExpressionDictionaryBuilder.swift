@@ -37,9 +37,7 @@ public struct ExpressionDictionaryBuilder: Sendable {
         let g = 2 * ExpressionFeatures.landmarkIndices.count
         let k = EmotionClassifier.labels.count
         let batches = (count + batch - 1) / batch
-        let results = Slots<(expressions: [Float], emotion: [Float], geometry: [Float])>(batches)
-        let failure = Slots<any Error>(1)
-        let failed = Counter()
+        let results = Slots<Result<(expressions: [Float], emotion: [Float], geometry: [Float]), any Error>>(batches)
         let done = Counter()
         DispatchQueue.concurrentPerform(iterations: 2) { lane in
             for b in stride(from: lane, to: batches, by: 2) {
@@ -58,22 +56,21 @@ public struct ExpressionDictionaryBuilder: Sendable {
                         part.emotion += features.emotion
                         part.geometry += features.geometry
                     }
-                    results.put(b, part)
+                    results.put(b, .success(part))
                     progress(done.add(faces.count), count)
                 } catch {
-                    failure.put(0, error)
-                    _ = failed.add(1)
+                    results.put(b, .failure(error))
                     return
                 }
             }
         }
-        if failed.add(0) > 0 { throw failure.take(0) }
         var expressions: [Float] = []
         var emotion: [Float] = []
         var geometry: [Float] = []
         expressions.reserveCapacity(count * e)
         for b in 0..<batches {
-            let part = results.take(b)
+            guard let slot = results.value(b) else { continue }  // a lane stopped after a failure
+            let part = try slot.get()
             expressions += part.expressions
             emotion += part.emotion
             geometry += part.geometry

@@ -99,7 +99,8 @@ public struct ImageFitBenchmark: Sendable {
         }
     }
 
-    static func meanAbsolute(_ a: [Double], _ b: [Double]) -> Double {
+    /// Mean |a − b| over the blendshapes.
+    public static func meanAbsolute(_ a: [Double], _ b: [Double]) -> Double {
         zip(a, b).map { abs($0 - $1) }.reduce(0, +) / Double(max(a.count, 1))
     }
 

@@ -63,7 +63,19 @@ public struct ReconstructionPipeline: Sendable {
 
     /// The same loaded model and face finder under other options (benchmarks over texture sizes).
     public func reconfigured(_ options: ReconstructionOptions) throws -> ReconstructionPipeline {
-        try ReconstructionPipeline(options: options, model: model, finder: proxyStage.finder, registry: writer.registry)
+        // The expression prior already loaded (EmotionNet and the 13 MB dictionary) is reused.
+        var without = options
+        without.expressionPrior = .none
+        let pipeline = try ReconstructionPipeline(
+            options: without, model: model, finder: proxyStage.finder, registry: writer.registry)
+        guard options.expressionPrior == .emotion, var prior = proxyStage.prior else {
+            return options.expressionPrior == .none
+                ? pipeline
+                : try ReconstructionPipeline(
+                    options: options, model: model, finder: proxyStage.finder, registry: writer.registry)
+        }
+        prior.use = options.expressionPriorUse
+        return pipeline.withPrior(prior)
     }
 
     /// The same pipeline with another expression prior (nil: none), the options saying so.

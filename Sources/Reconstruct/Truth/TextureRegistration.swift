@@ -140,19 +140,23 @@ struct TextureRegistration {
         return (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(v.count)).squareRoot()
     }
 
-    static func correlation(_ a: [Double], _ b: [Double]) -> Double {
-        let ma = a.reduce(0, +) / Double(a.count)
-        let mb = b.reduce(0, +) / Double(b.count)
-        var ab = 0.0
-        var aa = 0.0
-        var bb = 0.0
-        for k in a.indices {
-            let p = a[k] - ma
-            let q = b[k] - mb
-            ab += p * q
-            aa += p * p
-            bb += q * q
-        }
-        return aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : -1
+    static func correlation(_ a: [Double], _ b: [Double]) -> Double { pearsonCorrelation(a, b) }
+}
+
+/// Pearson's correlation of two equally long series (−1 when either is constant): the benches'
+/// agreement of fitted with true values.
+public func pearsonCorrelation(_ a: [Double], _ b: [Double]) -> Double {
+    let ma = a.reduce(0, +) / Double(a.count)
+    let mb = b.reduce(0, +) / Double(b.count)
+    var ab = 0.0
+    var aa = 0.0
+    var bb = 0.0
+    for k in a.indices {
+        let p = a[k] - ma
+        let q = b[k] - mb
+        ab += p * q
+        aa += p * p
+        bb += q * q
     }
+    return aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : -1
 }
