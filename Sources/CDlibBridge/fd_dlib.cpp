@@ -34,11 +34,23 @@ extern "C" void fd_dlib_version(char *out, size_t size) {
     std::snprintf(out, size, "%d.%d", DLIB_MAJOR_VERSION, DLIB_MINOR_VERSION);
 }
 
-extern "C" fd_hog_detector *fd_hog_detector_create(char *error, size_t error_size) {
-    return guarded(error, error_size, static_cast<fd_hog_detector *>(nullptr), [] {
-        auto *detector = new fd_hog_detector();
-        detector->detector = dlib::get_frontal_face_detector();
-        return detector;
+extern "C" fd_hog_detector *fd_hog_detector_create(const char *path, char *error, size_t error_size) {
+    return guarded(error, error_size, static_cast<fd_hog_detector *>(nullptr), [&] {
+        auto detector = std::make_unique<fd_hog_detector>();
+        if (path == nullptr) {
+            detector->detector = dlib::get_frontal_face_detector();
+        } else {
+            dlib::deserialize(path) >> detector->detector;
+        }
+        return detector.release();
+    });
+}
+
+extern "C" int32_t fd_hog_detector_save(const fd_hog_detector *detector, const char *path, char *error,
+                                        size_t error_size) {
+    return guarded(error, error_size, int32_t(-1), [&] {
+        dlib::serialize(path) << detector->detector;
+        return int32_t(0);
     });
 }
 

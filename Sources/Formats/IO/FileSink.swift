@@ -85,13 +85,36 @@ public final class DirectorySink: FileSink {
                 .appendingPathComponent(
                     ".\(final.lastPathComponent).facedetail-\(ProcessInfo.processInfo.processIdentifier).tmp")
         }
-        let written = bytes.withUnsafeBytes {
-            FileManager.default.createFile(atPath: temporary.path, contents: Data($0))
-        }
-        guard written else {
-            throw FormatError(.writeFailed, path: final.path, "cannot write the file", cause: SystemCallError("open"))
+        // The temporary path is ours alone (a staging folder or a PID-named file), so the bytes go
+        // straight into it: no second temporary and rename, no copy into Data.
+        if let failure = Self.writeFile(bytes, to: temporary.path) {
+            try? FileManager.default.removeItem(at: temporary)
+            throw FormatError(.writeFailed, path: final.path, "cannot write the file", cause: failure)
         }
         staged.append((temporary, final))
+    }
+
+    /// Creates `path` afresh (whatever was there, a link included, is removed first, and never
+    /// followed) and writes `bytes`; the failing call's error, or nil.
+    private static func writeFile(_ bytes: [UInt8], to path: String) -> SystemCallError? {
+        unlink(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return SystemCallError("open") }
+        var failure: SystemCallError?
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = SystemCallError("write")
+                    return
+                }
+                offset += n
+            }
+        }
+        if close(fd) != 0, failure == nil { failure = SystemCallError("close") }
+        return failure
     }
 
     /// Moves everything into place; on failure, leaves what was there before and removes the rest.

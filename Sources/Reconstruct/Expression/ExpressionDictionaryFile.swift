@@ -41,14 +41,19 @@ extension ExpressionDictionary {
         }
     }
 
-    /// Reads a file `write` made. A missing file is `.missingData`; a damaged one, or one of another
-    /// version, `.damagedModel` / `.modelVersion`, naming the file.
-    public static func load(from url: URL) throws -> ExpressionDictionary {
+    /// Throws `.missingData` naming `url` when there is no file there.
+    static func requireFile(_ url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ReconstructError(
                 .missingData, path: url.path, "expression dictionary not found",
                 reason: "run `make setup` (it builds it) or `facedetail model dictionary`")
         }
+    }
+
+    /// Reads a file `write` made. A missing file is `.missingData`; a damaged one, or one of another
+    /// version, `.damagedModel` / `.modelVersion`, naming the file.
+    public static func load(from url: URL) throws -> ExpressionDictionary {
+        try requireFile(url)
         let bytes = try Data(contentsOf: url)
         func damaged(_ why: String) -> ReconstructError {
             ReconstructError(.damagedModel, path: url.path, "is not a readable expression dictionary", reason: why)

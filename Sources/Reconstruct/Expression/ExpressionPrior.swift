@@ -19,33 +19,58 @@ public enum ExpressionPriorUse: String, Codable, CaseIterable, Sendable {
 /// its logits and the landmarks' aligned layout are matched in the `ExpressionDictionary`, and the
 /// nearest entries' mean β is β_prior. Load once; `estimate` is safe from any thread.
 public struct ExpressionPrior: Sendable {
-    public let classifier: EmotionClassifier
-    public let dictionary: ExpressionDictionary
+    /// EmotionNet and the dictionary, loaded on their own thread by `load` (about 0.17 s).
+    private let parts: Background<Result<Parts, any Error>>
     public var query: ExpressionDictionary.Query
     public var use: ExpressionPriorUse
+
+    private struct Parts {
+        let classifier: EmotionClassifier
+        let dictionary: ExpressionDictionary
+
+        init(_ classifier: EmotionClassifier, _ dictionary: ExpressionDictionary) throws {
+            guard dictionary.header.emotionFeatures == EmotionClassifier.labels.count else {
+                throw ReconstructError(
+                    .damagedModel, "the expression dictionary's emotion features do not match EmotionNet",
+                    reason:
+                        "\(dictionary.header.emotionFeatures) features, the network gives \(EmotionClassifier.labels.count)"
+                )
+            }
+            self.classifier = classifier
+            self.dictionary = dictionary
+        }
+    }
+
+    public var classifier: EmotionClassifier { get throws { try parts.value.get().classifier } }
+    public var dictionary: ExpressionDictionary { get throws { try parts.value.get().dictionary } }
 
     public init(
         classifier: EmotionClassifier, dictionary: ExpressionDictionary, query: ExpressionDictionary.Query = .init(),
         use: ExpressionPriorUse = .mean
     ) throws {
-        guard dictionary.header.emotionFeatures == EmotionClassifier.labels.count else {
-            throw ReconstructError(
-                .damagedModel, "the expression dictionary's emotion features do not match EmotionNet",
-                reason:
-                    "\(dictionary.header.emotionFeatures) features, the network gives \(EmotionClassifier.labels.count)"
-            )
-        }
-        self.classifier = classifier
-        self.dictionary = dictionary
+        parts = Background(ready: .success(try Parts(classifier, dictionary)))
         self.query = query
         self.use = use
     }
 
-    /// Loads EmotionNet and the dictionary from their default places (or the files given).
+    /// Loads EmotionNet and the dictionary from their default places (or the files given). A
+    /// missing file is reported here; the loading itself runs on its own thread, and a damaged
+    /// file is reported where the prior is first used.
     public static func load(emotionModel: URL? = nil, dictionary: URL? = nil) throws -> ExpressionPrior {
-        try ExpressionPrior(
-            classifier: EmotionClassifier(contentsOf: emotionModel ?? EmotionClassifier.defaultURL()),
-            dictionary: ExpressionDictionary.load(from: dictionary ?? ExpressionDictionary.defaultURL()))
+        let network = emotionModel ?? EmotionClassifier.defaultURL()
+        let table = dictionary ?? ExpressionDictionary.defaultURL()
+        try EmotionClassifier.requireFile(network)
+        try ExpressionDictionary.requireFile(table)
+        return ExpressionPrior(
+            parts: Background {
+                Result { try Parts(EmotionClassifier(contentsOf: network), ExpressionDictionary.load(from: table)) }
+            })
+    }
+
+    private init(parts: Background<Result<Parts, any Error>>) {
+        self.parts = parts
+        query = .init()
+        use = .mean
     }
 
     /// β_prior for the face with `landmarks` in `photo` (RGB), in `names`' order (the fitted
@@ -53,6 +78,7 @@ public struct ExpressionPrior: Sendable {
     public func estimate(_ photo: Image<UInt8>, landmarks: Landmarks68, names: [String]) throws
         -> ExpressionPriorEstimate
     {
+        let (classifier, dictionary) = (try self.classifier, try self.dictionary)
         let scores = try classifier.classify(photo, landmarks: landmarks)
         let features = ExpressionFeatures(landmarks: landmarks, scores: scores, reference: dictionary.reference)
         let match = dictionary.prior(for: features, query: query)

@@ -1,19 +1,50 @@
 import CDlibBridge
+import Errors
 import Formats
 import Foundation
 
 /// dlib's frontal HOG face detector (five HOG filters: frontal, turned left/right, rolled left/right).
-/// Not safe to use from two threads at once; cheap to create (about 20 ms).
+/// Not safe to use from two threads at once. dlib compiles it in compressed (0.23 s to unpack at
+/// every start); set-up writes it unpacked (`hog-face-detector.dat` in the models folder, 3 ms to
+/// read), which `init()` prefers. Both give the same detector.
 public final class HOGFaceDetector: @unchecked Sendable {
     private let handle: OpaquePointer
 
-    public init() throws {
+    /// The file set-up writes (`facedetail model face-finder`).
+    public static let fileName = "hog-face-detector.dat"
+
+    /// The unpacked copy in the models folder when there is one, else dlib's compiled-in detector.
+    public convenience init() throws {
+        let file = ModelFile.modelsFolder.appendingPathComponent(Self.fileName)
+        try self.init(contentsOf: FileManager.default.fileExists(atPath: file.path) ? file : nil)
+    }
+
+    /// The detector from `url` (a file `save(to:)` wrote), or dlib's compiled-in one (nil).
+    public init(contentsOf url: URL?) throws {
         var error = [CChar](repeating: 0, count: 512)
-        guard let h = fd_hog_detector_create(&error, error.count) else {
+        guard let h = fd_hog_detector_create(url?.path, &error, error.count) else {
             throw ReconstructError(
-                .library, "cannot create dlib's face detector", reason: String(nullTerminated: error))
+                .damagedModel, path: url?.path, "cannot load dlib's HOG face detector",
+                reason: [String(nullTerminated: error), "re-create it with `make setup`"].joined(separator: "; "))
         }
         handle = h
+    }
+
+    /// Writes the detector unpacked (dlib's serialisation), atomically.
+    public func save(to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())")
+        var error = [CChar](repeating: 0, count: 512)
+        do {
+            guard fd_hog_detector_save(handle, temporary.path, &error, error.count) == 0 else {
+                throw ReconstructError(
+                    .writeFailed, path: url.path, "cannot write", reason: String(nullTerminated: error))
+            }
+            guard rename(temporary.path, url.path) == 0 else { throw SystemCallError("rename") }
+        } catch {
+            unlink(temporary.path)
+            throw ReconstructError(.writeFailed, path: url.path, "cannot write the HOG face detector", cause: error)
+        }
     }
 
     deinit { fd_hog_detector_destroy(handle) }
@@ -41,35 +72,13 @@ public final class HOGFaceDetector: @unchecked Sendable {
     }
 }
 
-/// dlib's shape predictor (an ensemble of regression trees); for the 68-point iBUG model, the file
-/// Debian's libdlib-data installs. Loading takes 1–2 s; load once and share. Prediction is read-only.
-public final class LandmarkPredictor: @unchecked Sendable {
+/// dlib's own shape predictor, evaluated by dlib: the reference `LandmarkPredictor` is tested
+/// against (bit-identical points). Loading parses dlib's file, 1–2 s.
+final class DlibShapePredictor: @unchecked Sendable {
     private let handle: OpaquePointer
-    /// Number of points the model predicts (68 for the iBUG model).
-    public let partCount: Int
-    public let url: URL
+    let partCount: Int
 
-    /// Debian's file (libdlib-data).
-    public static let defaultPath = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
-    /// Environment variable that overrides `defaultPath`.
-    public static let environmentVariable = "FACEDETAIL_LANDMARK_MODEL"
-
-    /// The predictor file to use: an explicit path, else `$FACEDETAIL_LANDMARK_MODEL`, else Debian's.
-    public static func resolvedURL(explicit: String?) -> URL {
-        if let explicit, !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
-        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        return URL(fileURLWithPath: defaultPath)
-    }
-
-    public init(contentsOf url: URL) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw ReconstructError(
-                .missingData, path: url.path, "landmark model not found",
-                reason: "install Debian's libdlib-data, or pass --landmark-model / set \(Self.environmentVariable)")
-        }
+    init(contentsOf url: URL) throws {
         var error = [CChar](repeating: 0, count: 512)
         guard let h = fd_shape_predictor_load(url.path, &error, error.count) else {
             throw ReconstructError(
@@ -77,33 +86,23 @@ public final class LandmarkPredictor: @unchecked Sendable {
         }
         handle = h
         partCount = Int(fd_shape_predictor_parts(h))
-        self.url = url
     }
 
     deinit { fd_shape_predictor_destroy(handle) }
 
-    /// Points inside `box` (pixel-index coordinates of `grey`), in the same coordinates.
-    /// Only a crop around the box is handed to dlib, which samples pixels near the face only.
+    /// Points inside `box` (dlib's rectangle, edges rounded to pixels) of `grey`, in its pixels.
     func predict(in grey: Image<UInt8>, box: fd_detection) throws -> [SIMD2<Double>] {
-        let w = box.right - box.left
-        let h = box.bottom - box.top
-        let x0 = max(0, Int((box.left - w).rounded(.down)))
-        let y0 = max(0, Int((box.top - h).rounded(.down)))
-        let x1 = min(grey.width, Int((box.right + w).rounded(.up)) + 1)
-        let y1 = min(grey.height, Int((box.bottom + h).rounded(.up)) + 1)
-        guard x1 > x0, y1 > y0 else { throw ReconstructError(.invalidArgument, "face box lies outside the image") }
         var xy = [Double](repeating: 0, count: 2 * partCount)
         var error = [CChar](repeating: 0, count: 512)
         let status = grey.pixels.withUnsafeBufferPointer { px in
             fd_shape_predict(
-                handle, px.baseAddress! + y0 * grey.width + x0, Int32(x1 - x0), Int32(y1 - y0), Int32(grey.width),
-                box.left - Double(x0), box.top - Double(y0), box.right - Double(x0), box.bottom - Double(y0),
-                &xy, Int32(xy.count), &error, error.count)
+                handle, px.baseAddress, Int32(grey.width), Int32(grey.height), Int32(grey.width), box.left, box.top,
+                box.right, box.bottom, &xy, Int32(xy.count), &error, error.count)
         }
         guard status == 0 else {
             throw ReconstructError(.library, "dlib's landmark predictor failed", reason: String(nullTerminated: error))
         }
-        return (0..<partCount).map { SIMD2(xy[2 * $0] + Double(x0), xy[2 * $0 + 1] + Double(y0)) }
+        return (0..<partCount).map { SIMD2(xy[2 * $0], xy[2 * $0 + 1]) }
     }
 }
 

@@ -54,10 +54,12 @@ public struct DenseFitter: Sendable {
     }
 
     let model: MorphableModel
-    let photometric: PhotometricTerm
+    /// What the fit precomputes from the model (about 0.1 s), on its own thread from `init`.
+    private let precomputed: Background<Precomputed>
+    var photometric: PhotometricTerm { precomputed.value.photometric }
     /// Per blendshape: RMS displacement of the 68 landmark vertices at weight 1 (mm), over its mean.
-    let landmarkMotion: [Double]
-    let contour: OccludingContour
+    var landmarkMotion: [Double] { precomputed.value.landmarkMotion }
+    var contour: OccludingContour { precomputed.value.contour }
     /// Sampling and albedo radius are fixed at creation (they shape `photometric`); the rest may change.
     public var options: Options
     /// The landmark fit's shaping of β (held shapes, sparsity, symmetry, μ), taken from its options.
@@ -67,16 +69,27 @@ public struct DenseFitter: Sendable {
         self.model = model
         self.options = options
         fitterOptions = fitter
-        photometric = PhotometricTerm(model: model, spacing: options.sampleSpacing, albedoRadius: options.albedoRadius)
-        let rows = ModelRows(model: model, vertices: model.landmarkVertices)
-        let e = model.expressionNames.count
-        let motion = (0..<e).map { j in
-            let squares = (0..<rows.vertices.count * 3).map { Double(rows.expression[$0 * e + j]) }.map { $0 * $0 }
-            return (squares.reduce(0, +) / Double(rows.vertices.count)).squareRoot()
+        let (spacing, radius) = (options.sampleSpacing, options.albedoRadius)
+        precomputed = Background { Precomputed(model: model, spacing: spacing, albedoRadius: radius) }
+    }
+
+    private struct Precomputed {
+        let photometric: PhotometricTerm
+        let landmarkMotion: [Double]
+        let contour: OccludingContour
+
+        init(model: MorphableModel, spacing: Double, albedoRadius: Double) {
+            photometric = PhotometricTerm(model: model, spacing: spacing, albedoRadius: albedoRadius)
+            let rows = ModelRows(model: model, vertices: model.landmarkVertices)
+            let e = model.expressionNames.count
+            let motion = (0..<e).map { j in
+                let squares = (0..<rows.vertices.count * 3).map { Double(rows.expression[$0 * e + j]) }.map { $0 * $0 }
+                return (squares.reduce(0, +) / Double(rows.vertices.count)).squareRoot()
+            }
+            let meanMotion = motion.reduce(0, +) / Double(max(e, 1))
+            landmarkMotion = motion.map { max($0, 1e-6) / max(meanMotion, 1e-12) }
+            contour = OccludingContour(model: model)
         }
-        let meanMotion = motion.reduce(0, +) / Double(max(e, 1))
-        landmarkMotion = motion.map { max($0, 1e-6) / max(meanMotion, 1e-12) }
-        contour = OccludingContour(model: model)
     }
 
     /// Refines `fit` (from `ProxyFitter.fit`) against `photo` (RGB, the pixels the landmarks were

@@ -86,8 +86,12 @@ public enum ModelFile {
 
     /// The model file `make setup` imports for `region`: $FACEDETAIL_MODEL_DIR (or ./models)/ict-REGION.fdmodel.
     public static func defaultURL(region: ICTImporter.Region) -> URL {
-        let folder = ProcessInfo.processInfo.environment[folderVariable] ?? "models"
-        return URL(fileURLWithPath: folder).appendingPathComponent("ict-\(region.rawValue).fdmodel")
+        modelsFolder.appendingPathComponent("ict-\(region.rawValue).fdmodel")
+    }
+
+    /// The folder set-up fills: `$FACEDETAIL_MODEL_DIR`, else ./models.
+    public static var modelsFolder: URL {
+        URL(fileURLWithPath: ProcessInfo.processInfo.environment[folderVariable] ?? "models")
     }
 
     public static func load(_ url: URL) throws -> MorphableModel {
@@ -242,22 +246,23 @@ final class ModelStorage: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
 
-    init(mapping url: URL) throws {
+    /// Maps `url`; errors name it and end with `remedy` (how to make the file again).
+    init(mapping url: URL, remedy: String = ModelFile.remedy) throws {
         let path = url.path
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
             throw ReconstructError(
-                .missingData, path: path, "cannot open the model file", reason: "\(reason); \(ModelFile.remedy)")
+                .missingData, path: path, "cannot open the model file", reason: "\(reason); \(remedy)")
         }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            throw ReconstructError(.missingData, path: path, "is not a regular file", reason: ModelFile.remedy)
+            throw ReconstructError(.missingData, path: path, "is not a regular file", reason: remedy)
         }
         let size = Int(info.st_size)
         guard size > 0 else {
-            throw ReconstructError(.damagedModel, path: path, "is empty", reason: ModelFile.remedy)
+            throw ReconstructError(.damagedModel, path: path, "is empty", reason: remedy)
         }
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
             throw ReconstructError(.missingData, path: path, "cannot be memory-mapped", cause: SystemCallError("mmap"))
@@ -280,6 +285,12 @@ final class ModelStorage: @unchecked Sendable {
         } else {
             bytes.baseAddress.map { $0.deallocate() }
         }
+    }
+
+    /// `count` values of `T` at `offset`, which must be aligned for `T`.
+    func typed<T>(_: T.Type, at offset: Int, count: Int) -> UnsafeBufferPointer<T> {
+        UnsafeBufferPointer(
+            start: bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: T.self), count: count)
     }
 
     func floats(at offset: Int, count: Int) -> UnsafeBufferPointer<Float> {

@@ -5,7 +5,20 @@ import Foundation
 struct ImageJob: Sendable {
     let name: String
     let format: FormatDescriptor
+    /// Estimated encoding seconds (`EncodingCost.image`).
+    let cost: Double
     let make: @Sendable () throws -> ImageAsset
+
+    /// `texels` samples of `bytesPerTexel` each, encoded as `format` by `make`.
+    init(
+        name: String, format: FormatDescriptor, texels: Int, bytesPerTexel: Int,
+        make: @escaping @Sendable () throws -> ImageAsset
+    ) {
+        self.name = name
+        self.format = format
+        cost = EncodingCost.image(texels: texels, bytesPerTexel: bytesPerTexel, format: format)
+        self.make = make
+    }
 
     /// The file's bytes.
     func encoded() throws -> [UInt8] {
@@ -30,9 +43,10 @@ struct DetailMaps {
 
     init(_ products: DetailStage.Products, kinds: [MapFileType]) {
         let values = products.detail.displacement.values
+        let texels = values.width * values.height
         // displacement.exr: one float channel "Y", mm, with units / midlevel / scale attributes.
         images.append(
-            ImageJob(name: "displacement.exr", format: .openEXR) {
+            ImageJob(name: "displacement.exr", format: .openEXR, texels: texels, bytesPerTexel: 4) {
                 ImageAsset(
                     image: .float32(values), channelNames: ["Y"],
                     attributes: ["units": .string("mm"), "midlevel": .float(0), "scale": .float(1)])
@@ -42,13 +56,15 @@ struct DetailMaps {
         for (stem, normals) in [("normal", products.normalMap), ("detailed_normal", products.detailedNormalMap)] {
             if exr {
                 images.append(
-                    ImageJob(name: "\(stem).exr", format: .openEXR) {
+                    ImageJob(name: "\(stem).exr", format: .openEXR, texels: texels, bytesPerTexel: 6) {
                         try NormalMapBaker.encoded(normals, as: .float16)
                     })
             }
             if png {
                 images.append(
-                    ImageJob(name: "\(stem).png", format: .png) { try NormalMapBaker.encoded(normals, as: .uint16) })
+                    ImageJob(name: "\(stem).png", format: .png, texels: texels, bytesPerTexel: 6) {
+                        try NormalMapBaker.encoded(normals, as: .uint16)
+                    })
             }
         }
         if png {
@@ -56,7 +72,7 @@ struct DetailMaps {
             let r = max(0.1, (largest * 10).rounded(.up) / 10)
             pngRange = r
             images.append(
-                ImageJob(name: "displacement.png", format: .png) {
+                ImageJob(name: "displacement.png", format: .png, texels: texels, bytesPerTexel: 2) {
                     ImageAsset(
                         image: .uint16(values.map { UInt16(((min(max($0 / r, -1), 1) + 1) / 2 * 65535).rounded()) }))
                 })

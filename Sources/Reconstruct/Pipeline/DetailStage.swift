@@ -5,12 +5,22 @@ import Foundation
 /// the proxy's tangent-space normal map, and the detailed mesh (the proxy subdivided and
 /// displaced) with a normal map of what its vertices cannot hold.
 public struct DetailStage: Sendable {
-    public var synthesizer: any DetailSynthesizer
+    /// The synthesizer, ready or being prepared on its own thread (`init(preparing:…)`).
+    private let prepared: Background<Result<any DetailSynthesizer, any Error>>
+    public var synthesizer: any DetailSynthesizer { get throws { try prepared.value.get() } }
     /// Subdivision levels of the detailed mesh (each ×4 faces).
     public var subdivision = 2
 
     public init(synthesizer: any DetailSynthesizer, subdivision: Int = 2) {
-        self.synthesizer = synthesizer
+        prepared = Background(ready: .success(synthesizer))
+        self.subdivision = subdivision
+    }
+
+    /// `synthesizer` with its data read (`prepared(weights:)`, 50 ms for the network's weights)
+    /// on its own thread, so that it overlaps the proxy stages; a missing or damaged weights file is
+    /// reported where the stage runs.
+    public init(preparing synthesizer: any DetailSynthesizer, weights: URL?, subdivision: Int = 2) {
+        prepared = Background { Result { try synthesizer.prepared(weights: weights) } }
         self.subdivision = subdivision
     }
 

@@ -53,9 +53,9 @@ public struct ReconstructionPipeline: Sendable {
         proxyStage = ProxyReconstructor(
             finder: finder, fitter: fitter, model: model, options: proxyOptions,
             dense: options.fit == .dense ? DenseFitter(model: model, fitter: fitter.options) : nil, prior: prior)
-        detailStage = try options.detail.flatMap(DetailSynthesizers.named).map {
+        detailStage = options.detail.flatMap(DetailSynthesizers.named).map {
             DetailStage(
-                synthesizer: try $0.prepared(weights: options.detailWeights.map { URL(fileURLWithPath: $0) }),
+                preparing: $0, weights: options.detailWeights.map { URL(fileURLWithPath: $0) },
                 subdivision: options.subdivision)
         }
         writer = ReconstructionWriter(options: options, model: model, registry: registry)

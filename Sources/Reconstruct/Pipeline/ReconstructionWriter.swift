@@ -2,7 +2,7 @@ import Formats
 import Foundation
 
 /// The output contract of `reconstruct` (DESIGN.md §4) as one typed writer: every file of a
-/// `Reconstruction`, encoded two at a time, then manifest.json with each file's checksum, all
+/// `Reconstruction`, encoded two at a time and each written as soon as it is made, then manifest.json with each file's checksum, all
 /// through one `FileSink` (a `DirectorySink` replacing the folder, or memory in tests and benchmarks).
 public struct ReconstructionWriter: Sendable {
     public let options: ReconstructionOptions
@@ -33,15 +33,11 @@ public struct ReconstructionWriter: Sendable {
         let context = OutputContext(
             reconstruction: reconstruction, options: options, model: model, registry: registry, maps: maps)
         let jobs = try Self.outputs.flatMap { try $0.jobs(context) }
-        var records: [ManifestFile] = []
-        for file in try FileJob.run(jobs).joined() {
-            try sink.write(file.bytes, to: file.record.name)
-            records.append(file.record)
-        }
+        let records = try FileJob.run(jobs) { try sink.write($0.bytes, to: $0.record.name) }.joined()
         let detail = reconstruction.detail.map { DetailRecord($0, maps: maps, subdivision: options.subdivision) }
-        let manifest = Manifest(reconstruction, detail: detail, model: model, files: records, options: options)
+        let manifest = Manifest(reconstruction, detail: detail, model: model, files: Array(records), options: options)
         try sink.write(try StableJSON.file(manifest), to: "manifest.json")
-        return records
+        return Array(records)
     }
 }
 
@@ -71,7 +67,10 @@ struct UnwrappedTextureFile: ReconstructionOutput {
     static let name = "texture.png"
     func jobs(_ context: OutputContext) -> [FileJob] {
         let texture = context.reconstruction.texture
-        return [FileJob(ImageJob(name: Self.name, format: .png) { ImageAsset(image: .uint8(texture)) })]
+        let job = ImageJob(name: Self.name, format: .png, texels: texture.width * texture.height, bytesPerTexel: 4) {
+            ImageAsset(image: .uint8(texture))
+        }
+        return [FileJob(job)]
     }
 }
 
@@ -80,7 +79,10 @@ struct DebugOverlayFile: ReconstructionOutput {
     func jobs(_ context: OutputContext) -> [FileJob] {
         guard context.options.debugOverlay else { return [] }
         let overlay = fitOverlay(result: context.reconstruction.proxyStage, model: context.model)
-        return [FileJob(ImageJob(name: "debug.png", format: .png) { ImageAsset(image: .uint8(overlay)) })]
+        let job = ImageJob(name: "debug.png", format: .png, texels: overlay.width * overlay.height, bytesPerTexel: 3) {
+            ImageAsset(image: .uint8(overlay))
+        }
+        return [FileJob(job)]
     }
 }
 
