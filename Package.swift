@@ -28,6 +28,10 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate"),
+        // OpenEXR's ZIP chunks compressed by libdeflate (an encode pipeline's compress_fn).
+        .target(
+            name: "CEXRDeflate", path: "Sources/CEXRDeflate", cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("deflate")]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
         .target(
             name: "CAssimpBridge",
@@ -38,8 +42,7 @@ let package = Package(
         // libhdf5 (Debian's serial build, outside the default search paths): Keras weights files.
         .target(
             name: "CHDF5", path: "Sources/CHDF5",
-            cSettings: [.unsafeFlags(["-O2", "-I/usr/include/hdf5/serial"])],
-            linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/hdf5/serial"]), .linkedLibrary("hdf5")]),
+            cSettings: [.unsafeFlags(["-O2", "-I/usr/include/hdf5/serial"])]),
         .target(
             name: "CDlibBridge",
             path: "Sources/CDlibBridge",
@@ -54,7 +57,8 @@ let package = Package(
         .target(
             name: "Formats",
             dependencies: [
-                "Errors", "CAssimpBridge", "CCrypto", "CDeflate", "COpenEXR", "CPNG", "CTurboJPEG", "CZlib",
+                "Errors", "CAssimpBridge", "CCrypto", "CDeflate", "CEXRDeflate", "COpenEXR", "CPNG", "CTurboJPEG",
+                "CZlib",
             ],
             swiftSettings: [.unsafeFlags(["-O"])]
         ),

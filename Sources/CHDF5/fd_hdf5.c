@@ -3,7 +3,9 @@
 // libhdf5 is built without thread safety, so every entry point holds one process-wide lock.
 #include "fd_hdf5.h"
 
-#include <hdf5.h>
+#include "fd_hdf5_dynamic.h"
+
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +13,43 @@
 
 static pthread_mutex_t library = PTHREAD_MUTEX_INITIALIZER;
 
-static void quiet(void) {
+struct fd_h5_library fd_h5;
+/// Why the library could not be opened ("" once it is).
+static char load_failure[512] = "not loaded yet";
+
+/// Opens libhdf5 and fills `fd_h5` (under the lock, once).
+static void load_locked(void) {
+    static int tried = 0;
+    if (tried) return;
+    tried = 1;
+    void *handle = dlopen("libhdf5_serial.so.103", RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        snprintf(load_failure, sizeof load_failure, "cannot load libhdf5 (Debian's libhdf5-103-1): %s", dlerror());
+        return;
+    }
+#define FD_H5_LOOKUP(name)                                                                                \
+    if (!(fd_h5.p_##name = (__typeof__(fd_h5.p_##name))dlsym(handle, #name))) {                                      \
+        snprintf(load_failure, sizeof load_failure, "libhdf5 has no %s", #name);                           \
+        return;                                                                                           \
+    }
+    FD_H5_FUNCTIONS(FD_H5_LOOKUP)
+#undef FD_H5_LOOKUP
+    if (fd_h5.p_H5open() < 0 || !(fd_h5.native_float = (hid_t *)dlsym(handle, "H5T_NATIVE_FLOAT_g")) ||
+        !(fd_h5.c_s1 = (hid_t *)dlsym(handle, "H5T_C_S1_g"))) {
+        snprintf(load_failure, sizeof load_failure, "libhdf5 did not start");
+        return;
+    }
+    load_failure[0] = 0;
+}
+
+/// Takes the lock and silences libhdf5's own error printing; false (lock held) when the library
+/// could not be loaded, `load_failure` saying why.
+static int quiet(void) {
     pthread_mutex_lock(&library);
+    load_locked();
+    if (load_failure[0]) return 0;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    return 1;
 }
 
 static void release(void) { pthread_mutex_unlock(&library); }
@@ -49,8 +85,7 @@ static int64_t fd_h5_open_locked(const char *path, char *error, size_t error_cap
 }
 
 void fd_h5_close(int64_t file) {
-    quiet();
-    if (file >= 0) H5Fclose((hid_t)file);
+    if (quiet() && file >= 0) H5Fclose((hid_t)file);
     release();
 }
 
@@ -207,7 +242,11 @@ static int fd_h5_read_floats_locked(int64_t file, const char *path, float *out, 
 }
 
 int64_t fd_h5_open(const char *path, char *error, size_t error_capacity) {
-    quiet();
+    if (!quiet()) {
+        snprintf(error, error_capacity, "%s", load_failure);
+        release();
+        return -1;
+    }
     int64_t result = fd_h5_open_locked(path, error, error_capacity);
     release();
     return result;
@@ -215,31 +254,31 @@ int64_t fd_h5_open(const char *path, char *error, size_t error_capacity) {
 
 long fd_h5_string_attribute(int64_t file, const char *object, const char *name, char **out, char *error,
                             size_t error_capacity) {
-    quiet();
-    long result = fd_h5_string_attribute_locked(file, object, name, out, error, error_capacity);
+    // Only a file fd_h5_open opened reaches here, so the library is loaded.
+    long result = quiet() ? fd_h5_string_attribute_locked(file, object, name, out, error, error_capacity) : -1;
     release();
     return result;
 }
 
 int fd_h5_exists(int64_t file, const char *path, char *error, size_t error_capacity) {
-    quiet();
-    int result = fd_h5_exists_locked(file, path, error, error_capacity);
+    // Only a file fd_h5_open opened reaches here, so the library is loaded.
+    int result = quiet() ? fd_h5_exists_locked(file, path, error, error_capacity) : -1;
     release();
     return result;
 }
 
 int fd_h5_dataset_shape(int64_t file, const char *path, int64_t *dims, int capacity, char *error,
                         size_t error_capacity) {
-    quiet();
-    int result = fd_h5_dataset_shape_locked(file, path, dims, capacity, error, error_capacity);
+    // Only a file fd_h5_open opened reaches here, so the library is loaded.
+    int result = quiet() ? fd_h5_dataset_shape_locked(file, path, dims, capacity, error, error_capacity) : -1;
     release();
     return result;
 }
 
 int fd_h5_read_floats(int64_t file, const char *path, float *out, size_t count, char *error,
                       size_t error_capacity) {
-    quiet();
-    int result = fd_h5_read_floats_locked(file, path, out, count, error, error_capacity);
+    // Only a file fd_h5_open opened reaches here, so the library is loaded.
+    int result = quiet() ? fd_h5_read_floats_locked(file, path, out, count, error, error_capacity) : -1;
     release();
     return result;
 }

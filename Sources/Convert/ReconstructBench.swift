@@ -9,10 +9,12 @@ struct ReconstructBench: ParsableCommand {
         commandName: "reconstruct",
         abstract: "Per-stage and total reconstruct times at 1024², 2048² and 4096², and peak memory.",
         discussion: """
-            Each size runs the photo through the full pipeline (--detail sfs, --subdiv 2, formats \
-            fbx,obj,glb, maps png: the defaults) into memory, without the final folder write. `maps+mesh` is \
+            Each size runs the photo through the full pipeline with reconstruct's defaults (the emotion \
+            prior, the dense fit, --detail dfdn, --subdiv 2, formats fbx,obj,glb, maps png) into memory, \
+            without the final folder write. `maps+mesh` is \
             the normal maps and the subdivided, displaced mesh (side by side on two cores); \
-            `outputs` is encoding every file (two at a time). Baseline: the proxy stages alone (load → unwrap) of the same run, \
+            `outputs` is encoding every file (two at a time). Baseline: the proxy stages alone (load → unwrap, \
+            the prior and both fits included) of the same run, \
             so `total / proxy` is the price of the detail. Peak memory is the process's maximum \
             resident set so far (getrusage), so the largest size's figure is its own peak.
             """)
@@ -49,7 +51,7 @@ struct ReconstructBench: ParsableCommand {
             for _ in 0..<max(1, runs) { samples.append(try measure(pipeline!)) }
             let stages = Dictionary(
                 uniqueKeysWithValues: samples[0].keys.map { key in (key, median(samples.map { $0[key]! })) })
-            let proxy = ["load", "detection", "landmarks", "fit", "unwrap"].reduce(0) { $0 + stages[$1]! }
+            let proxy = Self.proxyStages.reduce(0) { $0 + stages[$1]! }
             rows.append(
                 Row(
                     size: size, stages: stages, proxySeconds: proxy, totalSeconds: stages.values.reduce(0, +),
@@ -59,6 +61,9 @@ struct ReconstructBench: ParsableCommand {
         if report.json { print(try JSONOutput.encode(rows)) } else { printTable(rows) }
     }
 
+    /// The stages up to the texture, in pipeline order.
+    static let proxyStages = ["load", "detection", "landmarks", "prior", "fit", "denseFit", "unwrap"]
+
     private func measure(_ pipeline: ReconstructionPipeline) throws -> [String: Double] {
         let result = try pipeline.reconstruct(URL(fileURLWithPath: photo))
         let clock = ContinuousClock()
@@ -67,21 +72,22 @@ struct ReconstructBench: ParsableCommand {
         let t = result.timings.proxy
         let d = result.timings.detail!
         return [
-            "load": t.load, "detection": t.detection, "landmarks": t.landmarks, "fit": t.fit, "unwrap": t.unwrap,
+            "load": t.load, "detection": t.detection, "landmarks": t.landmarks, "prior": t.prior, "fit": t.fit,
+            "denseFit": t.denseFit, "unwrap": t.unwrap,
             "detail": d.detail, "maps+mesh": d.wall - d.detail, "outputs": (clock.now - start).seconds,
         ]
     }
 
     private func printTable(_ rows: [Row]) {
-        let order = ["load", "detection", "landmarks", "fit", "unwrap", "detail", "maps+mesh", "outputs"]
+        let order = Self.proxyStages + ["detail", "maps+mesh", "outputs"]
         print(
             "photo \(photo), \(runs) runs per size, median seconds per stage (\(ProcessInfo.processInfo.activeProcessorCount) cores)"
         )
         print(
-            ([String(repeating: " ", count: 6)] + order.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }
+            ([String(repeating: " ", count: 6)] + order.map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }
                 + ["total", "total/proxy", "peak MB"]).joined(separator: " "))
         for row in rows {
-            let cells = order.map { String(format: "%-12.3f", row.stages[$0]!) }
+            let cells = order.map { String(format: "%-10.3f", row.stages[$0]!) }
             print(
                 (["\(row.size)".padding(toLength: 6, withPad: " ", startingAt: 0)] + cells
                     + [

@@ -1,3 +1,4 @@
+import CEXRDeflate
 import COpenEXR
 import Foundation
 
@@ -8,6 +9,8 @@ import Foundation
 /// `FileSink` and errors carry the library's own message.
 struct OpenEXRCodec: ImageReader, ImageWriter {
     /// Header attributes that describe the file's structure; not reported as user attributes.
+    /// libdeflate's level for the ZIP chunks: its 1 compresses better than zlib's 1, faster.
+    static let deflateLevel: Int32 = 1
     static let requiredAttributes: Set<String> = [
         "channels", "compression", "dataWindow", "displayWindow", "lineOrder", "pixelAspectRatio",
         "screenWindowCenter", "screenWindowWidth", "name", "type", "version", "chunkCount", "tiles",
@@ -189,6 +192,12 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         encoder.initialize(to: exr_encode_pipeline_t())
         defer { encoder.deallocate() }
         var initialized = false
+        // ZIP through libdeflate (CEXRDeflate) rather than OpenEXR 3.1's zlib: same format,
+        // displacement.exr at 2048² in 0.13 s instead of 0.34 s (docs/benchmarks.md).
+        guard let compressor = fd_exr_zip_compressor(Self.deflateLevel) else {
+            throw FormatError(.writeFailed, path: fileName, "cannot allocate the compressor")
+        }
+        defer { fd_exr_zip_compressor_free(compressor) }
         try raw.withUnsafeBytes { buffer in
             defer { if initialized { exr_encoding_destroy(context, encoder) } }
             for y in stride(from: 0, to: height, by: Int(linesPerChunk)) {
@@ -214,6 +223,8 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
                 if !initialized {
                     try stream.check(
                         exr_encoding_choose_default_routines(context, part, encoder), fileName, "cannot encode")
+                    encoder.pointee.compress_fn = fd_exr_zip_compress
+                    encoder.pointee.encoding_user_data = compressor
                     initialized = true
                 }
                 try stream.check(exr_encoding_run(context, part, encoder), fileName, "cannot encode")
