@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Times `facedetail convert` against Assimp's own `assimp export` (Debian assimp-utils) on the three
-# largest models of Debian's assimp-testmodels corpus that both tools convert, into OBJ and GLB.
-# Prints the median wall time of each over N runs and the ratio facedetail / assimp (lower is
-# better; 1.0 = as fast as the assimp CLI, the baseline measured in the same run).
+# largest models of Debian's assimp-testmodels corpus that both tools convert, and on a 1-triangle
+# OBJ (the fixed cost of a conversion), into OBJ and GLB. Prints the median wall time of each over N
+# runs, the ratio facedetail / assimp (lower is better; 1.0 = as fast as the assimp CLI, the
+# baseline measured in the same run), both output sizes, and the geometric mean of the ratios.
 #
 # Usage: benchmarks/convert.sh [FACEDETAIL_BINARY] [RUNS]
 set -euo pipefail
@@ -35,13 +36,22 @@ while read -r _ path; do
 done < <(find "$corpus"/{OBJ,PLY,STL,glTF2,Collada,FBX} -type f \( -iname '*.obj' -o -iname '*.ply' -o -iname '*.stl' \
           -o -iname '*.gltf' -o -iname '*.glb' -o -iname '*.dae' -o -iname '*.fbx' \) -printf '%s %p\n' | sort -rn)
 
-printf '%-58s %-4s %12s %12s %8s\n' model to "facedetail" "assimp" ratio
+printf 'v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n' > "$work/triangle.obj"
+models+=("$work/triangle.obj")
+
+printf '%-58s %-4s %12s %12s %8s %12s %12s\n' model to "facedetail" "assimp" ratio "our bytes" "assimp's"
+ratios=()
 for model in "${models[@]}"; do
   for ext in obj glb; do
     ours=$(median_ms "$bin" convert "$model" "$work/ours.$ext")
     theirs=$(median_ms assimp export "$model" "$work/theirs.$ext")
     ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-    printf '%-58s %-4s %10s ms %10s ms %8s\n' "${model#"$corpus"/}" "$ext" "$ours" "$theirs" "$ratio"
+    ratios+=("$ratio")
+    name=${model#"$corpus"/}
+    [ "$model" = "$work/triangle.obj" ] && name="1-triangle OBJ"
+    printf '%-58s %-4s %10s ms %10s ms %8s %12s %12s\n' "$name" "$ext" "$ours" "$theirs" "$ratio" \
+      "$(stat -c %s "$work/ours.$ext")" "$(stat -c %s "$work/theirs.$ext")"
   done
 done
-echo "medians of $runs runs; ratio = facedetail / assimp export (same machine, same run)" >&2
+printf 'geometric mean of the ratios: %s\n' "$(printf '%s\n' "${ratios[@]}" | awk '{s += log($1)} END {printf "%.2f", exp(s / NR)}')"
+echo "medians of $runs runs; ratio = facedetail / assimp export (same machine, same run); sizes of the main file" >&2

@@ -1,7 +1,8 @@
-// Import: Assimp reads the file in a forked child, which flattens the scene (node transforms
-// applied, points and lines dropped) into an "FDS1" buffer and pipes it to the parent.
+// Import: Assimp reads the file in a forked child (isolated_child.hpp), which flattens the scene
+// (node transforms applied, points and lines dropped) into an "FDS1" buffer and pipes it back.
 #include "assimp_bridge.h"
 #include "flat_buffer.hpp"
+#include "isolated_child.hpp"
 
 #include <assimp/Importer.hpp>
 #include <assimp/config.h>
@@ -170,47 +171,21 @@ std::vector<unsigned char> flatten(const aiScene *s) {
     return std::move(out.bytes);
 }
 
-bool writeAll(int fd, const void *data, size_t n) {
-    const auto *p = static_cast<const unsigned char *>(data);
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) { if (errno == EINTR) continue; return false; }
-        p += w; n -= size_t(w);
+
+/// The child's work: the scene flattened, or Assimp's message.
+bool importFlattened(const char *path, std::vector<unsigned char> &payload) {
+    Assimp::Importer importer;
+    importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE, aiPrimitiveType_POINT | aiPrimitiveType_LINE);
+    const aiScene *scene = importer.ReadFile(path, aiProcess_JoinIdenticalVertices |
+                                             aiProcess_SortByPType | aiProcess_ValidateDataStructure);
+    if (scene == nullptr || scene->mRootNode == nullptr) {
+        std::string e = importer.GetErrorString();
+        if (e.empty()) e = "Assimp could not read the file";
+        payload.assign(e.begin(), e.end());
+        return false;
     }
+    payload = flatten(scene);
     return true;
-}
-
-[[noreturn]] void childMain(const char *path, int fd) {
-    unsigned char status = 1;
-    std::vector<unsigned char> payload;
-    try {
-        Assimp::Importer importer;
-        importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE, aiPrimitiveType_POINT | aiPrimitiveType_LINE);
-        const aiScene *scene = importer.ReadFile(path, aiProcess_JoinIdenticalVertices |
-                                                 aiProcess_SortByPType | aiProcess_ValidateDataStructure);
-        if (scene == nullptr || scene->mRootNode == nullptr) {
-            std::string e = importer.GetErrorString();
-            if (e.empty()) e = "Assimp could not read the file";
-            payload.assign(e.begin(), e.end());
-        } else {
-            payload = flatten(scene);
-            status = 0;
-        }
-    } catch (const std::exception &e) {
-        std::string m = e.what();
-        payload.assign(m.begin(), m.end());
-    } catch (...) {
-        const char *m = "Assimp threw an unknown exception";
-        payload.assign(m, m + std::strlen(m));
-    }
-    uint64_t n = payload.size();
-    bool ok = writeAll(fd, &status, 1) && writeAll(fd, &n, 8) && writeAll(fd, payload.data(), payload.size());
-    _exit(ok ? 0 : 3);
-}
-
-int fail(char *error, size_t cap, const std::string &message, int code) {
-    std::snprintf(error, cap, "%s", message.c_str());
-    return code;
 }
 
 } // namespace
@@ -219,50 +194,11 @@ extern "C" int fd_assimp_import(const char *path, double timeout_seconds, fd_buf
                                 char *error, size_t error_capacity) {
     out->data = nullptr;
     out->size = 0;
-    int fds[2];
-    if (pipe(fds) != 0) return fail(error, error_capacity, std::string("pipe: ") + std::strerror(errno), 2);
-    pid_t pid = fork();
-    if (pid < 0) { close(fds[0]); close(fds[1]); return fail(error, error_capacity, "fork failed", 2); }
-    if (pid == 0) { close(fds[0]); childMain(path, fds[1]); }
-    close(fds[1]);
-    std::vector<unsigned char> received;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
-    bool timedOut = false;
-    unsigned char chunk[65536];
-    for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-        if (left <= 0) { timedOut = true; break; }
-        pollfd p{fds[0], POLLIN, 0};
-        int r = poll(&p, 1, int(left > 1000 ? 1000 : left));
-        if (r < 0 && errno == EINTR) continue;
-        if (r == 0) continue;
-        ssize_t got = read(fds[0], chunk, sizeof chunk);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) break;
-        received.insert(received.end(), chunk, chunk + got);
-    }
-    close(fds[0]);
-    if (timedOut) kill(pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (timedOut) {
-        char msg[160];
-        std::snprintf(msg, sizeof msg, "Assimp did not finish within %.0f s (the file is probably truncated or malformed)", timeout_seconds);
-        return fail(error, error_capacity, msg, 4);
-    }
-    if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        std::string why = sig == SIGABRT ? "an internal assertion failed" : strsignal(sig);
-        return fail(error, error_capacity, "Assimp crashed reading the file (" + why + ")", 5);
-    }
-    if (received.size() < 9) return fail(error, error_capacity, "Assimp's reader process ended without an answer", 5);
-    uint64_t n;
-    std::memcpy(&n, received.data() + 1, 8);
-    if (received.size() != 9 + n) return fail(error, error_capacity, "Assimp's reader process sent a short answer", 5);
-    if (received[0] != 0) return fail(error, error_capacity, std::string(received.begin() + 9, received.end()), 1);
-    out->data = static_cast<unsigned char *>(std::malloc(n ? n : 1));
-    if (out->data == nullptr) return fail(error, error_capacity, "out of memory", 2);
-    std::memcpy(out->data, received.data() + 9, n);
-    out->size = n;
+    std::vector<unsigned char> payload;
+    int status = runIsolated(
+        timeout_seconds, [&](std::vector<unsigned char> &answer) { return importFlattened(path, answer); }, payload,
+        error, error_capacity);
+    if (status != 0) return status;
+    if (!handOut(payload, &out->data, &out->size)) return failWith(error, error_capacity, "out of memory", 2);
     return 0;
 }

@@ -29,7 +29,9 @@ import Testing
         for network in networks {
             let forward = network["forwardMs"] as? Double ?? 0
             let both = network["forwardBackwardMs"] as? Double ?? 0
-            #expect(forward > 0 && both > forward && network["pytorchForwardMs"] == nil, "\(network)")
+            // Both are single timed runs: under a loaded machine a forward pass alone can take longer
+            // than the other run's forward and backward, so only their presence is checked.
+            #expect(forward > 0 && both > 0 && network["pytorchForwardMs"] == nil, "\(network)")
         }
         #expect(run.stderr.isEmpty, "--json keeps stderr quiet: \(run.stderr)")
     }

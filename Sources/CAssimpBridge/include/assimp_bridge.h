@@ -37,6 +37,17 @@ int fd_assimp_export(const unsigned char *scene, size_t scene_size, const char *
 int fd_assimp_export_to_disk(const unsigned char *scene, size_t scene_size, const char *format_id,
                              const char *path, char *error, size_t error_capacity);
 
+/// Converts `path` with exporter `exporter_id` in a child process, Assimp's scene graph kept (meshes
+/// shared by nodes stay shared): lengths × `scale` (vertices and node translations), polygons split into triangles when
+/// `triangulate`, normals generated where missing. On success the buffer holds: u32 vertices, u32
+/// triangles, u32 content flags (1 UVs, 2 normals, 4 colours, 8 tangents, 16 quads, 32 several
+/// materials), u32 texture count and per texture u32 slot (0–4 as in "FDS1", 5 other) and the
+/// reference, u32 embedded texture count, then the file list as `fd_assimp_export` returns it.
+/// Animations are left out, and skins for Collada. When the import succeeded but the exporter
+/// failed, the message starts with "export: ".
+int fd_assimp_convert(const char *path, double timeout_seconds, const char *exporter_id, const char *file_name,
+                      double scale, int triangulate, fd_buffer *out, char *error, size_t error_capacity);
+
 /// Assimp's version as "major.minor.patch" (Debian's 5.2.5 reports 5.2.4).
 void fd_assimp_version(char *buffer, size_t capacity);
 

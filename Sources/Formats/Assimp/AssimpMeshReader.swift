@@ -8,11 +8,8 @@ import Foundation
 /// `Asset.embeddedFiles` under "<stem>_embedded<N>.<ext>".
 struct AssimpMeshReader: MeshReader {
     func readMesh(at url: URL) throws -> Asset {
-        let size = try fileSize(url)
-        guard size > 0 else { throw FormatError(.malformed, path: url.path, "is empty") }
+        try Self.preflight(url)
         let ext = url.pathExtension.lowercased()
-        if ext == "ply" { try PLYHeaderCheck.check(url, size: size) }
-        if ext == "stl" { try STLSizeCheck.check(url, size: size) }
         let scene = try AssimpBackend.importScene(at: url)
         var asset = Asset(meshes: scene.meshes, materials: scene.materials, unit: unit(of: ext, scene.metadata))
         if ext == "fbx", let rows = FBXAxes(metadata: scene.metadata)?.toYUpRows {
@@ -43,17 +40,32 @@ struct AssimpMeshReader: MeshReader {
     }
 
     private func unit(of ext: String, _ metadata: [String: String]) -> LengthUnit? {
+        guard ext == "fbx" else { return Self.unit(ofExtension: ext) }
+        let factor = metadata["UnitScaleFactor"].flatMap(Double.init) ?? 1
+        return factor == 1 ? .centimetre : LengthUnit(metresPerUnit: 0.01 * factor, symbol: "\(factor)cm")
+    }
+
+    /// The unit a file of this extension states without looking inside it (FBX states its own in
+    /// its header; nil for unitless formats and FBX).
+    static func unit(ofExtension ext: String) -> LengthUnit? {
         switch ext {
         case "gltf", "glb", "dae", "zae": return .metre
         case "3mf": return .millimetre  // the 3MF default; Assimp 5.2.5 does not read the unit attribute
-        case "fbx":
-            let factor = metadata["UnitScaleFactor"].flatMap(Double.init) ?? 1
-            return factor == 1 ? .centimetre : LengthUnit(metresPerUnit: 0.01 * factor, symbol: "\(factor)cm")
         default: return nil
         }
     }
 
-    private func fileSize(_ url: URL) throws -> Int {
+    /// The checks made before Assimp sees a file: not empty, and PLY and STL sizes consistent with
+    /// their headers (Assimp aborts or loops on some inconsistent ones).
+    static func preflight(_ url: URL) throws {
+        let size = try fileSize(url)
+        guard size > 0 else { throw FormatError(.malformed, path: url.path, "is empty") }
+        let ext = url.pathExtension.lowercased()
+        if ext == "ply" { try PLYHeaderCheck.check(url, size: size) }
+        if ext == "stl" { try STLSizeCheck.check(url, size: size) }
+    }
+
+    private static func fileSize(_ url: URL) throws -> Int {
         _ = try FileContents.prefix(0, of: url)
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
         return (attributes?[.size] as? NSNumber)?.intValue ?? 0

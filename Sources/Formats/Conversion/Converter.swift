@@ -75,6 +75,7 @@ public struct Converter: Sendable {
         _ input: URL, _ source: FormatDescriptor, _ output: URL, _ target: FormatDescriptor,
         _ options: Options, _ sink: DirectorySink
     ) throws -> Report {
+        if let report = try AssimpPassThrough.convert(input, source, output, target, options, sink) { return report }
         var asset = try source.meshReader!.readMesh(at: input)
         if asset.unit == nil { asset.unit = options.units }
         if let transform = options.transform { asset = try transform(asset) }

@@ -19,29 +19,47 @@ enum LossReport {
     }
 
     static func mesh(_ asset: Asset, into target: FormatDescriptor) -> [String] {
+        mesh(MeshContent(asset), into: target)
+    }
+
+    /// What `target` will not keep of a mesh with `content`.
+    static func mesh(_ content: MeshContent, into target: FormatDescriptor) -> [String] {
         let caps = target.capabilities
         var lost: [String] = []
         func check(_ present: Bool, _ capability: FormatCapabilities, _ what: String) {
             if present && !caps.contains(capability) { lost.append("\(target.id) does not keep \(what)") }
         }
-        let meshes = asset.meshes
-        check(meshes.contains(where: \.hasUVs), .uvs, "UVs")
-        check(meshes.contains(where: \.hasNormals), .normals, "normals")
-        check(meshes.contains { !$0.colors.isEmpty }, .vertexColors, "vertex colours")
-        check(meshes.contains { !$0.tangents.isEmpty }, .tangents, "tangents")
-        let used = Set(meshes.flatMap { m in m.faceSizes.indices.map { m.material(ofFace: $0) } })
-        check(used.count > 1, .materials, "per-face materials (all faces get one)")
-        if meshes.contains(where: { $0.faceSizes.contains(4) }) && !caps.contains(.quads) {
-            lost.append("\(target.id) stores triangles: quads are split")
-        }
+        check(content.uvs, .uvs, "UVs")
+        check(content.normals, .normals, "normals")
+        check(content.colors, .vertexColors, "vertex colours")
+        check(content.tangents, .tangents, "tangents")
+        check(content.severalMaterials, .materials, "per-face materials (all faces get one)")
+        if content.quads && !caps.contains(.quads) { lost.append("\(target.id) stores triangles: quads are split") }
         for (slot, capability) in textureSlots {
-            check(asset.materials.contains { $0[texture: slot] != nil }, capability, "\(slot.rawValue) textures")
+            check(content.textures.contains { $0.slot == slot }, capability, "\(slot.rawValue) textures")
         }
-        let exr = asset.materials.flatMap(\.textures).filter {
-            isEXR($0.path) && caps.contains(textureCapability($0.slot))
-        }
+        let exr = content.textures.filter { isEXR($0.path) && caps.contains(textureCapability($0.slot)) }
         check(!exr.isEmpty, .exrTextures, "EXR textures (\(Set(exr.map(\.path)).sorted().joined(separator: ", ")))")
         return lost
+    }
+}
+
+/// What a mesh asset holds, as far as formats differ in keeping it.
+struct MeshContent {
+    var uvs = false, normals = false, colors = false, tangents = false, quads = false, severalMaterials = false
+    var textures: [(slot: TextureSlot, path: String)] = []
+
+    init() {}
+
+    init(_ asset: Asset) {
+        let meshes = asset.meshes
+        uvs = meshes.contains(where: \.hasUVs)
+        normals = meshes.contains(where: \.hasNormals)
+        colors = meshes.contains { !$0.colors.isEmpty }
+        tangents = meshes.contains { !$0.tangents.isEmpty }
+        severalMaterials = Set(meshes.flatMap { m in m.faceSizes.indices.map { m.material(ofFace: $0) } }).count > 1
+        quads = meshes.contains { $0.faceSizes.contains(4) }
+        textures = asset.materials.flatMap(\.textures)
     }
 }
 

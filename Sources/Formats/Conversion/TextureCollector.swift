@@ -14,43 +14,49 @@ struct TextureCollector {
         var out = asset
         var warnings: [String] = []
         var written: Set<String> = []
-        let root = inputFolder.standardizedFileURL.resolvingSymlinksInPath().path
         for m in out.materials.indices {
             for (slot, reference) in out.materials[m].textures {
                 if let bytes = asset.embeddedFiles[reference] {
                     if written.insert(reference).inserted { try sink.write(bytes, to: reference) }
                     continue
                 }
-                let path = reference.replacingOccurrences(of: "\\", with: "/")
-                if path.hasPrefix("*") {
+                if reference.replacingOccurrences(of: "\\", with: "/").hasPrefix("*") {
                     warnings.append("embedded texture \(reference) is in a form facedetail cannot extract; dropped")
                     out.materials[m][texture: slot] = nil
                     continue
                 }
-                let isAbsolute = path.hasPrefix("/") || (path.count > 1 && path.dropFirst().first == ":")
-                let resolved = inputFolder.appendingPathComponent(path).standardizedFileURL.resolvingSymlinksInPath()
-                    .path
-                guard !isAbsolute, resolved.hasPrefix(root + "/") else {
-                    throw FormatError(
-                        .refusedReference, path: reference,
-                        "texture reference points outside the input's folder (\(root)); refused")
-                }
-                let relative = String(resolved.dropFirst(root.count + 1))
-                guard FileManager.default.isReadableFile(atPath: resolved) else {
-                    warnings.append("texture \(reference) not found beside the input; reference kept")
-                    out.materials[m][texture: slot] = relative
-                    continue
-                }
-                if written.insert(relative).inserted {
-                    guard let data = FileManager.default.contents(atPath: resolved) else {
-                        throw FormatError(.unreadable, path: resolved, "texture cannot be read")
-                    }
-                    try sink.write(data, to: relative)
-                }
-                out.materials[m][texture: slot] = relative
+                let placed = try place(reference, written: &written)
+                if let warning = placed.warning { warnings.append(warning) }
+                out.materials[m][texture: slot] = placed.relative
             }
         }
         out.embeddedFiles = [:]
         return (out, warnings)
+    }
+
+    /// Checks `reference` (a file the input names) and copies it into the output under its path
+    /// relative to the input's folder, once per path; returns that path, and a warning when the
+    /// file is missing (the reference is kept). A reference outside the folder tree is refused.
+    func place(_ reference: String, written: inout Set<String>) throws -> (relative: String, warning: String?) {
+        let root = inputFolder.standardizedFileURL.resolvingSymlinksInPath().path
+        let path = reference.replacingOccurrences(of: "\\", with: "/")
+        let isAbsolute = path.hasPrefix("/") || (path.count > 1 && path.dropFirst().first == ":")
+        let resolved = inputFolder.appendingPathComponent(path).standardizedFileURL.resolvingSymlinksInPath().path
+        guard !isAbsolute, resolved.hasPrefix(root + "/") else {
+            throw FormatError(
+                .refusedReference, path: reference,
+                "texture reference points outside the input's folder (\(root)); refused")
+        }
+        let relative = String(resolved.dropFirst(root.count + 1))
+        guard FileManager.default.isReadableFile(atPath: resolved) else {
+            return (relative, "texture \(reference) not found beside the input; reference kept")
+        }
+        if written.insert(relative).inserted {
+            guard let data = FileManager.default.contents(atPath: resolved) else {
+                throw FormatError(.unreadable, path: resolved, "texture cannot be read")
+            }
+            try sink.write(data, to: relative)
+        }
+        return (relative, nil)
     }
 }
