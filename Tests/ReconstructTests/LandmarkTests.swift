@@ -5,7 +5,8 @@ import Testing
 @testable import Formats
 @testable import Reconstruct
 
-/// One predictor for the whole suite: loading dlib's 95 MB model takes about a second.
+/// One predictor for the whole suite (dlib's own 95 MB file, where set-up has not converted it, takes
+/// about a second to load).
 let sharedPredictor = Result { try LandmarkPredictor(contentsOf: LandmarkPredictor.resolvedURL(explicit: nil)) }
 
 func finder(allFaces: Bool = false) throws -> FaceFinder {

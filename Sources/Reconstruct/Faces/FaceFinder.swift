@@ -81,7 +81,8 @@ public struct FaceFinder: Sendable {
         self.options = options
     }
 
-    /// dlib's detectors and the shape predictor loaded from `landmarkModel` (1–2 s); the CNN
+    /// dlib's detectors and the shape predictor loaded from `landmarkModel` (under a millisecond
+    /// from our .fdlm file, 1–2 s from dlib's own); the CNN
     /// from `cnnModel` (default: models/) only when `options.detector` is `.cnn`.
     public init(landmarkModel: URL, cnnModel: URL? = nil, options: Options = Options()) throws {
         let cnn =
