@@ -157,6 +157,19 @@ func length(_ v: SIMD2<Float>) -> Float { (v * v).sum().squareRoot() }
             let expected = SIMD3<Float>(-a, -b, 1) / (1 + a * a + b * b).squareRoot()
             let gl = NormalMapBaker().bake(map, on: [plane], meshUnit: .millimetre)
             let dx = NormalMapBaker(convention: .directx).bake(map, on: [plane], meshUnit: .millimetre)
+            // Baked straight into the PNG's words (reconstruct without EXR maps): the words the
+            // float map encodes to, texel for texel, flat texels outside the face included.
+            let words = NormalMapBaker().bake(map, on: [plane], meshUnit: .millimetre, as: UInt16.self)
+            guard case .uint16(let png) = try NormalMapBaker.encoded(gl, as: .uint16).image else {
+                Issue.record("not 16-bit")
+                return
+            }
+            #expect(words.pixels == png.pixels)
+            guard case .uint16(let kept) = try BakedNormals.words(words).asset(as: .uint16).image else {
+                Issue.record("not 16-bit")
+                return
+            }
+            #expect(kept.pixels == png.pixels)
             for i in 0..<(n * n) {
                 let got = SIMD3(gl.pixels[3 * i], gl.pixels[3 * i + 1], gl.pixels[3 * i + 2])
                 #expect(length(got - expected) < 1e-5, "texel \(i): \(got) vs \(expected)")

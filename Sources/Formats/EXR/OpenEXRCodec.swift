@@ -144,11 +144,16 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
     }
 
     func write(_ asset: ImageAsset, fileName: String, to sink: any FileSink) throws {
-        let (type, bytesPerComponent, raw): (exr_pixel_type_t, Int, [UInt8])
+        // The pixels are read where they are (a 4096² float map is 67 MB: no copy of it).
+        let (type, bytesPerComponent): (exr_pixel_type_t, Int)
+        let withPixelBytes: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
         switch asset.image {
-        case .float16(let i): (type, bytesPerComponent, raw) = (EXR_PIXEL_HALF, 2, i.pixels.withUnsafeBytes(Array.init))
+        case .float16(let i):
+            (type, bytesPerComponent) = (EXR_PIXEL_HALF, 2)
+            withPixelBytes = { body in try i.pixels.withUnsafeBytes { try body($0) } }
         case .float32(let i):
-            (type, bytesPerComponent, raw) = (EXR_PIXEL_FLOAT, 4, i.pixels.withUnsafeBytes(Array.init))
+            (type, bytesPerComponent) = (EXR_PIXEL_FLOAT, 4)
+            withPixelBytes = { body in try i.pixels.withUnsafeBytes { try body($0) } }
         default:
             throw FormatError(
                 .unsupported, path: fileName, "OpenEXR stores half or float pixels",
@@ -160,6 +165,10 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
                 .invalidAsset, path: fileName, "needs \(channels) distinct channel names, got \(asset.channelNames)")
         }
         let stream = EXRStream(bytes: [])
+        // Room for the whole file up front (a chunk never grows past its raw size): appending chunk
+        // by chunk would reallocate and copy the growing file, briefly holding it twice.
+        stream.bytes.reserveCapacity(
+            asset.image.width * asset.image.height * asset.image.channels * bytesPerComponent + (1 << 20))
         var context: exr_context_t? = nil
         var initializer = stream.initializer()
         try stream.check(
@@ -198,7 +207,7 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
             throw FormatError(.writeFailed, path: fileName, "cannot allocate the compressor")
         }
         defer { fd_exr_zip_compressor_free(compressor) }
-        try raw.withUnsafeBytes { buffer in
+        try withPixelBytes { buffer in
             defer { if initialized { exr_encoding_destroy(context, encoder) } }
             for y in stride(from: 0, to: height, by: Int(linesPerChunk)) {
                 var chunk = exr_chunk_info_t()

@@ -5,7 +5,7 @@ import Neural
 
 /// dlib's MMOD CNN face detector (`mmod_human_face_detector.dat`, Davis King, CC0): dlib reads
 /// the file with its own deserializer, and the network runs on the Neural engine (tiled
-/// convolutions on both cores, buffers kept between calls). dlib's own forward pass of the same
+/// convolutions on both cores, buffers kept between the calls of one face search). dlib's own forward pass of the same
 /// network stays available as the reference (`reference(_:threshold:)`) for tests and benches.
 /// One call at a time per detector (calls are serialised by a lock).
 public final class CNNFaceDetector: @unchecked Sendable {
@@ -19,6 +19,13 @@ public final class CNNFaceDetector: @unchecked Sendable {
     public static func defaultURL() -> URL {
         let folder = ProcessInfo.processInfo.environment[ModelFile.folderVariable] ?? "models"
         return URL(fileURLWithPath: folder).appendingPathComponent("mmod_human_face_detector.dat")
+    }
+
+    /// Frees the activations kept from the last call: about 240 MB for a 1 MP photo, which would
+    /// otherwise stay allocated through the rest of the photo's reconstruction (docs/benchmarks.md:
+    /// the peak at 4096²). The next call allocates them again.
+    public func releaseBuffers() {
+        lock.withLock { buffers = MMODNetwork.Buffers() }
     }
 
     /// Loads the network (about 40 ms). A missing file, or one dlib cannot read as this network

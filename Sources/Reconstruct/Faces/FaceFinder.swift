@@ -119,6 +119,8 @@ public struct FaceFinder: Sendable {
         let started = clock.now
         let grey = photo.greyscale()
         let passes = try options.detector == .cnn ? cnnCandidates(photo, grey: grey) : hogCandidates(grey)
+        // The search's retries share the CNN's activations; the rest of the photo does not need them.
+        cnn?.releaseBuffers()
         guard !passes.candidates.isEmpty else {
             throw ReconstructError(
                 .noFace, path: photo.url.path, "no face found",

@@ -57,13 +57,13 @@ struct DetailMaps {
             if exr {
                 images.append(
                     ImageJob(name: "\(stem).exr", format: .openEXR, texels: texels, bytesPerTexel: 6) {
-                        try NormalMapBaker.encoded(normals, as: .float16)
+                        try normals.asset(as: .float16)
                     })
             }
             if png {
                 images.append(
                     ImageJob(name: "\(stem).png", format: .png, texels: texels, bytesPerTexel: 6) {
-                        try NormalMapBaker.encoded(normals, as: .uint16)
+                        try normals.asset(as: .uint16)
                     })
             }
         }

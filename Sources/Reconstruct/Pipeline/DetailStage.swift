@@ -10,6 +10,8 @@ public struct DetailStage: Sendable {
     public var synthesizer: any DetailSynthesizer { get throws { try prepared.value.get() } }
     /// Subdivision levels of the detailed mesh (each ×4 faces).
     public var subdivision = 2
+    /// Keep the normal maps as floats (an EXR of them is written); else as the PNG's 16-bit words.
+    public var keepsFloatNormals = true
 
     public init(synthesizer: any DetailSynthesizer, subdivision: Int = 2) {
         prepared = Background(ready: .success(synthesizer))
@@ -32,12 +34,12 @@ public struct DetailStage: Sendable {
 
     public struct Products: Sendable {
         public let detail: DetailResult
-        /// Tangent-space normals (RGB float, OpenGL convention) of the displaced proxy.
-        public let normalMap: Image<Float>
+        /// Tangent-space normals (OpenGL convention) of the displaced proxy.
+        public let normalMap: BakedNormals
         /// The proxy subdivided and displaced, mm.
         public let detailedMesh: Mesh
         /// Tangent-space normals of the displacement the detailed mesh's vertices do not hold.
-        public let detailedNormalMap: Image<Float>
+        public let detailedNormalMap: BakedNormals
         public let timings: Timings
     }
 
@@ -58,11 +60,12 @@ public struct DetailStage: Sendable {
         let baker = NormalMapBaker()
         let levels = subdivision
         let displacement = detail.displacement
-        let proxyNormals = Box<Image<Float>>()
+        let keepFloats = keepsFloatNormals
+        let proxyNormals = Box<BakedNormals>()
         let refinedBranch = Box<(Mesh, DisplacementMap)>()
         DispatchQueue.concurrentPerform(iterations: 2) { branch in
             if branch == 0 {
-                proxyNormals.value = baker.bake(displacement, on: [mesh], meshUnit: .millimetre)
+                proxyNormals.value = baker.baked(displacement, on: mesh, keepingFloats: keepFloats)
             } else {
                 let refined = Subdivision.subdivided(mesh, levels: levels)
                 refinedBranch.value = (
@@ -72,7 +75,7 @@ public struct DetailStage: Sendable {
         }
         let (detailed, residual) = refinedBranch.value!
         timings.detailedMesh = lap()
-        let detailedNormals = baker.bake(residual, on: [detailed], meshUnit: .millimetre)
+        let detailedNormals = baker.baked(residual, on: detailed, keepingFloats: keepFloats)
         timings.normalMaps = lap()
         timings.wall = timings.detail + timings.detailedMesh + timings.normalMaps
         let normalMap = proxyNormals.value!

@@ -54,9 +54,11 @@ public struct ReconstructionPipeline: Sendable {
             finder: finder, fitter: fitter, model: model, options: proxyOptions,
             dense: options.fit == .dense ? DenseFitter(model: model, fitter: fitter.options) : nil, prior: prior)
         detailStage = options.detail.flatMap(DetailSynthesizers.named).map {
-            DetailStage(
+            var stage = DetailStage(
                 preparing: $0, weights: options.detailWeights.map { URL(fileURLWithPath: $0) },
                 subdivision: options.subdivision)
+            stage.keepsFloatNormals = options.maps.contains(.exr)
+            return stage
         }
         writer = ReconstructionWriter(options: options, model: model, registry: registry)
     }

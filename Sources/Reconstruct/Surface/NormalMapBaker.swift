@@ -26,13 +26,28 @@ public struct NormalMapBaker: Sendable {
     /// face-tile triangles of `meshes` (later meshes drawn over earlier ones where they overlap in
     /// UV). Positions are in `meshUnit`; the map's distances are converted to match.
     public func bake(_ map: DisplacementMap, on meshes: [Mesh], meshUnit: LengthUnit) -> Image<Float> {
-        var out = Image<Float>(width: map.values.width, height: map.values.height, channels: 3)
-        for i in 0..<(out.width * out.height) { out.pixels[3 * i + 2] = 1 }
+        bake(map, on: meshes, meshUnit: meshUnit, as: Float.self)
+    }
+
+    /// The same normals stored as `Component`: floats, or the 16-bit PNG's words written as each
+    /// texel is baked (half the memory, and no float map to convert).
+    public func bake<Component: BakedNormalComponent>(
+        _ map: DisplacementMap, on meshes: [Mesh], meshUnit: LengthUnit, as: Component.Type
+    ) -> Image<Component> {
+        let (flat, up) = (Component.stored(0), Component.stored(1))
+        var out = Image<Component>(width: map.values.width, height: map.values.height, channels: 3)
+        for i in 0..<(out.width * out.height) {
+            out.pixels[3 * i] = flat
+            out.pixels[3 * i + 1] = flat
+            out.pixels[3 * i + 2] = up
+        }
         for mesh in meshes where mesh.hasUVs { bake(map, on: mesh, meshUnit: meshUnit, into: &out) }
         return out
     }
 
-    private func bake(_ map: DisplacementMap, on mesh: Mesh, meshUnit: LengthUnit, into out: inout Image<Float>) {
+    private func bake<Component: BakedNormalComponent>(
+        _ map: DisplacementMap, on mesh: Mesh, meshUnit: LengthUnit, into out: inout Image<Component>
+    ) {
         let (w, h) = (map.values.width, map.values.height)
         // Everything in millimetres, the map's working unit.
         let toMm = Float(meshUnit.factor(to: .millimetre))
@@ -40,20 +55,13 @@ public struct NormalMapBaker: Sendable {
         let frames = TangentFrames(mesh)
         let gain = Float(map.unit.factor(to: .millimetre))
         // The map in mm, read through a raw buffer: the texel loop is the baker's whole cost.
-        let millimetres = map.values.pixels.map { ($0 - map.midlevel) * map.scale * gain }
+        // A map already in mm about 0 (what reconstruct bakes) is read as it is: no 67 MB copy at 4096².
+        let millimetres =
+            map.midlevel == 0 && map.scale * gain == 1
+            ? map.values.pixels : map.values.pixels.map { ($0 - map.midlevel) * map.scale * gain }
         let flipY: Float = convention == .directx ? -1 : 1
         // Triangles set up once; then two bands of rows, one per core, each writing only its rows.
-        struct Job {
-            let texel: [SIMD2<Double>]
-            let f: (TangentFrames.Frame, TangentFrames.Frame, TangentFrames.Frame)
-            let pu: SIMD3<Float>
-            let pv: SIMD3<Float>
-            let guu: Float
-            let guv: Float
-            let gvv: Float
-            let metric: Float
-        }
-        var jobs: [Job] = []
+        var jobs: [BakeTriangle] = []
         for t in triangulatedCorners(polygonSizes: mesh.faceSizes) {
             let c = [Int(t.x), Int(t.y), Int(t.z)]
             let uv = c.map { mesh.uvs[Int(mesh.faceUVIndices[$0])] }
@@ -67,7 +75,7 @@ public struct NormalMapBaker: Sendable {
             let metric = guu * gvv - guv * guv
             guard metric > 0 else { continue }
             jobs.append(
-                Job(
+                BakeTriangle(
                     texel: uv.map { SIMD2(Double($0.x) * Double(w), (1 - Double($0.y)) * Double(h)) },
                     f: (frames.frame(ofCorner: c[0]), frames.frame(ofCorner: c[1]), frames.frame(ofCorner: c[2])),
                     pu: pu, pv: pv, guu: guu, guv: guv, gvv: gvv, metric: metric))
@@ -75,8 +83,8 @@ public struct NormalMapBaker: Sendable {
         let triangles = jobs
         millimetres.withUnsafeBufferPointer { d in
             out.pixels.withUnsafeMutableBufferPointer { buffer in
-                let pixels = BandTexels(base: buffer.baseAddress!)
-                let map = BandTexels(base: UnsafeMutablePointer(mutating: d.baseAddress!))
+                let pixels = BandTexels<Component>(base: buffer.baseAddress!)
+                let map = BandTexels<Float>(base: UnsafeMutablePointer(mutating: d.baseAddress!))
                 DispatchQueue.concurrentPerform(iterations: 2) { band in
                     @inline(__always) func distance(_ x: Int, _ y: Int) -> Float {
                         map[min(max(y, 0), h - 1) * w + min(max(x, 0), w - 1)]
@@ -108,9 +116,9 @@ public struct NormalMapBaker: Sendable {
                                 gradient -= dot(gradient, n) * n
                                 let displacedNormal = normalized(n - gradient)
                                 let o = 3 * (y * w + x)
-                                pixels[o] = dot(displacedNormal, tangent)
-                                pixels[o + 1] = flipY * dot(displacedNormal, bitangent)
-                                pixels[o + 2] = dot(displacedNormal, n)
+                                pixels[o] = Component.stored(dot(displacedNormal, tangent))
+                                pixels[o + 1] = Component.stored(flipY * dot(displacedNormal, bitangent))
+                                pixels[o + 2] = Component.stored(dot(displacedNormal, n))
                             }
                         }
                     }
@@ -118,6 +126,10 @@ public struct NormalMapBaker: Sendable {
             }
         }
     }
+
+    /// One normal component as the 16-bit PNG holds it: n · 0.5 + 0.5 over 0…65535, rounded.
+    @inline(__always)
+    static func word(_ n: Float) -> UInt16 { UInt16((min(max(n * 0.5 + 0.5, 0), 1) * 65535).rounded()) }
 
     /// The baked normals as DESIGN.md stores them: a half-float RGB EXR of raw vectors, or a
     /// 16-bit RGB PNG of n · 0.5 + 0.5.
@@ -130,7 +142,7 @@ public struct NormalMapBaker: Sendable {
                         width: normals.width, height: normals.height, channels: 3,
                         pixels: normals.pixels.map { Float16($0) })))
         default:
-            let words = normals.pixels.map { UInt16((min(max($0 * 0.5 + 0.5, 0), 1) * 65535).rounded()) }
+            let words = normals.pixels.map(word)
             return ImageAsset(
                 image: .uint16(try Image(width: normals.width, height: normals.height, channels: 3, pixels: words)))
         }
@@ -151,10 +163,35 @@ public struct NormalMapBaker: Sendable {
 
 /// Texels shared by the baker's two bands of rows: the map (read only) and the output (each texel
 /// written by one band).
-private struct BandTexels: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Float>
-    subscript(i: Int) -> Float {
+private struct BandTexels<Value>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Value>
+    subscript(i: Int) -> Value {
         get { base[i] }
         nonmutating set { base[i] = newValue }
     }
+}
+
+/// How a baked normal component in [−1, 1] is stored: as it is (Float), or as the 16-bit PNG's word.
+public protocol BakedNormalComponent: PixelComponent {
+    static func stored(_ n: Float) -> Self
+}
+
+extension Float: BakedNormalComponent {
+    @inline(__always) public static func stored(_ n: Float) -> Float { n }
+}
+
+extension UInt16: BakedNormalComponent {
+    @inline(__always) public static func stored(_ n: Float) -> UInt16 { NormalMapBaker.word(n) }
+}
+
+/// One face-tile triangle of the map, set up once for every texel it covers.
+private struct BakeTriangle {
+    let texel: [SIMD2<Double>]
+    let f: (TangentFrames.Frame, TangentFrames.Frame, TangentFrames.Frame)
+    let pu: SIMD3<Float>
+    let pv: SIMD3<Float>
+    let guu: Float
+    let guv: Float
+    let gvv: Float
+    let metric: Float
 }
