@@ -14,32 +14,50 @@ struct OBJWriter: MeshWriter {
         let materials = scene.materialsOrDefault
         let names = Self.uniqueNames(materials.map(\.name))
         let mtlName = (fileName as NSString).deletingPathExtension + ".mtl"
-        var obj = "# facedetail OBJ; lengths in \(options.unitlessFormatUnit.symbol), +Y up\nmtllib \(mtlName)\n"
+        // Written as bytes: a subdivided face is 1.5 million numbers, and building a String per
+        // line cost as much as formatting them. Floats are their `description` (the shortest text
+        // that reads back exactly), as string interpolation writes them.
+        var obj = OBJText()
+        obj.put("# facedetail OBJ; lengths in \(options.unitlessFormatUnit.symbol), +Y up\nmtllib \(mtlName)\n")
         var base = (position: 1, uv: 1)
         for mesh in scene.meshes where mesh.faceCount > 0 {
-            obj += "o \(Self.token(mesh.name))\n"
+            obj.put("o \(Self.token(mesh.name))\n")
             for (i, p) in mesh.positions.enumerated() {
-                obj += "v \(p.x) \(p.y) \(p.z)"
-                if !mesh.colors.isEmpty { obj += " \(mesh.colors[i].x) \(mesh.colors[i].y) \(mesh.colors[i].z)" }
-                obj += "\n"
+                obj.put("v ", p.x, p.y, p.z)
+                if !mesh.colors.isEmpty { obj.put("", mesh.colors[i].x, mesh.colors[i].y, mesh.colors[i].z) }
+                obj.newline()
             }
-            for t in mesh.uvs where mesh.hasUVs { obj += "vt \(t.x) \(t.y)\n" }
-            for n in mesh.normals { obj += "vn \(n.x) \(n.y) \(n.z)\n" }
+            if mesh.hasUVs {
+                for t in mesh.uvs {
+                    obj.put("vt ", t.x, t.y)
+                    obj.newline()
+                }
+            }
+            for n in mesh.normals {
+                obj.put("vn ", n.x, n.y, n.z)
+                obj.newline()
+            }
             let offsets = mesh.faceOffsets
             var current: UInt32? = nil
             for f in mesh.faceSizes.indices {
                 let material = mesh.material(ofFace: f)
                 if material != current {
-                    obj += "usemtl \(names[Int(material)])\n"
+                    obj.put("usemtl \(names[Int(material)])\n")
                     current = material
                 }
-                obj += "f"
+                obj.put("f")
                 for c in offsets[f]..<offsets[f + 1] {
                     let v = Int(mesh.faceVertexIndices[c]) + base.position
-                    let t = mesh.hasUVs ? String(Int(mesh.faceUVIndices[c]) + base.uv) : ""
-                    obj += mesh.hasNormals ? " \(v)/\(t)/\(v)" : (mesh.hasUVs ? " \(v)/\(t)" : " \(v)")
+                    obj.put(" ")
+                    obj.put(v)
+                    if mesh.hasUVs || mesh.hasNormals { obj.put("/") }
+                    if mesh.hasUVs { obj.put(Int(mesh.faceUVIndices[c]) + base.uv) }
+                    if mesh.hasNormals {
+                        obj.put("/")
+                        obj.put(v)
+                    }
                 }
-                obj += "\n"
+                obj.newline()
             }
             base.position += mesh.positions.count
             base.uv += mesh.hasUVs ? mesh.uvs.count : 0
@@ -54,7 +72,7 @@ struct OBJWriter: MeshWriter {
             if let path = material.displacementTexture { mtl += "disp \(path)\n" }
             if let path = material.roughnessTexture { mtl += "map_Pr \(path)\n" }
         }
-        try sink.write(Array(obj.utf8), to: fileName)
+        try sink.write(obj.bytes, to: fileName)
         try sink.write(Array(mtl.utf8), to: mtlName)
     }
 
@@ -85,4 +103,34 @@ extension FormatDescriptor {
         ],
         unitPolicy: .unitless, backend: "native (reads through \(AssimpBackend.versionLabel))",
         meshReader: AssimpMeshReader(), meshWriter: OBJWriter())
+}
+
+/// An OBJ file's bytes, appended to without building a String per line.
+struct OBJText {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func put(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    /// `prefix`, then each value after a space as `"\(value)"` writes it ("v 1.5 0.0 -2.25").
+    mutating func put(_ prefix: String, _ values: Float...) {
+        put(prefix)
+        for (k, value) in values.enumerated() {
+            if k > 0 || prefix.isEmpty { bytes.append(0x20) }
+            bytes.append(contentsOf: value.description.utf8)
+        }
+    }
+
+    /// A non-negative index in decimal.
+    mutating func put(_ value: Int) {
+        var n = value
+        var divisor = 1
+        while divisor <= n / 10 { divisor *= 10 }
+        repeat {
+            bytes.append(UInt8(0x30 + n / divisor))
+            n %= divisor
+            divisor /= 10
+        } while divisor > 0
+    }
+
+    mutating func newline() { bytes.append(0x0A) }
 }
