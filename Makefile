@@ -68,6 +68,8 @@ format:
 
 bench: setup
 	benchmarks/convert.sh $(BIN)
+	benchmarks/reconstruct.sh $(BIN)
+	benchmarks/batch.sh $(BIN)
 	$(BIN) bench landmarks
 	$(BIN) bench fit
 	$(BIN) bench fit --images 100 --seed 1000
