@@ -19,10 +19,20 @@ struct OBJWriter: MeshWriter {
         // that reads back exactly), as string interpolation writes them.
         var obj = OBJText()
         obj.put("# facedetail OBJ; lengths in \(options.unitlessFormatUnit.symbol), +Y up\nmtllib \(mtlName)\n")
-        var base = (position: 1, uv: 1)
+        var base = (position: 1, uv: 1, normal: 1)
         for mesh in scene.meshes where mesh.faceCount > 0 {
             obj.put("o \(Self.token(mesh.name))\n")
-            for (i, p) in mesh.positions.enumerated() {
+            // OBJ indexes positions and normals apart: each distinct one is written once (our mesh
+            // repeats a position whose normals differ, a hard edge; assimp's OBJ is as compact).
+            let (positionOf, positions) = Self.distinct(mesh.positions.indices) { i in
+                let p = mesh.positions[i]
+                let c = mesh.colors.isEmpty ? SIMD4<Float>(repeating: 0) : mesh.colors[i]
+                return SIMD8(
+                    p.x.bitPattern, p.y.bitPattern, p.z.bitPattern, c.x.bitPattern, c.y.bitPattern,
+                    c.z.bitPattern, c.w.bitPattern, 0)
+            }
+            for i in positions {
+                let p = mesh.positions[i]
                 obj.put("v ", p.x, p.y, p.z)
                 if !mesh.colors.isEmpty { obj.put("", mesh.colors[i].x, mesh.colors[i].y, mesh.colors[i].z) }
                 obj.newline()
@@ -33,7 +43,12 @@ struct OBJWriter: MeshWriter {
                     obj.newline()
                 }
             }
-            for n in mesh.normals {
+            let (normalOf, normals) = Self.distinct(mesh.normals.indices) { i in
+                let n = mesh.normals[i]
+                return SIMD4(n.x.bitPattern, n.y.bitPattern, n.z.bitPattern, 0)
+            }
+            for i in normals {
+                let n = mesh.normals[i]
                 obj.put("vn ", n.x, n.y, n.z)
                 obj.newline()
             }
@@ -47,20 +62,21 @@ struct OBJWriter: MeshWriter {
                 }
                 obj.put("f")
                 for c in offsets[f]..<offsets[f + 1] {
-                    let v = Int(mesh.faceVertexIndices[c]) + base.position
+                    let vertex = Int(mesh.faceVertexIndices[c])
                     obj.put(" ")
-                    obj.put(v)
+                    obj.put(Int(positionOf[vertex]) + base.position)
                     if mesh.hasUVs || mesh.hasNormals { obj.put("/") }
                     if mesh.hasUVs { obj.put(Int(mesh.faceUVIndices[c]) + base.uv) }
                     if mesh.hasNormals {
                         obj.put("/")
-                        obj.put(v)
+                        obj.put(Int(normalOf[vertex]) + base.normal)
                     }
                 }
                 obj.newline()
             }
-            base.position += mesh.positions.count
+            base.position += positions.count
             base.uv += mesh.hasUVs ? mesh.uvs.count : 0
+            base.normal += normals.count
         }
         var mtl = "# facedetail MTL\n"
         for (material, name) in zip(materials, names) {
@@ -74,6 +90,21 @@ struct OBJWriter: MeshWriter {
         }
         try sink.write(obj.bytes, to: fileName)
         try sink.write(Array(mtl.utf8), to: mtlName)
+    }
+
+    /// For each of `items`, the index of the first item with its key, numbered in first-seen order,
+    /// and those first items.
+    static func distinct<Key: SIMD>(_ items: Range<Int>, key: (Int) -> Key) -> (index: [UInt32], firsts: [Int])
+    where Key.Scalar == UInt32 {
+        var table = BitPatternTable<Key>(capacity: items.count)
+        var index = [UInt32](repeating: 0, count: items.count)
+        var firsts: [Int] = []
+        for i in items {
+            let (k, isNew) = table.index(of: key(i), next: UInt32(firsts.count))
+            index[i] = k
+            if isNew { firsts.append(i) }
+        }
+        return (index, firsts)
     }
 
     /// OBJ statements end at whitespace: names keep their words joined by '_'.
