@@ -9,24 +9,38 @@ extension Mesh {
         out.faceUVIndices = []
         out.faceMaterials = []
         let offsets = faceOffsets
+        out.faceSizes.reserveCapacity(2 * faceSizes.count)
+        out.faceVertexIndices.reserveCapacity(2 * faceVertexIndices.count)
+        if hasUVs { out.faceUVIndices.reserveCapacity(2 * faceUVIndices.count) }
+        func corner(_ k: Int) {
+            out.faceVertexIndices.append(faceVertexIndices[k])
+            if hasUVs { out.faceUVIndices.append(faceUVIndices[k]) }
+        }
+        func triangle(_ a: Int, _ b: Int, _ c: Int, face f: Int) {
+            out.faceSizes.append(3)
+            corner(a)
+            corner(b)
+            corner(c)
+            if !faceMaterials.isEmpty { out.faceMaterials.append(faceMaterials[f]) }
+        }
+        // Faces are built corner by corner, without arrays per face: a subdivided face is
+        // 150,000 quads on its way to a glTF exporter.
         for f in faceSizes.indices {
-            let corners = Array(offsets[f]..<offsets[f + 1])
-            let triangles: [[Int]]
-            if corners.count == 4 {
-                let p = corners.map { positions[Int(faceVertexIndices[$0])] }
-                let d02 = lengthSquared(p[2] - p[0])
-                let d13 = lengthSquared(p[3] - p[1])
-                triangles =
-                    d02 <= d13
-                    ? [[corners[0], corners[1], corners[2]], [corners[0], corners[2], corners[3]]]
-                    : [[corners[0], corners[1], corners[3]], [corners[1], corners[2], corners[3]]]
-            } else {
-                triangles = [corners]
-            }
-            for triangle in triangles {
-                out.faceSizes.append(3)
-                out.faceVertexIndices += triangle.map { faceVertexIndices[$0] }
-                if hasUVs { out.faceUVIndices += triangle.map { faceUVIndices[$0] } }
+            let c = offsets[f]
+            switch offsets[f + 1] - c {
+            case 4:
+                let p = { (k: Int) in self.positions[Int(self.faceVertexIndices[c + k])] }
+                if lengthSquared(p(2) - p(0)) <= lengthSquared(p(3) - p(1)) {
+                    triangle(c, c + 1, c + 2, face: f)
+                    triangle(c, c + 2, c + 3, face: f)
+                } else {
+                    triangle(c, c + 1, c + 3, face: f)
+                    triangle(c + 1, c + 2, c + 3, face: f)
+                }
+            default:
+                out.faceSizes.append(faceSizes[f])
+                out.faceVertexIndices += faceVertexIndices[c..<offsets[f + 1]]
+                if hasUVs { out.faceUVIndices += faceUVIndices[c..<offsets[f + 1]] }
                 if !faceMaterials.isEmpty { out.faceMaterials.append(faceMaterials[f]) }
             }
         }
@@ -40,12 +54,11 @@ extension Mesh {
         let offsets = faceOffsets
         for f in faceSizes.indices {
             let corners = offsets[f]..<offsets[f + 1]
-            let p = corners.map { positions[Int(faceVertexIndices[$0])] }
             // Newell's method: twice the area-weighted normal, exact for planar polygons.
             var n = SIMD3<Float>.zero
-            for i in p.indices {
-                let a = p[i]
-                let b = p[(i + 1) % p.count]
+            for i in corners {
+                let a = positions[Int(faceVertexIndices[i])]
+                let b = positions[Int(faceVertexIndices[i + 1 == corners.upperBound ? corners.lowerBound : i + 1])]
                 n += SIMD3((a.y - b.y) * (a.z + b.z), (a.z - b.z) * (a.x + b.x), (a.x - b.x) * (a.y + b.y))
             }
             for corner in corners { sums[Int(faceVertexIndices[corner])] += n }

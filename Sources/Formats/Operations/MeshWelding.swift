@@ -39,8 +39,9 @@ private func vertexKey(_ a: VertexArrays, _ v: Int) -> SIMD16<UInt32> {
 struct BitPatternTable<Key: SIMD> where Key.Scalar == UInt32 {
     private var keys: [Key]
     private var slots: [UInt32]
-    private let mask: Int
+    private var mask: Int
 
+    /// Sized for `capacity` keys; it grows past that (kept at most half full).
     init(capacity: Int) {
         var size = 16
         while size < 2 * capacity { size <<= 1 }
@@ -52,18 +53,37 @@ struct BitPatternTable<Key: SIMD> where Key.Scalar == UInt32 {
 
     /// The index of `key`, giving it `next` (and isNew) when it is not there yet.
     mutating func index(of key: Key, next: UInt32) -> (index: UInt32, isNew: Bool) {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for i in key.indices { h = (h ^ UInt64(key[i])) &* 0xBF58_476D_1CE4_E5B9 }
-        var slot = Int(truncatingIfNeeded: h ^ (h >> 31)) & mask
+        var slot = Self.home(of: key, mask: mask)
         while slots[slot] != .max {
             let existing = slots[slot]
             if keys[Int(existing)] == key { return (existing, false) }
             slot = (slot + 1) & mask
         }
         precondition(next == UInt32(keys.count), "indices are handed out in order")
-        slots[slot] = next
         keys.append(key)
+        if 2 * keys.count > slots.count {
+            grow()
+        } else {
+            slots[slot] = next
+        }
         return (next, true)
+    }
+
+    private static func home(of key: Key, mask: Int) -> Int {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for i in key.indices { h = (h ^ UInt64(key[i])) &* 0xBF58_476D_1CE4_E5B9 }
+        return Int(truncatingIfNeeded: h ^ (h >> 31)) & mask
+    }
+
+    /// Twice the slots, every key placed again (their indices do not change).
+    private mutating func grow() {
+        mask = 2 * slots.count - 1
+        slots = [UInt32](repeating: .max, count: mask + 1)
+        for (index, key) in keys.enumerated() {
+            var slot = Self.home(of: key, mask: mask)
+            while slots[slot] != .max { slot = (slot + 1) & mask }
+            slots[slot] = UInt32(index)
+        }
     }
 }
 
@@ -152,20 +172,15 @@ extension Mesh {
         let materials = Set(faceSizes.indices.map { material(ofFace: $0) }).sorted()
         return materials.map { materialIndex in
             var out = VertexArrays(name: name, material: materialIndex)
-            var vertexOf: [UInt64: UInt32] = [:]
+            var vertexOf = BitPatternTable<SIMD2<UInt32>>(capacity: faceVertexIndices.count)
             for f in faceSizes.indices where material(ofFace: f) == materialIndex {
                 out.faceSizes.append(UInt32(faceSizes[f]))
                 for corner in offsets[f]..<offsets[f + 1] {
                     let p = faceVertexIndices[corner]
                     let t = hasUVs ? faceUVIndices[corner] : 0
-                    let key = UInt64(p) << 32 | UInt64(t)
-                    if let v = vertexOf[key] {
-                        out.indices.append(v)
-                        continue
-                    }
-                    let v = UInt32(out.positions.count)
-                    vertexOf[key] = v
+                    let (v, isNew) = vertexOf.index(of: SIMD2(p, t), next: UInt32(out.positions.count))
                     out.indices.append(v)
+                    guard isNew else { continue }
                     out.positions.append(positions[Int(p)])
                     if hasNormals { out.normals.append(normals[Int(p)]) }
                     if !colors.isEmpty { out.colors.append(colors[Int(p)]) }
