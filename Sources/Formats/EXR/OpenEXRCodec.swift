@@ -202,7 +202,7 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         defer { encoder.deallocate() }
         var initialized = false
         // ZIP through libdeflate (CEXRDeflate) rather than OpenEXR 3.1's zlib: same format,
-        // displacement.exr at 2048² in 0.13 s instead of 0.34 s (docs/benchmarks.md).
+        // the encode that dominated reconstruct's outputs stage (docs/formats.md).
         guard let compressor = fd_exr_zip_compressor(Self.deflateLevel) else {
             throw FormatError(.writeFailed, path: fileName, "cannot allocate the compressor")
         }

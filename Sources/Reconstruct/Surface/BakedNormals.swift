@@ -8,13 +8,6 @@ public enum BakedNormals: Sendable {
     case floats(Image<Float>)
     case words(Image<UInt16>)
 
-    public var width: Int {
-        switch self {
-        case .floats(let image): image.width
-        case .words(let image): image.width
-        }
-    }
-
     /// The normals as floats (words decoded; within 1/65535 of what was baked).
     public var floats: Image<Float> {
         switch self {
