@@ -36,22 +36,25 @@ struct PNGCodec: ImageReader, ImageWriter {
 
     func write(_ asset: ImageAsset, fileName: String, to sink: any FileSink) throws {
         let image = asset.image
-        let raw: [UInt8]
-        let depth: UInt32
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var size = 0
+        var error = [CChar](repeating: 0, count: 512)
+        // The pixels are handed over where they lie: a 16-bit 4096² RGB map is 100 MB, and a copy
+        // of it into bytes would sit beside the encoder's filtered rows at the run's memory peak.
+        func encode(_ pixels: UnsafeRawBufferPointer, depth: UInt32) -> Int32 {
+            fd_png_encode(
+                pixels.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(image.width),
+                UInt32(image.height), UInt32(image.channels), depth, &out, &size, &error, error.count)
+        }
+        let status: Int32
         switch image {
-        case .uint8(let i): (raw, depth) = (i.pixels, 8)
-        case .uint16(let i): (raw, depth) = (i.pixels.withUnsafeBytes(Array.init), 16)
+        case .uint8(let i): status = i.pixels.withUnsafeBytes { encode($0, depth: 8) }
+        case .uint16(let i): status = i.pixels.withUnsafeBytes { encode($0, depth: 16) }
         default:
             throw FormatError(
                 .unsupported, path: fileName, "PNG stores 8- or 16-bit integer pixels",
                 reason: "got \(image.componentKind.rawValue); map the values onto integers first (convert --range)")
         }
-        var out: UnsafeMutablePointer<UInt8>? = nil
-        var size = 0
-        var error = [CChar](repeating: 0, count: 512)
-        let status = fd_png_encode(
-            raw, UInt32(image.width), UInt32(image.height), UInt32(image.channels), depth,
-            &out, &size, &error, error.count)
         defer { fd_png_free(out) }
         guard status == 0, let out else {
             throw FormatError(.writeFailed, path: fileName, "cannot encode PNG", reason: String(nullTerminated: error))
