@@ -22,9 +22,11 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace normals by smooth area-weighted ones.") var generateNormals = false
     @Option(help: "Half-width R of the float range [-R, R] mapped onto 16-bit integers.") var range: Float?
     @OptionGroup var report: ReportOptions
+    @OptionGroup var imageLimits: ImageLimitOptions
 
     func run() throws {
         var options = Converter.Options()
+        options.imageLimits = imageLimits.limits
         options.targetID = to?.id
         options.units = units.units
         options.triangulate = triangulate

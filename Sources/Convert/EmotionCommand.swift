@@ -29,7 +29,8 @@ struct EmotionCommand: ParsableCommand {
         let finder = try landmarkModel.finder(.init(allFaces: allFaces))
         var results: [PhotoEmotions] = []
         let outcome = forEachPhoto(inputs.photos, uniqueNames: false) { url, _ in
-            let result = try PhotoEmotions.read(try Photo.load(from: url), finder: finder, classifier: classifier)
+            let result = try PhotoEmotions.read(
+                try Photo.load(from: url, limits: inputs.imageLimits.limits), finder: finder, classifier: classifier)
             results.append(result)
             if !report.json { print(result.summary) }
         }

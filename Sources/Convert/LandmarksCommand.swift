@@ -34,7 +34,7 @@ struct LandmarksCommand: ParsableCommand {
         let finder = try landmarkModel.finder(.init(allFaces: allFaces, minimumScore: minScore))
         var results: [PhotoLandmarks] = []
         let outcome = forEachPhoto(inputs.photos, uniqueNames: output != nil) { url, name in
-            let photo = try Photo.load(from: url)
+            let photo = try Photo.load(from: url, limits: inputs.imageLimits.limits)
             var timings = FaceFinder.Timings()
             let search = try finder.search(in: photo, timings: &timings)
             let result = PhotoLandmarks(photo: photo, faces: search.faces, others: search.others)

@@ -73,6 +73,19 @@ struct ModelOptions: ParsableArguments {
 /// The photos of a batch command.
 struct PhotoInputs: ParsableArguments {
     @Argument(help: "Photos: JPEG, PNG (8/16-bit), PPM/PGM, EXR.") var photos: [String]
+    @OptionGroup var imageLimits: ImageLimitOptions
+}
+
+/// `--max-pixels`: the largest image read, checked against its header before any decoding.
+struct ImageLimitOptions: ParsableArguments {
+    @Option(help: "Largest image read, in pixels (width × height); larger headers are refused unread.")
+    var maxPixels = ImageLimits.standard.maximumPixels
+
+    var limits: ImageLimits { ImageLimits(maximumPixels: maxPixels) }
+
+    func validate() throws {
+        guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive (got \(maxPixels))") }
+    }
 }
 
 extension LengthUnit: ExpressibleByArgument {

@@ -111,11 +111,12 @@ struct ReconstructCommand: ParsableCommand {
     }
 
     func run() throws {
-        let pipeline = try ReconstructionPipeline(
+        var pipeline = try ReconstructionPipeline(
             options: options, modelFile: model.url, landmarkModel: landmarkModel.url,
             faces: landmarkModel.finderOptions(), detectorModel: landmarkModel.detectorURL,
             emotionModel: emotionModel.map { URL(fileURLWithPath: $0) },
             expressionDictionary: expressionDictionary.map { URL(fileURLWithPath: $0) })
+        pipeline.imageLimits = inputs.imageLimits.limits
         var reports: [ReconstructReport] = []
         let outcome = forEachPhoto(inputs.photos, uniqueNames: true) { url, name in
             let result = try pipeline.reconstruct(url)

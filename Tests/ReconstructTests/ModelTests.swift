@@ -119,6 +119,25 @@ func loadModel(_ region: String) throws -> MorphableModel {
         #expect(try refusal(table, "table.fdmodel")?.code == .damagedModel)
     }
 
+    /// Issue 19, defect 1: lengths near 2^64 in a file whose checksum is right used to trap on
+    /// the conversion to Int or on offset + size; they must be refused like any damaged file.
+    @Test(arguments: [
+        ("section offset", 64 + 8, UInt64.max - 63), ("section size", 64 + 16, UInt64.max),
+        ("file size", 24, UInt64.max),
+    ])
+    func lengthsThatOverflowAreRefusedNotTrapped(field: String, at: Int, value: UInt64) throws {
+        var bytes = [UInt8](try Data(contentsOf: Repository.model("face")))
+        bytes.replaceSubrange(at..<(at + 8), with: ModelFile.le(value))
+        let crc = bytes.withUnsafeBufferPointer { ModelFile.crc32Of(UnsafeRawBufferPointer($0), from: 64) }
+        bytes.replaceSubrange(32..<36, with: ModelFile.le(crc))
+        let folder = try TemporaryFolder()
+        let url = folder.file("overflow.fdmodel")
+        try Data(bytes).write(to: url)
+        let error = #expect(throws: ReconstructError.self, "\(field)") { try ModelFile.load(url) }
+        #expect(error?.code == .damagedModel)
+        #expect(error?.description.contains(url.path) == true)
+    }
+
     @Test(arguments: ["obj", "fbx"])
     func sampledFaceReimportsWithTheSameCounts(ext: String) throws {
         let model = try loadModel("face")

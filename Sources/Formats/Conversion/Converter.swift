@@ -17,6 +17,8 @@ public struct Converter: Sendable {
         /// sees it: how commands such as `displace` reuse the conversion path (textures, losses,
         /// atomic output). Errors it throws abort the conversion with nothing written.
         public var transform: (@Sendable (Asset) throws -> Asset)?
+        /// The largest image read: the input image, or a texture embedded in a mesh.
+        public var imageLimits = ImageLimits.standard
         public init() {}
     }
 
@@ -83,7 +85,9 @@ public struct Converter: Sendable {
         if options.generateNormals { asset.meshes = asset.meshes.map { $0.withGeneratedNormals() } }
         var warnings = LossReport.mesh(asset, into: target)
         asset = LossReport.droppingUnkeptTextures(asset, for: target)
-        let collected = try TextureCollector(inputFolder: input.deletingLastPathComponent(), sink: sink).collect(asset)
+        let collector = TextureCollector(
+            inputFolder: input.deletingLastPathComponent(), sink: sink, registry: registry, limits: options.imageLimits)
+        let collected = try collector.collect(asset)
         asset = collected.asset
         warnings += collected.warnings
         let writeOptions = MeshWriteOptions(unitlessFormatUnit: options.units)
@@ -98,7 +102,7 @@ public struct Converter: Sendable {
         _ input: URL, _ source: FormatDescriptor, _ output: URL, _ target: FormatDescriptor,
         _ options: Options, _ sink: DirectorySink
     ) throws -> Report {
-        let read = try source.imageReader!.readImage(at: input)
+        let read = try source.imageReader!.readImage(at: input, limits: options.imageLimits)
         let (image, warnings) = try ImageAdapter(range: options.range).adapt(read, to: target)
         try target.imageWriter!.write(image, fileName: output.lastPathComponent, to: sink)
         return Report(

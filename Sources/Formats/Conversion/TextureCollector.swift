@@ -5,10 +5,14 @@ import Foundation
 ///
 /// A reference is resolved against the input's folder; one that is absolute or leads outside that
 /// folder tree (through "..", or a symbolic link) is refused, not followed. Embedded textures are
-/// written from `Asset.embeddedFiles`. A missing file keeps its reference and earns a warning.
+/// written from `Asset.embeddedFiles` once they decode as the image their name says (a glTF's
+/// `data:` URI of garbage would otherwise become a 6-byte "PNG"). A missing file keeps its
+/// reference and earns a warning.
 struct TextureCollector {
     let inputFolder: URL
     let sink: any FileSink
+    var registry = FormatRegistry.standard
+    var limits = ImageLimits.standard
 
     func collect(_ asset: Asset) throws -> (asset: Asset, warnings: [String]) {
         var out = asset
@@ -17,7 +21,10 @@ struct TextureCollector {
         for m in out.materials.indices {
             for (slot, reference) in out.materials[m].textures {
                 if let bytes = asset.embeddedFiles[reference] {
-                    if written.insert(reference).inserted { try sink.write(bytes, to: reference) }
+                    if written.insert(reference).inserted {
+                        try checkEmbedded(bytes, named: reference)
+                        try sink.write(bytes, to: reference)
+                    }
                     continue
                 }
                 if reference.replacingOccurrences(of: "\\", with: "/").hasPrefix("*") {
@@ -32,6 +39,21 @@ struct TextureCollector {
         }
         out.embeddedFiles = [:]
         return (out, warnings)
+    }
+
+    /// An embedded image whose name says it is a format we read must decode as one: the check
+    /// that the bytes are an image at all. Formats we do not read (DDS, TGA, …) pass as they are.
+    private func checkEmbedded(_ bytes: [UInt8], named name: String) throws {
+        let ext = (name as NSString).pathExtension.lowercased()
+        guard let format = registry.formats.first(where: { $0.imageReader != nil && $0.extensions.contains(ext) })
+        else { return }
+        do {
+            _ = try format.imageReader!.decodeImage(bytes, path: name, limits: limits)
+        } catch {
+            throw FormatError(
+                .malformed, path: name, "embedded texture is not a readable \(format.id) image (\(bytes.count) bytes)",
+                cause: error)
+        }
     }
 
     /// Checks `reference` (a file the input names) and copies it into the output under its path

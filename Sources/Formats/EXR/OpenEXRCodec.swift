@@ -16,16 +16,18 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         "screenWindowCenter", "screenWindowWidth", "name", "type", "version", "chunkCount", "tiles",
     ]
 
-    func decodeImage(_ data: [UInt8], path: String) throws -> ImageAsset {
+    func decodeImage(_ data: [UInt8], path: String, limits: ImageLimits) throws -> ImageAsset {
         let stream = EXRStream(bytes: data)
         var context: exr_context_t? = nil
         var initializer = stream.initializer()
         try stream.check(exr_start_read(&context, path, &initializer), path, "is not a readable OpenEXR file")
         defer { exr_finish(&context) }
-        return try Self.decode(context!, stream: stream, path: path)
+        return try Self.decode(context!, stream: stream, path: path, limits: limits)
     }
 
-    private static func decode(_ context: exr_context_t, stream: EXRStream, path: String) throws -> ImageAsset {
+    private static func decode(
+        _ context: exr_context_t, stream: EXRStream, path: String, limits: ImageLimits
+    ) throws -> ImageAsset {
         var storage = EXR_STORAGE_LAST_TYPE
         try stream.check(exr_get_storage(context, 0, &storage), path, "has no readable part")
         guard storage == EXR_STORAGE_SCANLINE else {
@@ -36,9 +38,7 @@ struct OpenEXRCodec: ImageReader, ImageWriter {
         try stream.check(exr_get_data_window(context, 0, &window), path, "has no data window")
         let width = Int(window.max.x) - Int(window.min.x) + 1
         let height = Int(window.max.y) - Int(window.min.y) + 1
-        guard width > 0, height > 0, width * height <= 1 << 28 else {
-            throw FormatError(.malformed, path: path, "has an unusable data window of \(width)×\(height)")
-        }
+        try limits.check(width: width, height: height, path: path)
         var list: UnsafePointer<exr_attr_chlist_t>? = nil
         try stream.check(exr_get_channels(context, 0, &list), path, "has no channel list")
         let entries = UnsafeBufferPointer(start: list!.pointee.entries, count: Int(list!.pointee.num_channels))

@@ -4,7 +4,7 @@ import Foundation
 /// JPEG through libjpeg-turbo's TurboJPEG API: greyscale stays one channel, everything else comes
 /// out RGB, and the EXIF orientation is applied so row 0 is the top of the scene as a viewer shows it.
 struct JPEGReader: ImageReader {
-    func decodeImage(_ bytes: [UInt8], path: String) throws -> ImageAsset {
+    func decodeImage(_ bytes: [UInt8], path: String, limits: ImageLimits) throws -> ImageAsset {
         guard let handle = tjInitDecompress() else {
             throw FormatError(.unreadable, path: path, "cannot start the JPEG decoder")
         }
@@ -19,6 +19,13 @@ struct JPEGReader: ImageReader {
         guard tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0
         else {
             throw failure("is not a readable JPEG file")
+        }
+        try limits.check(width: Int(width), height: Int(height), path: path)
+        // TurboJPEG cannot turn CMYK (print) JPEGs into RGB; say so rather than "damaged".
+        if colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) {
+            throw FormatError(
+                .unsupported, path: path, "is a CMYK JPEG",
+                reason: "facedetail reads greyscale and RGB JPEGs; save it as RGB first")
         }
         let grey = colorspace == Int32(TJCS_GRAY.rawValue)
         let channels = grey ? 1 : 3

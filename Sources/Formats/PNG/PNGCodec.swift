@@ -5,7 +5,12 @@ import Foundation
 /// 8- and 16-bit, 1–4 channels (grey, grey+alpha, RGB, RGBA), exact both ways.
 /// Palette, low-bit-depth and tRNS images are read expanded to 8-bit grey/RGB(A).
 struct PNGCodec: ImageReader, ImageWriter {
-    func decodeImage(_ data: [UInt8], path: String) throws -> ImageAsset {
+    func decodeImage(_ data: [UInt8], path: String, limits: ImageLimits) throws -> ImageAsset {
+        // IHDR is the first chunk: its width and height are checked before libpng allocates rows.
+        if data.count >= 24, data[12..<16].elementsEqual("IHDR".utf8) {
+            func u32(_ at: Int) -> Int { data[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+            try limits.check(width: u32(16), height: u32(20), path: path)
+        }
         var decoded = fd_png_image()
         var error = [CChar](repeating: 0, count: 512)
         let status = data.withUnsafeBufferPointer {

@@ -3,15 +3,15 @@ import Foundation
 /// Netpbm greymaps and pixmaps (PGM P2/P5, PPM P3/P6), maxval up to 65535, as one or three channels.
 /// Values are rescaled to the full 8- or 16-bit range when maxval is not 255 or 65535.
 struct PPMReader: ImageReader {
-    func decodeImage(_ data: [UInt8], path: String) throws -> ImageAsset {
+    func decodeImage(_ data: [UInt8], path: String, limits: ImageLimits) throws -> ImageAsset {
         do {
-            return ImageAsset(image: try Self.decode(data))
+            return ImageAsset(image: try Self.decode(data, limits: limits))
         } catch let error as FormatError {
             throw error.at(path)
         }
     }
 
-    static func decode(_ bytes: [UInt8]) throws -> AnyImage {
+    static func decode(_ bytes: [UInt8], limits: ImageLimits = .standard) throws -> AnyImage {
         var cursor = NetpbmCursor(bytes: bytes)
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P"),
             let kind = [UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "5"), UInt8(ascii: "6")].firstIndex(
@@ -29,8 +29,17 @@ struct PPMReader: ImageReader {
         guard (1...65535).contains(maxval) else {
             throw FormatError(.malformed, "has an invalid maxval", reason: "\(maxval), expected 1…65535")
         }
+        try limits.check(width: width, height: height)
         let count = width * height * channels
         let wide = maxval > 255
+        // The bytes must be able to hold the samples before memory is allocated for them: two bytes
+        // at least per ASCII sample (a digit and a separator), one or two per binary one.
+        let available = bytes.count - cursor.offset - (ascii ? 0 : 1)
+        guard available >= (ascii ? 2 * count - 1 : count * (wide ? 2 : 1)) else {
+            throw FormatError(
+                .malformed, "is truncated",
+                reason: "\(width)×\(height)×\(channels) samples cannot fit in \(max(0, available)) bytes")
+        }
         var samples = [UInt32](repeating: 0, count: count)
         if ascii {
             for i in 0..<count { samples[i] = UInt32(try cursor.headerNumber("sample")) }

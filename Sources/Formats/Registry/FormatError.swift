@@ -16,6 +16,8 @@ public enum FormatErrorCode: String, ErrorCode {
     case writeFailed
     /// A reference points outside the folder it must stay in.
     case refusedReference
+    /// An image's header claims more pixels than `ImageLimits` allows.
+    case tooLarge
 }
 
 /// The one error type of the Formats module: what went wrong, with which file, and why.

@@ -24,14 +24,20 @@ public protocol MeshWriter: Sendable {
 /// Reads an image file: decodes its bytes, so a caller that holds them (and has hashed them, as
 /// `reconstruct` does its photos) does not read the file twice.
 public protocol ImageReader: Sendable {
-    /// Decodes a whole file held in memory; `path` names it in errors.
-    func decodeImage(_ bytes: [UInt8], path: String) throws -> ImageAsset
+    /// Decodes a whole file held in memory; `path` names it in errors. The size the header
+    /// declares is checked against `limits` before any pixel memory is allocated.
+    func decodeImage(_ bytes: [UInt8], path: String, limits: ImageLimits) throws -> ImageAsset
 }
 
 extension ImageReader {
+    /// Decodes within `ImageLimits.standard`.
+    public func decodeImage(_ bytes: [UInt8], path: String) throws -> ImageAsset {
+        try decodeImage(bytes, path: path, limits: .standard)
+    }
+
     /// Reads and decodes the file at `url`.
-    public func readImage(at url: URL) throws -> ImageAsset {
-        try decodeImage(try FileContents.read(url), path: url.path)
+    public func readImage(at url: URL, limits: ImageLimits = .standard) throws -> ImageAsset {
+        try decodeImage(try FileContents.read(url), path: url.path, limits: limits)
     }
 }
 

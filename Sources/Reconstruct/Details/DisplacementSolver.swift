@@ -93,7 +93,7 @@ struct DisplacementSolver {
         let inverseDiagonal = op.diagonal().map { $0 > 0 ? 1 / $0 : 0 }
         var x = start
         var r = b
-        var ax = op.apply(x)
+        let ax = op.apply(x)
         for i in 0..<count { r[i] -= ax[i] }
         var z = zip(r, inverseDiagonal).map(*)
         var p = z

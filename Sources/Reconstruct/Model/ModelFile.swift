@@ -120,10 +120,12 @@ public enum ModelFile {
                 "is a model file of format version \(fileVersion); this facedetail reads version \(version)",
                 reason: remedy)
         }
-        let declared = Int(u64(raw, 24))
-        guard declared == raw.count else {
+        // Every length and offset is checked in UInt64 before it becomes an Int: a hostile file's
+        // 2^64 − 64 would otherwise trap, not be refused.
+        let declared = u64(raw, 24)
+        guard declared == UInt64(raw.count) else {
             throw damaged(
-                declared > raw.count ? "is truncated" : "has trailing bytes",
+                declared > UInt64(raw.count) ? "is truncated" : "has trailing bytes",
                 "\(raw.count) bytes, header says \(declared)")
         }
         guard crc32Of(raw, from: headerSize) == u32(raw, 32) else {
@@ -135,12 +137,13 @@ public enum ModelFile {
         for i in 0..<count {
             let e = headerSize + i * entrySize
             let tag = String(decoding: raw[e..<(e + 8)].prefix { $0 != 0 }, as: UTF8.self)
-            let offset = Int(u64(raw, e + 8))
-            let size = Int(u64(raw, e + 16))
-            guard offset % alignment == 0, size >= 0, offset + size <= raw.count else {
-                throw damaged("has a section \(tag) out of bounds")
+            let (offset, size) = (u64(raw, e + 8), u64(raw, e + 16))
+            guard offset % UInt64(alignment) == 0, offset <= UInt64(raw.count), size <= UInt64(raw.count) - offset
+            else {
+                throw damaged(
+                    "has a section \(tag) out of bounds", "offset \(offset) + \(size) bytes in a file of \(raw.count)")
             }
-            sections[tag] = (offset, size, u32(raw, e + 24))
+            sections[tag] = (Int(offset), Int(size), u32(raw, e + 24))
         }
         func section(_ tag: String, _ kind: Kind, elements: Int? = nil) throws -> (offset: Int, count: Int) {
             guard let s = sections[tag], s.kind == kind.rawValue else { throw damaged("lacks its \(tag) section") }

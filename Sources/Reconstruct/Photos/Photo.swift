@@ -29,7 +29,10 @@ public struct Photo: Sendable {
 
     /// Reads any image format the registry knows (JPEG, PNG 8/16-bit with or without alpha, PPM/PGM,
     /// EXR), greyscale or colour; alpha is dropped and 16-bit or float samples are scaled to 8 bits.
-    public static func load(from url: URL, registry: FormatRegistry = .standard) throws -> Photo {
+    /// A photo whose header claims more pixels than `limits` allows is refused before decoding.
+    public static func load(
+        from url: URL, registry: FormatRegistry = .standard, limits: ImageLimits = .standard
+    ) throws -> Photo {
         let asset: ImageAsset
         let checksum: String
         let exif: EXIFTags
@@ -41,7 +44,7 @@ public struct Photo: Sendable {
             let bytes = try FileContents.read(url)
             checksum = SHA256.hex(bytes)
             exif = EXIFTags(jpeg: bytes)
-            asset = try reader.decodeImage(bytes, path: url.path)
+            asset = try reader.decodeImage(bytes, path: url.path, limits: limits)
         } catch {
             throw ReconstructError(.unreadablePhoto, path: url.path, "cannot be read as a photo", cause: error)
         }

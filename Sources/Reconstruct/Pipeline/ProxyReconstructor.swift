@@ -15,6 +15,8 @@ public struct ProxyReconstructor: Sendable {
         public var maximumYaw = 60.0
         /// The fit's camera and the focal length it assumes.
         public var lens = LensPolicy()
+        /// The largest photo read (checked against its header before decoding).
+        public var imageLimits = ImageLimits.standard
         public init() {}
     }
 
@@ -74,7 +76,7 @@ public struct ProxyReconstructor: Sendable {
     public func reconstruct(_ url: URL, adjustLandmarks: ((Landmarks68) -> Landmarks68)? = nil) throws -> Result {
         let clock = ContinuousClock()
         let start = clock.now
-        let photo = try Photo.load(from: url)
+        let photo = try Photo.load(from: url, limits: options.imageLimits)
         return try reconstruct(photo, loadSeconds: (clock.now - start).seconds, adjustLandmarks: adjustLandmarks)
     }
 

@@ -63,6 +63,12 @@ public struct ReconstructionPipeline: Sendable {
         writer = ReconstructionWriter(options: options, model: model, registry: registry)
     }
 
+    /// The largest photo read, checked against its header before decoding (`--max-pixels`).
+    public var imageLimits: ImageLimits {
+        get { proxyStage.options.imageLimits }
+        set { proxyStage.options.imageLimits = newValue }
+    }
+
     /// The same loaded model and face finder under other options (benchmarks over texture sizes).
     public func reconfigured(_ options: ReconstructionOptions) throws -> ReconstructionPipeline {
         // The expression prior already loaded (EmotionNet and the 13 MB dictionary) is reused.
