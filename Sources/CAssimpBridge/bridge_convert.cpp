@@ -5,6 +5,7 @@
 // The answer also says what the scene holds, for the loss report, and which texture files it
 // names, which the caller checks and copies.
 #include "assimp_bridge.h"
+#include "confined_io.hpp"
 #include "flat_buffer.hpp"
 #include "isolated_child.hpp"
 #include "memory_io.hpp"
@@ -70,12 +71,9 @@ bool convertInChild(const char *path, const char *exporterId, const char *fileNa
     importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE, aiPrimitiveType_POINT | aiPrimitiveType_LINE);
     unsigned flags = aiProcess_SortByPType | aiProcess_ValidateDataStructure | aiProcess_GenSmoothNormals;
     if (triangulate) flags |= aiProcess_Triangulate;
-    importer.ReadFile(path, flags);
+    std::string failure;
+    if (readConfined(importer, path, flags, failure, importFailure) == nullptr) return refuse(failure);
     aiScene *scene = importer.GetOrphanedScene();
-    if (scene == nullptr || scene->mRootNode == nullptr) {
-        std::string e = importer.GetErrorString();
-        return refuse(e.empty() ? "Assimp could not read the file" : e);
-    }
     std::unique_ptr<aiScene> owned(scene);
     // What the scene holds (before export), for the loss report.
     enum : uint32_t { UVs = 1, Normals = 2, Colors = 4, Tangents = 8, Quads = 16, SeveralMaterials = 32 };

@@ -2,6 +2,7 @@
 // (node transforms applied, points and lines dropped) into an "FDS1" buffer and pipes it back.
 #include "assimp_bridge.h"
 #include "flat_buffer.hpp"
+#include "confined_io.hpp"
 #include "isolated_child.hpp"
 
 #include <assimp/Importer.hpp>
@@ -176,12 +177,12 @@ std::vector<unsigned char> flatten(const aiScene *s) {
 bool importFlattened(const char *path, std::vector<unsigned char> &payload) {
     Assimp::Importer importer;
     importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE, aiPrimitiveType_POINT | aiPrimitiveType_LINE);
-    const aiScene *scene = importer.ReadFile(path, aiProcess_JoinIdenticalVertices |
-                                             aiProcess_SortByPType | aiProcess_ValidateDataStructure);
-    if (scene == nullptr || scene->mRootNode == nullptr) {
-        std::string e = importer.GetErrorString();
-        if (e.empty()) e = "Assimp could not read the file";
-        payload.assign(e.begin(), e.end());
+    std::string failure;
+    const aiScene *scene = readConfined(
+        importer, path, aiProcess_JoinIdenticalVertices | aiProcess_SortByPType | aiProcess_ValidateDataStructure,
+        failure, importFailure);
+    if (scene == nullptr) {
+        payload.assign(failure.begin(), failure.end());
         return false;
     }
     payload = flatten(scene);

@@ -9,8 +9,12 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <cstdlib>
+#include <fstream>
 #include <poll.h>
 #include <string>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -32,6 +36,42 @@ inline int failWith(char *error, size_t cap, const std::string &message, int cod
     return code;
 }
 
+/// The memory Assimp's child may take on top of the parent's address space, bytes: 8 GiB, or
+/// FACEDETAIL_ASSIMP_MEMORY_MB. A header claiming 1.3 billion vertices (assimp-testmodels'
+/// OutOfMemory.off) otherwise grows the child to 16 GB before it fails.
+inline rlim_t childMemoryBudget() {
+    if (const char *mb = std::getenv("FACEDETAIL_ASSIMP_MEMORY_MB")) {
+        char *end = nullptr;
+        unsigned long long v = std::strtoull(mb, &end, 10);
+        if (end != mb && *end == '\0' && v > 0) return rlim_t(v) << 20;
+    }
+    return rlim_t(8) << 30;
+}
+
+/// Assimp's error string in words for users: it reports an allocation beyond the child's
+/// limit as "std::bad_alloc".
+inline std::string importFailure(const std::string &assimpError) {
+    if (assimpError.empty()) return "Assimp could not read the file";
+    if (assimpError.find("bad_alloc") == std::string::npos) return assimpError;
+    return "Assimp needed more than the " + std::to_string((unsigned long long)(childMemoryBudget() >> 20)) +
+           " MB it may use (FACEDETAIL_ASSIMP_MEMORY_MB raises it; the file's counts are probably damaged)";
+}
+
+/// Ties the forked child to its parent and bounds it: SIGKILL when the parent dies (kill -9
+/// included; the check after prctl covers a parent already gone), and an address-space limit of
+/// the parent's size plus `childMemoryBudget()`, so allocations beyond it fail (std::bad_alloc)
+/// instead of swapping the machine.
+inline void confineChild(pid_t parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(3);
+    unsigned long long pages = 0;
+    std::ifstream statm("/proc/self/statm");
+    statm >> pages;
+    rlim_t limit = rlim_t(pages) * rlim_t(sysconf(_SC_PAGESIZE)) + childMemoryBudget();
+    struct rlimit r{limit, limit};
+    setrlimit(RLIMIT_AS, &r);
+}
+
 /// Forks, runs `work` in the child (it fills the payload and returns true on success) and collects
 /// the answer. Returns 0 with `payload` set, 1 with the child's error message, or 2–5 (no pipe or
 /// fork, timeout, crash, short answer) with a message in `error`.
@@ -39,14 +79,19 @@ inline int runIsolated(double timeout_seconds, const std::function<bool(std::vec
                        std::vector<unsigned char> &payload, char *error, size_t error_capacity) {
     int fds[2];
     if (pipe(fds) != 0) return failWith(error, error_capacity, std::string("pipe: ") + std::strerror(errno), 2);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) { close(fds[0]); close(fds[1]); return failWith(error, error_capacity, "fork failed", 2); }
     if (pid == 0) {
+        confineChild(parent);
         close(fds[0]);
         std::vector<unsigned char> answer;
         unsigned char status = 1;
         try {
             status = work(answer) ? 0 : 1;
+        } catch (const std::bad_alloc &) {
+            std::string m = importFailure("std::bad_alloc");
+            answer.assign(m.begin(), m.end());
         } catch (const std::exception &e) {
             std::string m = e.what();
             answer.assign(m.begin(), m.end());

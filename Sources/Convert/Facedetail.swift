@@ -1,5 +1,6 @@
 import ArgumentParser
 import Errors
+import Formats
 import Foundation
 import Reconstruct
 
@@ -29,6 +30,8 @@ struct Facedetail: ParsableCommand {
         } catch {
             exit(withError: error)  // usage errors: ArgumentParser's message, exit 64
         }
+        // Interrupted runs leave nothing half-written (issue 19): staged outputs are rolled back.
+        StagingRegistry.shared.rollBackOnSignalsOnce()
         do {
             var running = command
             try running.run()

@@ -52,6 +52,8 @@ public struct Converter: Sendable {
                 "cannot convert \(source.kind == .image ? "an image" : "a mesh") (\(source.id)) into a \(target.kind.rawValue) format (\(target.id))"
             )
         }
+        // A device, FIFO or folder at the output path is refused before any work, not replaced.
+        try OutputTarget.checkReplaceable(output, byFolder: false)
         do {
             return try DirectorySink(directory: output.deletingLastPathComponent()).committing { sink in
                 var report =

@@ -45,10 +45,12 @@ public final class DirectorySink: FileSink {
     /// Where files are written before the commit: `directory` itself, or the staging folder.
     private let writeRoot: URL
     private let replacesFolder: Bool
-    private var staged: [(temporary: URL, final: URL)] = []
-    private var createdDirectories: [URL] = []
-    private var stagingCreated = false
+    private var staged: [(temporary: URL, final: URL, token: Int)] = []
+    private var createdDirectories: [(url: URL, token: Int)] = []
+    private var stagingToken: Int?
     private var committed = false
+    private let registry = StagingRegistry.shared
+    private var stagingCreated: Bool { stagingToken != nil }
 
     public init(directory: URL) {
         self.directory = directory
@@ -67,12 +69,14 @@ public final class DirectorySink: FileSink {
     /// Final paths of the files written so far, in write order.
     public var paths: [URL] { staged.map(\.final) }
 
+    /// Two files of one output under one name would lose the first: refused.
     public func write(_ bytes: [UInt8], to relativePath: String) throws {
         try validateRelativePath(relativePath)
         let final = directory.appendingPathComponent(relativePath)
-        if let index = staged.firstIndex(where: { $0.final == final }) {
-            try? FileManager.default.removeItem(at: staged[index].temporary)
-            staged.remove(at: index)
+        guard !staged.contains(where: { $0.final == final }) else {
+            throw FormatError(
+                .writeFailed, path: final.path, "two files of this output have the same name",
+                reason: "a texture or sidecar is named like another file; rename one")
         }
         let temporary: URL
         if replacesFolder {
@@ -81,17 +85,21 @@ public final class DirectorySink: FileSink {
             try makeParent(of: temporary, tracking: false)
         } else {
             try makeParent(of: final, tracking: true)
+            try OutputTarget.checkInside(final, root: directory)
+            registry.sweep(final.deletingLastPathComponent())
             temporary = final.deletingLastPathComponent()
                 .appendingPathComponent(
                     ".\(final.lastPathComponent).facedetail-\(ProcessInfo.processInfo.processIdentifier).tmp")
         }
         // The temporary path is ours alone (a staging folder or a PID-named file), so the bytes go
         // straight into it: no second temporary and rename, no copy into Data.
+        let token = replacesFolder ? nil : registry.staging(.temporary(temporary))
         if let failure = Self.writeFile(bytes, to: temporary.path) {
             try? FileManager.default.removeItem(at: temporary)
+            token.map(registry.finished)
             throw FormatError(.writeFailed, path: final.path, "cannot write the file", cause: failure)
         }
-        staged.append((temporary, final))
+        staged.append((temporary, final, token ?? 0))
     }
 
     /// Creates `path` afresh (whatever was there, a link included, is removed first, and never
@@ -122,18 +130,25 @@ public final class DirectorySink: FileSink {
         if replacesFolder {
             try commitFolder()
         } else {
-            var done: [URL] = []
-            for entry in staged {
-                if rename(entry.temporary.path, entry.final.path) != 0 {
-                    let cause = SystemCallError("rename")
-                    for url in done { try? FileManager.default.removeItem(at: url) }
-                    discard()
-                    throw FormatError(
-                        .writeFailed, path: entry.final.path, "cannot move the finished file into place", cause: cause)
+            for entry in staged { try OutputTarget.checkReplaceable(entry.final, byFolder: false) }
+            try registry.atomically {
+                var done: [URL] = []
+                for entry in staged {
+                    if rename(entry.temporary.path, entry.final.path) != 0 {
+                        let cause = SystemCallError("rename")
+                        for url in done { try? FileManager.default.removeItem(at: url) }
+                        discard()
+                        throw FormatError(
+                            .writeFailed, path: entry.final.path, "cannot move the finished file into place",
+                            cause: cause)
+                    }
+                    done.append(entry.final)
+                    registry.finished(entry.token)
                 }
-                done.append(entry.final)
             }
         }
+        for dir in createdDirectories { registry.finished(dir.token) }
+        createdDirectories.removeAll()
         staged.removeAll()
         committed = true
     }
@@ -154,13 +169,22 @@ public final class DirectorySink: FileSink {
     /// Removes every staged file and the folders this sink created.
     public func discard() {
         if replacesFolder {
-            if stagingCreated { try? FileManager.default.removeItem(at: writeRoot) }
-            stagingCreated = false
+            if let token = stagingToken {
+                try? FileManager.default.removeItem(at: writeRoot)
+                registry.finished(token)
+            }
+            stagingToken = nil
         } else {
-            for entry in staged { try? FileManager.default.removeItem(at: entry.temporary) }
+            for entry in staged {
+                try? FileManager.default.removeItem(at: entry.temporary)
+                registry.finished(entry.token)
+            }
         }
         staged.removeAll()
-        for dir in createdDirectories.reversed() { rmdir(dir.path) }
+        for dir in createdDirectories.reversed() {
+            rmdir(dir.url.path)
+            registry.finished(dir.token)
+        }
         createdDirectories.removeAll()
     }
 
@@ -168,25 +192,35 @@ public final class DirectorySink: FileSink {
         if !committed { discard() }
     }
 
+    /// The swap runs under the registry's lock, so a signal's rollback sees the old folder or the
+    /// new one, never neither; a kill -9 between the renames is undone by the next run's sweep.
     private func commitFolder() throws {
         try makeStaging()
+        try OutputTarget.checkReplaceable(directory, byFolder: true)
         let previous = Self.sibling(of: directory, "previous")
         let hadPrevious = FileManager.default.fileExists(atPath: directory.path)
-        if hadPrevious && rename(directory.path, previous.path) != 0 {
-            let cause = SystemCallError("rename")
-            discard()
-            throw FormatError(
-                .writeFailed, path: directory.path, "cannot move the previous outputs aside", cause: cause)
+        try registry.atomically {
+            if hadPrevious && rename(directory.path, previous.path) != 0 {
+                let cause = SystemCallError("rename")
+                discard()
+                throw FormatError(
+                    .writeFailed, path: directory.path, "cannot move the previous outputs aside", cause: cause)
+            }
+            guard rename(writeRoot.path, directory.path) == 0 else {
+                let cause = SystemCallError("rename")
+                if hadPrevious { _ = rename(previous.path, directory.path) }
+                discard()
+                throw FormatError(
+                    .writeFailed, path: directory.path, "cannot move the finished folder into place", cause: cause)
+            }
+            stagingToken.map(registry.finished)
+            stagingToken = nil
         }
-        guard rename(writeRoot.path, directory.path) == 0 else {
-            let cause = SystemCallError("rename")
-            if hadPrevious { _ = rename(previous.path, directory.path) }
-            discard()
-            throw FormatError(
-                .writeFailed, path: directory.path, "cannot move the finished folder into place", cause: cause)
+        if hadPrevious {
+            let token = registry.staging(.temporary(previous))
+            try? FileManager.default.removeItem(at: previous)
+            registry.finished(token)
         }
-        stagingCreated = false
-        if hadPrevious { try? FileManager.default.removeItem(at: previous) }
     }
 
     /// `.NAME.ROLE-PID` beside `folder`.
@@ -198,12 +232,15 @@ public final class DirectorySink: FileSink {
     private func makeStaging() throws {
         guard !stagingCreated else { return }
         try makeParent(of: writeRoot, tracking: true)
+        registry.sweep(writeRoot.deletingLastPathComponent())
         try? FileManager.default.removeItem(at: writeRoot)
+        let token = registry.staging(.temporary(writeRoot))
         guard mkdir(writeRoot.path, 0o755) == 0 else {
+            registry.finished(token)
             throw FormatError(
                 .writeFailed, path: directory.path, "cannot create the staging folder", cause: SystemCallError("mkdir"))
         }
-        stagingCreated = true
+        stagingToken = token
     }
 
     /// Creates the missing folders above `url`; with `tracking`, `discard()` removes them again.
@@ -215,11 +252,13 @@ public final class DirectorySink: FileSink {
             dir = dir.deletingLastPathComponent()
         }
         for dir in missing.reversed() {
+            let token = tracking ? registry.staging(.createdFolder(dir)) : nil
             guard mkdir(dir.path, 0o755) == 0 || errno == EEXIST else {
+                token.map(registry.finished)
                 throw FormatError(
                     .writeFailed, path: dir.path, "cannot create the folder", cause: SystemCallError("mkdir"))
             }
-            if tracking { createdDirectories.append(dir) }
+            if let token { createdDirectories.append((dir, token)) }
         }
     }
 }

@@ -1,0 +1,148 @@
+import Errors
+import Foundation
+
+/// Every path this process has staged and not yet published (temporary files, staging folders,
+/// folders it created, a folder swap under way), so that SIGINT, SIGTERM or SIGHUP can roll them
+/// all back before the process exits, and a later run can sweep what a kill -9 left.
+///
+/// Names carry the process id (`.NAME.partial-PID`, `.NAME.previous-PID`,
+/// `.NAME.facedetail-PID.tmp`): `sweep(_:)` removes those whose process is gone, and puts a
+/// `.previous-PID` folder back where its name is missing (a kill between the two renames of a
+/// swap). A process id is only meaningful within one PID namespace: two containers writing into
+/// one shared folder must not share output names.
+public final class StagingRegistry: @unchecked Sendable {
+    public static let shared = StagingRegistry()
+
+    /// One staged path and how to undo it.
+    public enum Entry: Sendable {
+        /// A file or folder that is removed.
+        case temporary(URL)
+        /// A folder this process created, removed if it is empty.
+        case createdFolder(URL)
+    }
+
+    private let lock = NSRecursiveLock()
+    private var entries: [Int: Entry] = [:]
+    private var nextToken = 0
+    private var rollingBack = false
+    private var swept: Set<String> = []
+
+    /// Records `entry` before the path is created; returns the token `finished(_:)` takes. Once a
+    /// rollback has begun, it never returns: the process is about to exit, and nothing new may
+    /// appear behind the rollback's back.
+    public func staging(_ entry: Entry) -> Int {
+        lock.lock()
+        while rollingBack {
+            lock.unlock()
+            sleep(60)
+            lock.lock()
+        }
+        defer { lock.unlock() }
+        nextToken += 1
+        entries[nextToken] = entry
+        return nextToken
+    }
+
+    /// The path of `token` was published or removed: nothing to roll back any more.
+    public func finished(_ token: Int) {
+        lock.lock()
+        entries[token] = nil
+        lock.unlock()
+    }
+
+    /// Runs `body` (a commit's renames) so that no rollback starts in the middle of it.
+    public func atomically<Value>(_ body: () throws -> Value) rethrows -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Removes every staged path, newest first, and refuses new ones from then on.
+    public func rollBack() {
+        lock.lock()
+        rollingBack = true
+        let staged = entries.sorted { $0.key > $1.key }.map(\.value)
+        entries.removeAll()
+        lock.unlock()
+        for entry in staged {
+            switch entry {
+            case .temporary(let url): try? FileManager.default.removeItem(at: url)
+            case .createdFolder(let url): rmdir(url.path)
+            }
+        }
+    }
+
+    /// On SIGINT, SIGTERM and SIGHUP: roll back, then exit with 128 + the signal's number, as a
+    /// shell reports a process the signal killed. The first call installs the handlers.
+    public func rollBackOnSignalsOnce() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard Self.sources.isEmpty else { return }
+        Self.installHandlers()
+    }
+
+    private static func installHandlers() {
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                shared.rollBack()
+                _exit(128 + number)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    /// Removes (or, for an interrupted swap, restores) the staging entries in `folder` whose
+    /// process is gone; each folder is swept once per process.
+    public func sweep(_ folder: URL) {
+        lock.lock()
+        let first = swept.insert(folder.path).inserted
+        lock.unlock()
+        guard first, let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasPrefix(".") {
+            guard let stale = StaleStagingName(name), !Self.isAlive(stale.pid) else { continue }
+            let url = folder.appendingPathComponent(name)
+            let target = folder.appendingPathComponent(stale.target)
+            if stale.role == "previous" && !FileManager.default.fileExists(atPath: target.path) {
+                _ = rename(url.path, target.path)
+            } else {
+                try? FileManager.default.removeItem(at: url)
+            }
+        }
+    }
+
+    private static func isAlive(_ pid: Int32) -> Bool {
+        pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH
+    }
+}
+
+/// `.NAME.ROLE-PID` (ROLE partial or previous) or `.NAME.facedetail-PID.tmp`, parsed.
+struct StaleStagingName {
+    let target: String
+    let role: String
+    let pid: Int32
+
+    init?(_ name: String) {
+        var body = Substring(name.dropFirst())
+        var role = ""
+        if body.hasSuffix(".tmp") {
+            body = body.dropLast(4)
+            role = "facedetail"
+        }
+        guard let dash = body.lastIndex(of: "-"), let pid = Int32(body[body.index(after: dash)...]), pid > 0 else {
+            return nil
+        }
+        let head = body[..<dash]
+        guard let dot = head.lastIndex(of: ".") else { return nil }
+        let found = String(head[head.index(after: dot)...])
+        guard role.isEmpty ? (found == "partial" || found == "previous") : found == role else { return nil }
+        target = String(head[..<dot])
+        self.role = found
+        self.pid = pid
+        guard !target.isEmpty else { return nil }
+    }
+}
