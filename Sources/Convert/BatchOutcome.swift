@@ -38,7 +38,7 @@ struct Progress {
 
     func step(_ index: Int, _ name: String) {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("[\(index + 1)/\(total)] \(name)\n".utf8))
+        FileHandle.standardError.write(Data("[\(index + 1)/\(total)] \(Diagnostics.escapingControls(name))\n".utf8))
     }
 }
 

@@ -20,9 +20,19 @@ struct ConvertCommand: ParsableCommand {
     @OptionGroup var units: UnitOptions
     @Flag(help: "Split quads into triangles.") var triangulate = false
     @Flag(help: "Replace normals by smooth area-weighted ones.") var generateNormals = false
-    @Option(help: "Half-width R of the float range [-R, R] mapped onto 16-bit integers.") var range: Float?
+    @Option(parsing: .unconditional, help: "Half-width R of the float range [-R, R] mapped onto 16-bit integers.")
+    var range: Float?
     @OptionGroup var report: ReportOptions
     @OptionGroup var imageLimits: ImageLimitOptions
+
+    func validate() throws {
+        guard !input.isEmpty, !output.isEmpty else {
+            throw ValidationError("the input and output paths must not be empty")
+        }
+        if let range, !(range.isFinite && range > 0) {
+            throw ValidationError("--range must be a positive number (got \(range))")
+        }
+    }
 
     func run() throws {
         var options = Converter.Options()
@@ -44,7 +54,7 @@ struct ConvertCommand: ParsableCommand {
             print(try JSONOutput.encode(result))
         } else {
             let unit = result.unit.map { ", lengths in \($0)" } ?? ""
-            print("wrote \(result.files.joined(separator: ", ")) (\(result.format)\(unit))")
+            Diagnostics.say("wrote \(result.files.joined(separator: ", ")) (\(result.format)\(unit))")
         }
     }
 }

@@ -1,10 +1,42 @@
 import Errors
-import Foundation
+@preconcurrency import Foundation
+@preconcurrency import Glibc
 
 /// Messages for people on stderr; stdout is kept for results.
 enum Diagnostics {
     static func warn(_ message: String) {
-        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("warning: \(escapingControls(message))\n".utf8))
+    }
+
+    /// A result line on stdout, control characters escaped: file names may carry terminal escapes.
+    static func say(_ line: String) {
+        print(escapingControls(line))
+    }
+
+    /// A line on stdout sent at once (JSON Lines of a batch, read as each one arrives).
+    static func stream(_ line: String) {
+        print(line)
+        fflush(stdout)
+    }
+
+    /// `text` with control characters (ANSI escapes among them) shown as `\xNN`; other characters,
+    /// backslashes included, as they are.
+    static func escapingControls(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            let control = scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value)
+            if control { out += printable(String(scalar)) } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    /// Flushes stdout and reports a failed write (a full disk, `> /dev/full`, a closed pipe) as
+    /// the error it is: results that did not arrive are not a success.
+    static func finishStandardOutput() -> Bool {
+        if fflush(stdout) == 0 && ferror(stdout) == 0 { return true }
+        let cause = SystemCallError("write", errno: errno == 0 ? EIO : errno)
+        FileHandle.standardError.write(Data("error: cannot write the results to standard output: \(cause)\n".utf8))
+        return false
     }
 
     /// One line naming the file, the problem and its causes.

@@ -57,7 +57,7 @@ struct DisplaceCommand: ParsableCommand {
         if report.json {
             print(try JSONOutput.encode(result))
         } else {
-            print(
+            Diagnostics.say(
                 "wrote \(result.files.joined(separator: ", ")) (\(result.vertices ?? 0) vertices, \(result.triangles ?? 0) triangles, \(result.format), lengths in \(result.unit ?? "?"))"
             )
         }

@@ -32,7 +32,7 @@ struct EmotionCommand: ParsableCommand {
             let result = try PhotoEmotions.read(
                 try Photo.load(from: url, limits: inputs.imageLimits.limits), finder: finder, classifier: classifier)
             results.append(result)
-            if !report.json { print(result.summary) }
+            if !report.json { Diagnostics.say(result.summary) }
         }
         if report.json { print(try JSONOutput.encode(results)) }
         try outcome.finish()

@@ -26,6 +26,7 @@ struct Facedetail: ParsableCommand {
     static func main() {
         let command: any ParsableCommand
         do {
+            try rejectDashedFileNames(CommandLine.arguments.dropFirst())
             command = try parseAsRoot()
         } catch {
             exit(withError: error)  // usage errors: ArgumentParser's message, exit 64
@@ -35,7 +36,9 @@ struct Facedetail: ParsableCommand {
         do {
             var running = command
             try running.run()
+            if !Diagnostics.finishStandardOutput() { Foundation.exit(ExitStatus.inputFailed.rawValue) }
         } catch let failed as BatchFailed {
+            _ = Diagnostics.finishStandardOutput()
             Foundation.exit(failed.status.rawValue)
         } catch let error as any ContextualError {
             Diagnostics.report(error)
@@ -43,6 +46,21 @@ struct Facedetail: ParsableCommand {
         } catch {
             type(of: command).exit(withError: error)  // ExitCode, CleanExit, ValidationError raised while running
         }
+    }
+}
+
+/// A single-dash word longer than an option (`-dash.png`) is taken by the parser as a cluster of
+/// short options, `-h` among them, and the run printed help and exited 0 having done nothing.
+/// Refused as a usage error, unless it comes after `--` or is a negative number (a value).
+func rejectDashedFileNames(_ arguments: ArraySlice<String>) throws {
+    for argument in arguments {
+        if argument == "--" { return }
+        guard argument.hasPrefix("-"), !argument.hasPrefix("--"), argument.count > 2,
+            Double(argument) == nil
+        else { continue }
+        throw ValidationError(
+            "'\(Diagnostics.escapingControls(argument))' is not an option; if it is a file name, put -- before it (facedetail reconstruct -o OUT -- \(Diagnostics.escapingControls(argument)))"
+        )
     }
 }
 

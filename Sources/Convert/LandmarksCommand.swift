@@ -23,11 +23,14 @@ struct LandmarksCommand: ParsableCommand {
     @Flag(help: "Also write iBUG .pts files (needs -o).") var pts = false
     @Flag(help: "Report every face, largest first, instead of the largest only.") var allFaces = false
     @Flag(help: "Also write an overlay PNG of boxes and points (needs -o).") var debug = false
-    @Option(help: "Lowest HOG detector confidence (dlib SVM margin) taken as a face.") var minScore = 0.25
+    @Option(parsing: .unconditional, help: "Lowest HOG detector confidence (dlib SVM margin) taken as a face.")
+    var minScore = 0.25
     @OptionGroup var landmarkModel: LandmarkModelOptions
 
     func validate() throws {
         if (pts || debug) && output == nil { throw ValidationError("--pts and --debug write files: give -o DIR") }
+        if output?.isEmpty == true { throw ValidationError("-o/--output must name a folder (got an empty path)") }
+        guard minScore.isFinite else { throw ValidationError("--min-score must be a number (got \(minScore))") }
     }
 
     func run() throws {
@@ -40,7 +43,7 @@ struct LandmarksCommand: ParsableCommand {
             let result = PhotoLandmarks(photo: photo, faces: search.faces, others: search.others)
             if let output { try write(result, photo: photo, name: name, to: URL(fileURLWithPath: output)) }
             results.append(result)
-            if !report.json { print(result.summary) }
+            if !report.json { Diagnostics.say(result.summary) }
         }
         if report.json { print(try JSONOutput.encode(results)) }
         try outcome.finish()

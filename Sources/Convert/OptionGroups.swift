@@ -78,7 +78,9 @@ struct PhotoInputs: ParsableArguments {
 
 /// `--max-pixels`: the largest image read, checked against its header before any decoding.
 struct ImageLimitOptions: ParsableArguments {
-    @Option(help: "Largest image read, in pixels (width × height); larger headers are refused unread.")
+    @Option(
+        parsing: .unconditional,
+        help: "Largest image read, in pixels (width × height); larger headers are refused unread.")
     var maxPixels = ImageLimits.standard.maximumPixels
 
     var limits: ImageLimits { ImageLimits(maximumPixels: maxPixels) }

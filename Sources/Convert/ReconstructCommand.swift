@@ -22,7 +22,7 @@ struct ReconstructCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder; each photo gets OUT/NAME/.") var output: String
     @Option(help: "Mesh formats, comma-separated registry ids or extensions (`facedetail formats`).")
     var formats = CommaSeparated(["fbx", "obj", "glb2"].map(MeshFormatID.init(id:)))
-    @Option(help: "Texture size in texels, 512–4096.") var uvSize = 2048
+    @Option(parsing: .unconditional, help: "Texture size in texels, 512–4096.") var uvSize = 2048
     @OptionGroup var model: ModelOptions
     @OptionGroup var units: UnitOptions
     @Flag(help: "Stop after the proxy: fitted mesh and texture, no detail maps or detailed mesh.") var proxyOnly = false
@@ -40,7 +40,9 @@ struct ReconstructCommand: ParsableCommand {
             --focal-length, else EXIF FocalLengthIn35mmFilm, else 50 mm) or orthographic (weak perspective).
             """)
     var camera = CameraModel.perspective
-    @Option(help: "35 mm-equivalent focal length in mm for the perspective camera (overrides EXIF).")
+    @Option(
+        parsing: .unconditional,
+        help: "35 mm-equivalent focal length in mm for the perspective camera (overrides EXIF).")
     var focalLength: Double?
     @Option(
         help: """
@@ -66,7 +68,8 @@ struct ReconstructCommand: ParsableCommand {
             "Weights of --detail dfdn (default $\(LearnedDetail.environmentVariable), else weights/dfdn.safetensors)."
     )
     var detailWeights: String?
-    @Option(help: "Subdivision levels of the detailed mesh, 0–3 (each ×4 faces).") var subdiv = 2
+    @Option(parsing: .unconditional, help: "Subdivision levels of the detailed mesh, 0–3 (each ×4 faces).")
+    var subdiv = 2
     @Flag(help: "Also write debug.png: detected (red) and fitted (green) landmarks over the wireframe.") var debug =
         false
     @Flag(help: "Record per-stage wall-clock times in manifest.json (outputs then differ between runs).") var timings =
@@ -94,6 +97,10 @@ struct ReconstructCommand: ParsableCommand {
     }
 
     func validate() throws {
+        guard !output.isEmpty else { throw ValidationError("-o/--output must name a folder (got an empty path)") }
+        if let empty = inputs.photos.first(where: \.isEmpty) {
+            throw ValidationError("a photo path is empty ('\(empty)')")
+        }
         if let focalLength {
             guard LensPolicy.focalLengths.contains(focalLength) else {
                 throw ValidationError("--focal-length must be within 8…2000 mm (got \(focalLength))")
@@ -117,7 +124,6 @@ struct ReconstructCommand: ParsableCommand {
             emotionModel: emotionModel.map { URL(fileURLWithPath: $0) },
             expressionDictionary: expressionDictionary.map { URL(fileURLWithPath: $0) })
         pipeline.imageLimits = inputs.imageLimits.limits
-        var reports: [ReconstructReport] = []
         let outcome = forEachPhoto(inputs.photos, uniqueNames: true) { url, name in
             let result = try pipeline.reconstruct(url)
             if let other = result.proxyStage.competingFace {
@@ -134,15 +140,16 @@ struct ReconstructCommand: ParsableCommand {
             let folder = URL(fileURLWithPath: output).appendingPathComponent(name)
             let files = try pipeline.publish(result, as: folder)
             let entry = ReconstructReport(result, folder: folder, files: files.map(\.name) + ["manifest.json"])
-            reports.append(entry)
-            if !report.json {
+            if report.json {
+                // JSON Lines: one object per photo as it finishes, so a batch can be followed.
+                Diagnostics.stream(String(decoding: try StableJSON.line(entry), as: UTF8.self))
+            } else {
                 let error = String(format: "%.1f", 100 * entry.reprojectionError)
-                print(
+                Diagnostics.say(
                     "\(url.path): \(folder.path)/ (\(entry.files.count) files; landmark fit \(error) % of inter-ocular distance)"
                 )
             }
         }
-        if report.json { print(try JSONOutput.encode(reports)) }
         try outcome.finish()
     }
 }

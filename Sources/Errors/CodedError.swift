@@ -18,14 +18,16 @@ public protocol ContextualError: Error, CustomStringConvertible {
 extension ContextualError {
     /// One line for users: "PATH: message: cause's message: …" down the chain. A cause about the
     /// same path as the error above it does not repeat the path.
+    /// Paths are shown through `printable(_:)`: a file name carrying terminal escapes is printed
+    /// as text, not obeyed.
     public var description: String {
-        var text = path.map { "\($0): \(message)" } ?? message
+        var text = path.map { "\(printable($0)): \(message)" } ?? message
         var above = path
         var next = cause
         while let error = next {
             if let contextual = error as? any ContextualError {
                 if let path = contextual.path, path != above {
-                    text += ": \(path): \(contextual.message)"
+                    text += ": \(printable(path)): \(contextual.message)"
                     above = path
                 } else {
                     text += ": \(contextual.message)"
@@ -37,7 +39,14 @@ extension ContextualError {
                 next = nil
             }
         }
-        return text.replacingOccurrences(of: "\n", with: " ")
+        // Library messages may span lines; other control characters (a reference quoted in a
+        // message, say) are escaped like paths.
+        var line = ""
+        for scalar in text.replacingOccurrences(of: "\n", with: " ").unicodeScalars {
+            let control = scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value)
+            if control { line += printable(String(scalar)) } else { line.unicodeScalars.append(scalar) }
+        }
+        return line
     }
 
     /// This error's causes, nearest first.

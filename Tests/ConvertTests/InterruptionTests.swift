@@ -51,9 +51,13 @@ import Testing
         let forked = Self.wait(20) { Self.processes(mentioning: marker).count >= 2 }
         #expect(forked, "the import child never appeared")
         kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        // Polled in /proc, not through waitUntilExit: Foundation's wait ends only when every
+        // process holding the launch's pipe has gone, the orphan included. (A zombie's cmdline is
+        // empty, so a parent not yet reaped does not count.)
         let gone = Self.wait(5) { Self.processes(mentioning: marker).isEmpty }
         #expect(gone, "left running: \(Self.processes(mentioning: marker))")
+        for pid in Self.processes(mentioning: marker) { kill(pid, SIGKILL) }
+        process.waitUntilExit()
         #expect(out.listing().isEmpty, "left \(out.listing())")
     }
 

@@ -138,6 +138,25 @@ func loadModel(_ region: String) throws -> MorphableModel {
         #expect(error?.description.contains(url.path) == true)
     }
 
+    /// Issue 19, defect 10: a NaN in the model surfaced as a failed fit of the photo; the model
+    /// file is named instead.
+    @Test func aModelHoldingNaNIsNamed() throws {
+        var bytes = [UInt8](try Data(contentsOf: Repository.model("face")))
+        let count = Int(ModelFile.u32(UnsafeRawBufferPointer(start: &bytes, count: bytes.count), 16))
+        let entry = try #require(
+            (0..<count).map { 64 + 32 * $0 }.first { String(decoding: bytes[$0..<($0 + 4)], as: UTF8.self) == "MEAN" })
+        let offset = Int(bytes[(entry + 8)..<(entry + 16)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        bytes.replaceSubrange((offset + 40)..<(offset + 44), with: ModelFile.le(Float.nan.bitPattern))
+        let crc = bytes.withUnsafeBufferPointer { ModelFile.crc32Of(UnsafeRawBufferPointer($0), from: 64) }
+        bytes.replaceSubrange(32..<36, with: ModelFile.le(crc))
+        let folder = try TemporaryFolder()
+        let url = folder.file("nan.fdmodel")
+        try Data(bytes).write(to: url)
+        let error = #expect(throws: ReconstructError.self) { try ModelFile.load(url) }
+        #expect(
+            error?.description.contains("nan.fdmodel: has a non-finite value in its MEAN section: value 10") == true)
+    }
+
     @Test(arguments: ["obj", "fbx"])
     func sampledFaceReimportsWithTheSameCounts(ext: String) throws {
         let model = try loadModel("face")

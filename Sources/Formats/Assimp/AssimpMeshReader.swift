@@ -55,14 +55,15 @@ struct AssimpMeshReader: MeshReader {
         }
     }
 
-    /// The checks made before Assimp sees a file: not empty, and PLY and STL sizes consistent with
-    /// their headers (Assimp aborts or loops on some inconsistent ones).
+    /// The checks made before Assimp sees a file: not empty, PLY and STL sizes consistent with
+    /// their headers (Assimp aborts or loops on some inconsistent ones), OBJ numbers of a sane length.
     static func preflight(_ url: URL) throws {
         let size = try fileSize(url)
         guard size > 0 else { throw FormatError(.malformed, path: url.path, "is empty") }
         let ext = url.pathExtension.lowercased()
         if ext == "ply" { try PLYHeaderCheck.check(url, size: size) }
         if ext == "stl" { try STLSizeCheck.check(url, size: size) }
+        if ext == "obj" { try OBJCoordinateCheck.check(url) }
     }
 
     private static func fileSize(_ url: URL) throws -> Int {

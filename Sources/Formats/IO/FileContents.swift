@@ -1,3 +1,4 @@
+import Errors
 import Foundation
 
 /// Reading input files whole or in part, with the errors every reader gives: a missing file, a
@@ -25,18 +26,29 @@ public enum FileContents {
         }
     }
 
+    /// Opens without blocking (a FIFO with no writer would otherwise hang the run forever), then
+    /// accepts only a regular file: a FIFO, device or socket has no end to read to.
     private static func open(_ url: URL) throws -> FileHandle {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw FormatError(.unreadable, path: url.path, "no such file")
+        let fd = Foundation.open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            let failure = SystemCallError("open")
+            if failure.errno == ENOENT { throw FormatError(.unreadable, path: url.path, "no such file") }
+            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading", cause: failure)
         }
-        guard !isDirectory.boolValue else {
-            throw FormatError(.unreadable, path: url.path, "is a directory, expected a file")
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let failure = SystemCallError("fstat")
+            close(fd)
+            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading", cause: failure)
         }
-        do {
-            return try FileHandle(forReadingFrom: url)
-        } catch {
-            throw FormatError(.unreadable, path: url.path, "cannot be opened for reading", cause: error)
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else {
+            close(fd)
+            throw FormatError(
+                .unreadable, path: url.path,
+                "is \(OutputTarget.describe(kind)), expected a regular file")
         }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 }

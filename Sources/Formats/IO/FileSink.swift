@@ -88,8 +88,7 @@ public final class DirectorySink: FileSink {
             try OutputTarget.checkInside(final, root: directory)
             registry.sweep(final.deletingLastPathComponent())
             temporary = final.deletingLastPathComponent()
-                .appendingPathComponent(
-                    ".\(final.lastPathComponent).facedetail-\(ProcessInfo.processInfo.processIdentifier).tmp")
+                .appendingPathComponent(StagingName.file(for: final.lastPathComponent))
         }
         // The temporary path is ours alone (a staging folder or a PID-named file), so the bytes go
         // straight into it: no second temporary and rename, no copy into Data.
@@ -226,7 +225,7 @@ public final class DirectorySink: FileSink {
     /// `.NAME.ROLE-PID` beside `folder`.
     private static func sibling(of folder: URL, _ role: String) -> URL {
         folder.deletingLastPathComponent()
-            .appendingPathComponent(".\(folder.lastPathComponent).\(role)-\(ProcessInfo.processInfo.processIdentifier)")
+            .appendingPathComponent(StagingName.folder(for: folder.lastPathComponent, role: role))
     }
 
     private func makeStaging() throws {

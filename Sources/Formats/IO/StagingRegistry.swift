@@ -120,6 +120,39 @@ public final class StagingRegistry: @unchecked Sendable {
     }
 }
 
+/// The names of staged entries beside an output called `name`: `.NAME.ROLE-PID`, or
+/// `.NAME.facedetail-PID.tmp` for a file. A name of up to 255 bytes is legal, and the additions
+/// would push it past that: then NAME is cut to fit and a hash of the whole put after a "~". A
+/// cut `previous` becomes `superseded`, which the sweep leaves alone rather than restore under
+/// a wrong name.
+enum StagingName {
+    static let maximumBytes = 255
+
+    static func folder(for name: String, role: String, pid: Int32 = getpid()) -> String {
+        fit(name, role: role) { ".\($0).\($1)-\(pid)" }
+    }
+
+    static func file(for name: String, pid: Int32 = getpid()) -> String {
+        fit(name, role: "facedetail") { ".\($0).\($1)-\(pid).tmp" }
+    }
+
+    private static func fit(_ name: String, role: String, _ compose: (String, String) -> String) -> String {
+        let whole = compose(name, role)
+        guard whole.utf8.count > maximumBytes else { return whole }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, 64 bits
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let shortRole = role == "previous" ? "superseded" : role
+        let tail = "~" + String(hash, radix: 16)
+        let room = maximumBytes - compose(tail, shortRole).utf8.count
+        var head = ""
+        for character in name {
+            guard head.utf8.count + character.utf8.count <= room else { break }
+            head.append(character)
+        }
+        return compose(head + tail, shortRole)
+    }
+}
+
 /// `.NAME.ROLE-PID` (ROLE partial or previous) or `.NAME.facedetail-PID.tmp`, parsed.
 struct StaleStagingName {
     let target: String

@@ -1,4 +1,5 @@
 import Errors
+import Formats
 import Foundation
 
 /// Imports ICT-FaceKit's FaceXModel folder (USC ICT, MIT licence) into a `ModelContents`:
@@ -146,20 +147,14 @@ public struct ICTImporter: Sendable {
     public func write(to url: URL, progress: (String) -> Void = { _ in }) throws -> ModelInfo {
         let contents = try importContents(progress: progress)
         let bytes = try ModelFile.encode(contents)
-        // Stage beside the target and rename, so a failed import leaves any previous model intact.
-        let staging = url.deletingLastPathComponent().appendingPathComponent(
-            ".\(url.lastPathComponent).partial-\(getpid())")
+        // Staged beside the target and renamed (DirectorySink), so a failed or interrupted import
+        // leaves any previous model intact.
         do {
-            try Data(bytes).write(to: staging)
-            // rename(2) replaces an existing model atomically (Foundation's replaceItemAt does not here).
-            guard rename(staging.path, url.path) == 0 else {
-                throw ReconstructError(
-                    .missingData, path: url.path, "cannot replace the model file", cause: SystemCallError("rename"))
+            try DirectorySink(directory: url.deletingLastPathComponent()).committing { sink in
+                try sink.write(bytes, to: url.lastPathComponent)
             }
         } catch {
-            try? FileManager.default.removeItem(at: staging)
-            throw ReconstructError(
-                .missingData, path: url.path, "cannot write the model file", reason: "\(error.localizedDescription)")
+            throw ReconstructError(.missingData, path: url.path, "cannot write the model file", cause: error)
         }
         return contents.info
     }

@@ -152,6 +152,12 @@ public enum ModelFile {
             if let elements, s.bytes / width != elements {
                 throw damaged("has a \(tag) section of \(s.bytes / width) values", "expected \(elements)")
             }
+            // A NaN in the basis would surface later as a failed fit about the photo, not the model.
+            if kind == .float32,
+                let bad = storage.floats(at: s.offset, count: s.bytes / 4).firstIndex(where: { !$0.isFinite })
+            {
+                throw damaged("has a non-finite value in its \(tag) section", "value \(bad)")
+            }
             return (s.offset, s.bytes / width)
         }
         let infoSection = try section("INFO", .json)
@@ -163,6 +169,11 @@ public enum ModelFile {
             throw damaged("has an unreadable INFO section", "\(error)")
         }
         let (v, p) = (info.vertexCount, info.polygonCount)
+        // Counts beyond the file's size cannot be true, and would overflow the sizes below.
+        let counts = [v, p, info.identityCount, info.uvCount, info.expressionNames.count]
+        guard counts.allSatisfy({ (0...raw.count).contains($0) }) else {
+            throw damaged("has impossible counts in its INFO section", "\(counts) in a file of \(raw.count) bytes")
+        }
         let mean = try section("MEAN", .float32, elements: 3 * v)
         let identity = try section("IDENTITY", .float32, elements: info.identityCount * 3 * v)
         let expression = try section("EXPRESS", .float32, elements: info.expressionNames.count * 3 * v)
