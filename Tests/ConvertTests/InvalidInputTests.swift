@@ -86,7 +86,8 @@ import Testing
         try Data("hello".utf8).write(to: folder.file("notes.xyz123"))
         try FileManager.default.createDirectory(at: folder.file("adir.obj"), withIntermediateDirectories: false)
         for (input, expected) in [
-            ("missing.obj", "no such file"), ("adir.obj", "is a directory"), ("notes.xyz123", "not a format"),
+            ("missing.obj", "no such file"), ("adir.obj", "is a folder, expected a regular file"),
+            ("notes.xyz123", "not a format"),
         ] {
             let out = try TemporaryFolder()
             let result = try CLI.run(["convert", folder.file(input).path, out.file("x.fbx").path])
