@@ -53,10 +53,11 @@ release: system
 demo: setup
 	samples/run-demo.sh $(BIN) out/demo
 
-## test: the whole suite (Swift Testing), on a debug build.
+## test: the whole suite (Swift Testing), on a debug build, then 10 runs of the kill -9 campaign.
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	benchmarks/kill9.sh 10 .build/debug/facedetail
 
 ## lint: the toolchain's swift format, strict, with .swift-format (CI runs it); format rewrites in place.
 SWIFT_SOURCES := Sources Tests Package.swift
@@ -70,6 +71,7 @@ bench: setup
 	benchmarks/convert.sh $(BIN)
 	benchmarks/reconstruct.sh $(BIN)
 	benchmarks/batch.sh $(BIN)
+	benchmarks/kill9.sh 100 $(BIN)
 	$(BIN) bench landmarks
 	$(BIN) bench fit
 	$(BIN) bench fit --images 100 --seed 1000
