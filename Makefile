@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/release/facedetail
 
-.PHONY: setup system build release demo test lint format bench clean
+.PHONY: setup system build release demo test lint format bench clean install
 
 MODELS := models/ict-face.fdmodel models/ict-head.fdmodel models/ict-full.fdmodel
 DETECTOR := models/mmod_human_face_detector.dat
@@ -58,6 +58,30 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	benchmarks/kill9.sh 10 .build/debug/facedetail
+
+## install: the binary in PREFIX/bin; the models set-up made and the shipped weights in
+## PREFIX/share/facedetail/ (where an installed binary looks for them: `ModelFolders`, README
+## "Install"); bash, zsh and fish completions; the man page facedetail(1).
+## DESTDIR stages the tree for a package. The man page's date is fixed, so installs are identical.
+PREFIX ?= /usr/local
+MAN_DATE := 2026-12-05
+SHARE := $(DESTDIR)$(PREFIX)/share
+install: setup
+	# swift-argument-parser's generate-manual, built with release's flags (other flags would relink
+	# facedetail without its static runtime), reads the binary's own help.
+	$(SWIFT) build -c release --product generate-manual --static-swift-stdlib
+	mkdir -p .build/man
+	.build/release/generate-manual $(BIN) --output-directory .build/man --date $(MAN_DATE)
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/facedetail/models $(SHARE)/facedetail/weights $(SHARE)/man/man1 \
+		$(SHARE)/bash-completion/completions $(SHARE)/zsh/site-functions $(SHARE)/fish/vendor_completions.d
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/facedetail
+	install -m 644 $(MODELS) $(DETECTOR) $(EMOTION) $(DICTIONARY) $(FACE_FINDER) $(SHARE)/facedetail/models/
+	install -m 644 weights/dfdn.safetensors weights/dfdn.safetensors.json $(SHARE)/facedetail/weights/
+	install -m 644 .build/man/facedetail.1 $(SHARE)/man/man1/facedetail.1
+	$(BIN) --generate-completion-script bash > $(SHARE)/bash-completion/completions/facedetail
+	$(BIN) --generate-completion-script zsh > $(SHARE)/zsh/site-functions/_facedetail
+	$(BIN) --generate-completion-script fish > $(SHARE)/fish/vendor_completions.d/facedetail.fish
+	@echo "installed under $(DESTDIR)$(PREFIX): bin/facedetail, share/facedetail/{models,weights}, man page, completions"
 
 ## lint: the toolchain's swift format, strict, with .swift-format (CI runs it); format rewrites in place.
 SWIFT_SOURCES := Sources Tests Package.swift

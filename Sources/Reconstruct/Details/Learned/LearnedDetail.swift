@@ -24,6 +24,11 @@ public struct LearnedDetail: DetailSynthesizer {
         let relative = "weights/dfdn.safetensors"
         let here = URL(fileURLWithPath: relative)
         if FileManager.default.fileExists(atPath: here.path) { return here }
+        if let installed = ModelFolders.installedShareFolder?.appendingPathComponent(relative),
+            FileManager.default.fileExists(atPath: installed.path)
+        {
+            return installed
+        }
         var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
             .deletingLastPathComponent()
         for _ in 0..<5 {

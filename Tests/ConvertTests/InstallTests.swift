@@ -1,0 +1,48 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Issue 19, install: an installed binary finds its models beside its prefix from any folder, and
+/// a missing model's error lists every place it looked. (`scripts/check-install.sh`, run by CI,
+/// checks `make install` itself, the man page and the completions.)
+@Suite struct InstallTests {
+    /// Runs `binary ARGS` in `folder` with the environment's FACEDETAIL_MODEL_DIR removed.
+    static func run(_ binary: URL, _ arguments: [String], in folder: URL) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "FACEDETAIL_MODEL_DIR" }
+        process.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, stderr)
+    }
+
+    @Test func anInstalledBinaryFindsItsModelsFromAnyFolder() throws {
+        let prefix = try TemporaryFolder()
+        let fm = FileManager.default
+        try fm.createDirectory(at: prefix.file("bin"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: prefix.file("share/facedetail"), withIntermediateDirectories: true)
+        try fm.copyItem(at: CLI.executable, to: prefix.file("bin/facedetail"))
+        try fm.createSymbolicLink(
+            at: prefix.file("share/facedetail/models"),
+            withDestinationURL: Repository.root.appendingPathComponent("models"))
+        let elsewhere = try TemporaryFolder()
+        let found = try Self.run(
+            prefix.file("bin/facedetail"), ["landmarks", Samples.astronaut.path], in: elsewhere.url)
+        #expect(found.status == 0, "\(found.stderr)")
+        // The binary of the checkout has no share/ beside it: it looks in ./models, and says so.
+        let missing = try Self.run(
+            CLI.executable, ["reconstruct", Samples.astronaut.path, "-o", elsewhere.file("out").path],
+            in: elsewhere.url)
+        #expect(missing.status == 1)
+        #expect(
+            missing.stderr.contains(
+                "looked for ict-face.fdmodel in \(elsewhere.url.path)/models ($FACEDETAIL_MODEL_DIR is not set)"),
+            "\(missing.stderr)")
+    }
+}
