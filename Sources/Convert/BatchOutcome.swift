@@ -7,10 +7,13 @@ import Reconstruct
 struct BatchOutcome {
     private(set) var failures = 0
     private(set) var faceless = 0
+    /// The error of each path that failed.
+    private(set) var errors: [String: any Error] = [:]
 
     /// Reports `error` on stderr (one line naming the file) and counts it.
-    mutating func record(_ error: any Error) {
+    mutating func record(_ error: any Error, for path: String) {
         Diagnostics.report(error)
+        errors[path] = error
         if ExitStatus.of(error) == .noFace { faceless += 1 } else { failures += 1 }
     }
 
@@ -64,7 +67,7 @@ func forEachPhoto(_ paths: [String], uniqueNames: Bool, _ body: (_ url: URL, _ n
             claimed[name] = path
             try body(url, name)
         } catch {
-            outcome.record(error)
+            outcome.record(error, for: path)
         }
     }
     return outcome

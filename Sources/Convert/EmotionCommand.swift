@@ -23,6 +23,8 @@ struct EmotionCommand: ParsableCommand {
     var emotionModel: String?
     @OptionGroup var landmarkModel: LandmarkModelOptions
 
+    func validate() throws { try inputs.requirePhotos() }
+
     func run() throws {
         let classifier = try EmotionClassifier(
             contentsOf: emotionModel.map { URL(fileURLWithPath: $0) } ?? EmotionClassifier.defaultURL())

@@ -28,6 +28,7 @@ struct LandmarksCommand: ParsableCommand {
     @OptionGroup var landmarkModel: LandmarkModelOptions
 
     func validate() throws {
+        try inputs.requirePhotos()
         if (pts || debug) && output == nil { throw ValidationError("--pts and --debug write files: give -o DIR") }
         if output?.isEmpty == true { throw ValidationError("-o/--output must name a folder (got an empty path)") }
         guard minScore.isFinite else { throw ValidationError("--min-score must be a number (got \(minScore))") }

@@ -72,8 +72,13 @@ struct ModelOptions: ParsableArguments {
 
 /// The photos of a batch command.
 struct PhotoInputs: ParsableArguments {
-    @Argument(help: "Photos: JPEG, PNG (8/16-bit), PPM/PGM, EXR.") var photos: [String]
+    @Argument(help: "Photos: JPEG, PNG (8/16-bit), PPM/PGM, EXR.") var photos: [String] = []
     @OptionGroup var imageLimits: ImageLimitOptions
+
+    /// For commands that take photos on the command line only.
+    func requirePhotos() throws {
+        guard !photos.isEmpty else { throw ValidationError("Missing expected argument '<photos> ...'") }
+    }
 }
 
 /// `--max-pixels`: the largest image read, checked against its header before any decoding.

@@ -19,6 +19,13 @@ struct ReconstructCommand: ParsableCommand {
             """)
 
     @OptionGroup var inputs: PhotoInputs
+    @Option(
+        help: """
+            A file listing the photos, one path per line (relative paths from the list's folder;             # comments), instead of PHOTO arguments (docs/batch.md).
+            """)
+    var manifest: String?
+    @Option(help: "With --manifest: only shard I of N (0-based, every N-th photo from the I-th): 0/4 … 3/4.")
+    var shard: PhotoList.Shard?
     @Option(name: .shortAndLong, help: "Output folder; each photo gets OUT/NAME/.") var output: String
     @Option(help: "Mesh formats, comma-separated registry ids or extensions (`facedetail formats`).")
     var formats = CommaSeparated(["fbx", "obj", "glb2"].map(MeshFormatID.init(id:)))
@@ -98,6 +105,10 @@ struct ReconstructCommand: ParsableCommand {
 
     func validate() throws {
         guard !output.isEmpty else { throw ValidationError("-o/--output must name a folder (got an empty path)") }
+        if shard != nil && manifest == nil { throw ValidationError("--shard needs --manifest LIST") }
+        guard inputs.photos.isEmpty != (manifest == nil) else {
+            throw ValidationError("give photos or --manifest LIST (one of them)")
+        }
         if let empty = inputs.photos.first(where: \.isEmpty) {
             throw ValidationError("a photo path is empty ('\(empty)')")
         }
@@ -124,7 +135,15 @@ struct ReconstructCommand: ParsableCommand {
             emotionModel: emotionModel.map { URL(fileURLWithPath: $0) },
             expressionDictionary: expressionDictionary.map { URL(fileURLWithPath: $0) })
         pipeline.imageLimits = inputs.imageLimits.limits
-        let outcome = forEachPhoto(inputs.photos, uniqueNames: true) { url, name in
+        let batch = try ReconstructBatch(manifest: manifest, shard: shard, photos: inputs.photos)
+        var upToDate: Set<String> = []
+        let outcome = forEachPhoto(batch.paths, uniqueNames: true) { url, name in
+            let folder = URL(fileURLWithPath: output).appendingPathComponent(name)
+            if batch.skipsUpToDate(url, folder: folder, pipeline: pipeline) {
+                upToDate.insert(url.path)
+                if !report.json { Diagnostics.say("\(url.path): \(folder.path)/ is up to date") }
+                return
+            }
             let result = try pipeline.reconstruct(url)
             if let other = result.proxyStage.competingFace {
                 let chosen = result.face.detectorBox
@@ -137,7 +156,6 @@ struct ReconstructCommand: ParsableCommand {
                     "\(url.path): reconstructed \(sizes) is at least half its size; landmarks --all-faces lists every face"
                 )
             }
-            let folder = URL(fileURLWithPath: output).appendingPathComponent(name)
             let files = try pipeline.publish(result, as: folder)
             let entry = ReconstructReport(result, folder: folder, files: files.map(\.name) + ["manifest.json"])
             if report.json {
@@ -150,6 +168,7 @@ struct ReconstructCommand: ParsableCommand {
                 )
             }
         }
+        try batch.writeSummary(of: outcome, upToDate: upToDate, into: URL(fileURLWithPath: output))
         try outcome.finish()
     }
 }

@@ -84,8 +84,8 @@ import Testing
         let before = try Data(contentsOf: manifest)
         let files = out.listing()
         let process = try Self.launch(arguments)
-        let staging = ".astronaut.partial-\(process.processIdentifier)"
-        let staged = Self.wait(60) { FileManager.default.fileExists(atPath: out.file(staging).path) }
+        let staging = ".astronaut.partial-\(process.processIdentifier)@"
+        let staged = Self.wait(60) { out.listing().contains { $0.hasPrefix(staging) } }
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         #expect(staged, "never saw \(staging)")

@@ -74,8 +74,18 @@ import Testing
         try fm.createDirectory(at: folder.file(mine), withIntermediateDirectories: false)
         try Data([3]).write(to: folder.file(".notes.txt"))
         try Data([4]).write(to: folder.file(".f.partial-x"))
+        // Another host's entries may belong to a run still writing on a shared file system: left
+        // alone while fresh, removed once an hour old.
+        let fresh = ".g.partial-\(pid)@elsewhere-node-7"
+        let old = ".h.facedetail-\(pid)@elsewhere-node-7.tmp"
+        try fm.createDirectory(at: folder.file(fresh), withIntermediateDirectories: false)
+        try Data([5]).write(to: folder.file(old))
+        try fm.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: folder.file(old).path)
+        // This host's names carry it; a dead process's is swept like the legacy form.
+        let local = ".i.partial-\(pid)@\(StagingName.host)"
+        try fm.createDirectory(at: folder.file(local), withIntermediateDirectories: false)
         StagingRegistry().sweep(folder.url)
-        #expect(folder.listing() == [mine, ".f.partial-x", ".notes.txt", "c", "c/manifest.json", "d"])
+        #expect(folder.listing() == [mine, ".f.partial-x", fresh, ".notes.txt", "c", "c/manifest.json", "d"])
         #expect(try String(contentsOf: folder.file("c/manifest.json"), encoding: .utf8) == "old")
     }
 

@@ -5,10 +5,12 @@ import Foundation
 /// folders it created, a folder swap under way), so that SIGINT, SIGTERM or SIGHUP can roll them
 /// all back before the process exits, and a later run can sweep what a kill -9 left.
 ///
-/// Names carry the process id (`.NAME.partial-PID`, `.NAME.previous-PID`,
-/// `.NAME.facedetail-PID.tmp`): `sweep(_:)` removes those whose process is gone, and puts a
-/// `.previous-PID` folder back where its name is missing (a kill between the two renames of a
-/// swap). A process id is only meaningful within one PID namespace: two containers writing into
+/// Names carry the process id and the host (`.NAME.partial-PID@HOST`, `.NAME.previous-PID@HOST`,
+/// `.NAME.facedetail-PID@HOST.tmp`): `sweep(_:)` removes those whose process is gone, and puts a
+/// `.previous-…` folder back where its name is missing (a kill between the two renames of a
+/// swap). A process id means something only on its own host (and PID namespace: a container's
+/// host name is its own), so entries of another host are left alone until they are an hour
+/// old: on a shared file system, another node's run may still be writing them. Two containers writing into
 /// one shared folder must not share output names.
 public final class StagingRegistry: @unchecked Sendable {
     public static let shared = StagingRegistry()
@@ -104,8 +106,15 @@ public final class StagingRegistry: @unchecked Sendable {
         lock.unlock()
         guard first, let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
         for name in names where name.hasPrefix(".") {
-            guard let stale = StaleStagingName(name), !Self.isAlive(stale.pid) else { continue }
+            guard let stale = StaleStagingName(name) else { continue }
             let url = folder.appendingPathComponent(name)
+            if stale.host == StagingName.host {
+                guard !Self.isAlive(stale.pid) else { continue }
+            } else {
+                let modified =
+                    (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+                guard let modified, Date().timeIntervalSince(modified) > Self.foreignStagingLifetime else { continue }
+            }
             let target = folder.appendingPathComponent(stale.target)
             if stale.role == "previous" && !FileManager.default.fileExists(atPath: target.path) {
                 _ = rename(url.path, target.path)
@@ -114,6 +123,10 @@ public final class StagingRegistry: @unchecked Sendable {
             }
         }
     }
+
+    /// How long another host's staging entry is taken as possibly live, seconds: far longer than
+    /// any single output takes to write.
+    static let foreignStagingLifetime: TimeInterval = 3600
 
     private static func isAlive(_ pid: Int32) -> Bool {
         pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH
@@ -129,12 +142,21 @@ enum StagingName {
     static let maximumBytes = 255
 
     static func folder(for name: String, role: String, pid: Int32 = getpid()) -> String {
-        fit(name, role: role) { ".\($0).\($1)-\(pid)" }
+        fit(name, role: role) { ".\($0).\($1)-\(pid)@\(host)" }
     }
 
     static func file(for name: String, pid: Int32 = getpid()) -> String {
-        fit(name, role: "facedetail") { ".\($0).\($1)-\(pid).tmp" }
+        fit(name, role: "facedetail") { ".\($0).\($1)-\(pid)@\(host).tmp" }
     }
+
+    /// This machine's (or container's) host name, without characters a file name cannot hold.
+    static let host: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let safe = String(name.unicodeScalars.filter { $0 != "/" && $0 != "@" && $0.value >= 0x20 }.prefix(64))
+        return safe.isEmpty ? "localhost" : safe
+    }()
 
     private static func fit(_ name: String, role: String, _ compose: (String, String) -> String) -> String {
         let whole = compose(name, role)
@@ -153,11 +175,13 @@ enum StagingName {
     }
 }
 
-/// `.NAME.ROLE-PID` (ROLE partial or previous) or `.NAME.facedetail-PID.tmp`, parsed.
+/// `.NAME.ROLE-PID@HOST` (ROLE partial or previous) or `.NAME.facedetail-PID@HOST.tmp`, parsed;
+/// a name without "@HOST" (written before hosts were recorded) is taken as this host's.
 struct StaleStagingName {
     let target: String
     let role: String
     let pid: Int32
+    let host: String
 
     init?(_ name: String) {
         var body = Substring(name.dropFirst())
@@ -165,6 +189,15 @@ struct StaleStagingName {
         if body.hasSuffix(".tmp") {
             body = body.dropLast(4)
             role = "facedetail"
+        }
+        // "…-PID@HOST": the text before the last "@" ends in "-" and digits (an "@" in NAME does not).
+        if let at = body.lastIndex(of: "@"), let dash = body[..<at].lastIndex(of: "-"),
+            Int32(body[body.index(after: dash)..<at]) != nil
+        {
+            host = String(body[body.index(after: at)...])
+            body = body[..<at]
+        } else {
+            host = StagingName.host
         }
         guard let dash = body.lastIndex(of: "-"), let pid = Int32(body[body.index(after: dash)...]), pid > 0 else {
             return nil
