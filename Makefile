@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/release/facedetail
 
-.PHONY: setup system build release demo test lint format bench clean install
+.PHONY: setup system build release demo test lint format bench clean install fuzz
 
 MODELS := models/ict-face.fdmodel models/ict-head.fdmodel models/ict-full.fdmodel
 DETECTOR := models/mmod_human_face_detector.dat
@@ -82,6 +82,11 @@ install: setup
 	$(BIN) --generate-completion-script zsh > $(SHARE)/zsh/site-functions/_facedetail
 	$(BIN) --generate-completion-script fish > $(SHARE)/fish/vendor_completions.d/facedetail.fish
 	@echo "installed under $(DESTDIR)$(PREFIX): bin/facedetail, share/facedetail/{models,weights}, man page, completions"
+
+## fuzz: every parser's libFuzzer target (Fuzz/, benchmarks/fuzz.sh) for FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	benchmarks/fuzz.sh all $(FUZZ_SECONDS)
 
 ## lint: the toolchain's swift format, strict, with .swift-format (CI runs it); format rewrites in place.
 SWIFT_SOURCES := Sources Tests Package.swift

@@ -55,7 +55,9 @@ int fd_png_decode(const unsigned char *data, size_t size, fd_png_image *out, cha
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &s, on_error, on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!png || !info) { png_destroy_read_struct(&png, &info, NULL); snprintf(error, cap, "out of memory"); return 2; }
-    png_bytep *rows = NULL;
+    /* volatile: set after setjmp and read after a longjmp into it (else the error path can see a
+       stale NULL and leak the rows; found by fuzzing). */
+    png_bytep *volatile rows = NULL;
     if (setjmp(png_jmpbuf(png))) {
         free(rows);
         free(out->pixels);
