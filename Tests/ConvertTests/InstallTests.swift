@@ -27,7 +27,13 @@ import Testing
         let fm = FileManager.default
         try fm.createDirectory(at: prefix.file("bin"), withIntermediateDirectories: true)
         try fm.createDirectory(at: prefix.file("share/facedetail"), withIntermediateDirectories: true)
-        try fm.copyItem(at: CLI.executable, to: prefix.file("bin/facedetail"))
+        // Written through a close-on-exec descriptor: a copy whose descriptor a process launched by a
+        // concurrent test inherits cannot be executed until that process execs ("Text file busy").
+        let binary = try Data(contentsOf: CLI.executable)
+        let fd = open(prefix.file("bin/facedetail").path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+        #expect(fd >= 0)
+        let written = binary.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        #expect(written == binary.count && close(fd) == 0)
         try fm.createSymbolicLink(
             at: prefix.file("share/facedetail/models"),
             withDestinationURL: Repository.root.appendingPathComponent("models"))

@@ -70,7 +70,8 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try Data("old".utf8).write(to: folder.appendingPathComponent("x.txt"))
         // The previous folder's parking place is taken by a non-empty folder: moving it aside fails.
-        let parking = root.file(".name.previous-\(getpid())/occupied")
+        let parked = StagingName.folder(for: "name", role: "previous")
+        let parking = root.file("\(parked)/occupied")
         try FileManager.default.createDirectory(at: parking, withIntermediateDirectories: true)
         let sink = DirectorySink(replacingFolder: folder)
         try sink.write(Array("new".utf8), to: "x.txt")
@@ -82,9 +83,7 @@ import Testing
                 error.code == .writeFailed && error.path == folder.path && error.cause is SystemCallError, "\(error)")
         }
         #expect(
-            root.listing() == [
-                ".name.previous-\(getpid())", ".name.previous-\(getpid())/occupied", "name", "name/x.txt",
-            ])
+            root.listing() == [parked, "\(parked)/occupied", "name", "name/x.txt"])
         #expect(try String(contentsOf: folder.appendingPathComponent("x.txt"), encoding: .utf8) == "old")
     }
 }
