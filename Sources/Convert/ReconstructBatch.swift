@@ -30,8 +30,12 @@ struct ReconstructBatch {
     }
 
     /// With a list, a photo whose folder holds this pipeline's outputs for its bytes is skipped.
+    /// The photo is read and hashed only when its folder has a manifest, so a first run reads
+    /// each photo once.
     func skipsUpToDate(_ photo: URL, folder: URL, pipeline: ReconstructionPipeline) -> Bool {
-        guard list != nil, let bytes = try? FileContents.read(photo) else { return false }
+        guard list != nil, FileManager.default.fileExists(atPath: folder.appendingPathComponent("manifest.json").path),
+            let bytes = try? FileContents.read(photo)
+        else { return false }
         return pipeline.isUpToDate(folder, photoSHA256: SHA256.hex(bytes))
     }
 

@@ -145,12 +145,8 @@ import Testing
         var bytes = [UInt8](try Data(contentsOf: Repository.model("face")))
         let value = UInt64.max - 63
         bytes.replaceSubrange(72..<80, with: withUnsafeBytes(of: value.littleEndian, Array.init))
-        var crc: UInt32 = 0xffff_ffff
-        for byte in bytes[64...] {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 != 0 ? 0xedb8_8320 ^ (crc >> 1) : crc >> 1 }
-        }
-        bytes.replaceSubrange(32..<36, with: withUnsafeBytes(of: (~crc).littleEndian, Array.init))
+        let crc = ForgedBytes.crc32(bytes[64...])
+        bytes.replaceSubrange(32..<36, with: withUnsafeBytes(of: crc.littleEndian, Array.init))
         try Data(bytes).write(to: work.file("bad.fdmodel"))
         let result = try CLI.run(["model", "info", work.file("bad.fdmodel").path])
         Self.expectRefused(result, saying: "bad.fdmodel: has a section", "model info")
@@ -160,10 +156,7 @@ import Testing
     @Test func aDecompressionBombIsRefusedByReconstruct() throws {
         let work = try TemporaryFolder()
         var jpeg = [UInt8](try Data(contentsOf: Samples.groupJPEG))
-        var i = 2
-        while i + 9 < jpeg.count, !(0xc0...0xc2).contains(jpeg[i + 1]) {
-            i += 2 + Int(jpeg[i + 2]) << 8 + Int(jpeg[i + 3])
-        }
+        let i = try #require(ForgedBytes.jpegFrameSizeOffset(jpeg)) - 5
         for offset in [i + 5, i + 7] { (jpeg[offset], jpeg[offset + 1]) = (0xfd, 0xe8) }
         try Data(jpeg).write(to: work.file("bomb.jpg"))
         let result = try CLI.run(["reconstruct", work.file("bomb.jpg").path, "-o", work.file("out").path])

@@ -16,28 +16,11 @@ import Testing
         return out
     }
 
-    /// The offset of the first start-of-frame segment's height field (SOF0–SOF2).
-    static func frameSizeOffset(_ jpeg: [UInt8]) throws -> Int {
-        var i = 2
-        while i + 4 < jpeg.count {
-            #expect(jpeg[i] == 0xff, "segment at \(i)")
-            let marker = jpeg[i + 1]
-            if (0xc0...0xc2).contains(marker) { return i + 5 }
-            i += 2 + Int(jpeg[i + 2]) << 8 + Int(jpeg[i + 3])
-        }
-        throw Failure("no SOF segment")
-    }
-
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-        init(_ d: String) { description = d }
-    }
-
     /// A 128-byte-scale JPEG whose header claims 65000 × 65000 pixels (12.7 GB as RGB) used to be
     /// allocated whole and decoded for a minute; it is refused from the header alone.
     @Test func jpegClaimingAHugeFrameIsRefusedUnread() throws {
         var jpeg = try ImageCodecTests.halvesJPEG(grey: false)
-        let at = try Self.frameSizeOffset(jpeg)
+        let at = try #require(ForgedBytes.jpegFrameSizeOffset(jpeg))
         jpeg = Self.patched16(Self.patched16(jpeg, at: at, 65000), at: at + 2, 65000)
         let clock = ContinuousClock()
         let start = clock.now
@@ -47,16 +30,6 @@ import Testing
         #expect(clock.now - start < .seconds(5))
     }
 
-    /// The CRC-32 of PNG chunks (ISO 3309), to forge a header libpng would accept.
-    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xffff_ffff
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 != 0 ? 0xedb8_8320 ^ (crc >> 1) : crc >> 1 }
-        }
-        return ~crc
-    }
-
     /// A PNG whose IHDR (with a valid CRC) says 30000 × 30000: libpng used to allocate all 900 MB of
     /// rows before finding the data short.
     @Test func pngClaimingAHugeImageIsRefusedUnread() throws {
@@ -64,7 +37,7 @@ import Testing
         for (offset, value) in [(16, 30000), (20, 30000)] {
             png.replaceSubrange(offset..<(offset + 4), with: withUnsafeBytes(of: UInt32(value).bigEndian, Array.init))
         }
-        let crc = Self.crc32(png[12..<29])
+        let crc = ForgedBytes.crc32(png[12..<29])
         png.replaceSubrange(29..<33, with: withUnsafeBytes(of: crc.bigEndian, Array.init))
         let error = #expect(throws: FormatError.self) { try PNGCodec().decodeImage(png, path: "bomb.png") }
         #expect(error?.code == .tooLarge, "\(String(describing: error))")

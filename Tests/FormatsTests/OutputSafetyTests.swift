@@ -95,14 +95,13 @@ import Testing
         let published = folder.file("done.obj")
         try Data([1]).write(to: published)
         let created = folder.file("new")
-        let createdToken = registry.staging(.createdFolder(created))
+        _ = registry.staging(.createdFolder(created))
         try FileManager.default.createDirectory(at: created, withIntermediateDirectories: false)
         let staged = created.appendingPathComponent(".x.facedetail-1.tmp")
         _ = registry.staging(.temporary(staged))
         try Data([2]).write(to: staged)
         let finishedToken = registry.staging(.temporary(published))
         registry.finished(finishedToken)
-        _ = createdToken
         registry.rollBack()
         #expect(folder.listing() == ["done.obj"])
     }

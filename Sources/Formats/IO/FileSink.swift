@@ -45,7 +45,9 @@ public final class DirectorySink: FileSink {
     /// Where files are written before the commit: `directory` itself, or the staging folder.
     private let writeRoot: URL
     private let replacesFolder: Bool
-    private var staged: [(temporary: URL, final: URL, token: Int)] = []
+    /// `token` is the registry's for a file staged beside its target; nil inside a staging
+    /// folder, which the folder's own token covers.
+    private var staged: [(temporary: URL, final: URL, token: Int?)] = []
     private var createdDirectories: [(url: URL, token: Int)] = []
     private var stagingToken: Int?
     private var committed = false
@@ -98,7 +100,7 @@ public final class DirectorySink: FileSink {
             token.map(registry.finished)
             throw FormatError(.writeFailed, path: final.path, "cannot write the file", cause: failure)
         }
-        staged.append((temporary, final, token ?? 0))
+        staged.append((temporary, final, token))
     }
 
     /// Creates `path` afresh (whatever was there, a link included, is removed first, and never
@@ -142,7 +144,7 @@ public final class DirectorySink: FileSink {
                             cause: cause)
                     }
                     done.append(entry.final)
-                    registry.finished(entry.token)
+                    entry.token.map(registry.finished)
                 }
             }
         }
@@ -176,7 +178,7 @@ public final class DirectorySink: FileSink {
         } else {
             for entry in staged {
                 try? FileManager.default.removeItem(at: entry.temporary)
-                registry.finished(entry.token)
+                entry.token.map(registry.finished)
             }
         }
         staged.removeAll()
@@ -222,7 +224,7 @@ public final class DirectorySink: FileSink {
         }
     }
 
-    /// `.NAME.ROLE-PID` beside `folder`.
+    /// `.NAME.ROLE-PID@HOST` beside `folder` (`StagingName`).
     private static func sibling(of folder: URL, _ role: String) -> URL {
         folder.deletingLastPathComponent()
             .appendingPathComponent(StagingName.folder(for: folder.lastPathComponent, role: role))

@@ -10,8 +10,7 @@ import Foundation
 /// `.previous-…` folder back where its name is missing (a kill between the two renames of a
 /// swap). A process id means something only on its own host (and PID namespace: a container's
 /// host name is its own), so entries of another host are left alone until they are an hour
-/// old: on a shared file system, another node's run may still be writing them. Two containers writing into
-/// one shared folder must not share output names.
+/// old: on a shared file system, another node's run may still be writing them.
 public final class StagingRegistry: @unchecked Sendable {
     public static let shared = StagingRegistry()
 

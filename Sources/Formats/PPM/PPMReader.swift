@@ -32,25 +32,22 @@ struct PPMReader: ImageReader {
         try limits.check(width: width, height: height)
         let count = width * height * channels
         let wide = maxval > 255
-        // The bytes must be able to hold the samples before memory is allocated for them: two bytes
-        // at least per ASCII sample (a digit and a separator), one or two per binary one.
+        let size = wide ? 2 : 1
+        // The bytes must be able to hold the samples before memory is allocated for them: at least
+        // a digit and a separator per ASCII sample; one or two bytes per binary one, after the single
+        // whitespace byte that ends the header.
+        let needed = ascii ? 2 * count - 1 : count * size
         let available = bytes.count - cursor.offset - (ascii ? 0 : 1)
-        guard available >= (ascii ? 2 * count - 1 : count * (wide ? 2 : 1)) else {
+        guard available >= needed else {
             throw FormatError(
                 .malformed, "is truncated",
-                reason: "\(width)×\(height)×\(channels) samples cannot fit in \(max(0, available)) bytes")
+                reason: "expected \(ascii ? "at least " : "")\(needed) bytes of pixels, found \(max(0, available))")
         }
         var samples = [UInt32](repeating: 0, count: count)
         if ascii {
             for i in 0..<count { samples[i] = UInt32(try cursor.headerNumber("sample")) }
         } else {
-            cursor.offset += 1  // the single whitespace byte after maxval
-            let size = wide ? 2 : 1
-            guard bytes.count - cursor.offset >= count * size else {
-                throw FormatError(
-                    .malformed, "is truncated",
-                    reason: "expected \(count * size) bytes of pixels, found \(max(0, bytes.count - cursor.offset))")
-            }
+            cursor.offset += 1
             bytes.withUnsafeBufferPointer { raw in
                 var p = cursor.offset
                 for i in 0..<count {
