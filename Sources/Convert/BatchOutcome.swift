@@ -1,3 +1,4 @@
+import Errors
 import Foundation
 import Reconstruct
 
@@ -41,7 +42,7 @@ struct Progress {
 
     func step(_ index: Int, _ name: String) {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("[\(index + 1)/\(total)] \(Diagnostics.escapingControls(name))\n".utf8))
+        FileHandle.standardError.write(Data("[\(index + 1)/\(total)] \(escapingControls(name))\n".utf8))
     }
 }
 

@@ -19,17 +19,6 @@ enum Diagnostics {
         fflush(stdout)
     }
 
-    /// `text` with control characters (ANSI escapes among them) shown as `\xNN`; other characters,
-    /// backslashes included, as they are.
-    static func escapingControls(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            let control = scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value)
-            if control { out += printable(String(scalar)) } else { out.unicodeScalars.append(scalar) }
-        }
-        return out
-    }
-
     /// Flushes stdout and reports a failed write (a full disk, `> /dev/full`, a closed pipe) as
     /// the error it is: results that did not arrive are not a success.
     static func finishStandardOutput() -> Bool {

@@ -59,7 +59,7 @@ func rejectDashedFileNames(_ arguments: ArraySlice<String>) throws {
             Double(argument) == nil
         else { continue }
         throw ValidationError(
-            "'\(Diagnostics.escapingControls(argument))' is not an option; if it is a file name, put -- before it (facedetail reconstruct -o OUT -- \(Diagnostics.escapingControls(argument)))"
+            "'\(escapingControls(argument))' is not an option; if it is a file name, put -- before it (facedetail reconstruct -o OUT -- \(escapingControls(argument)))"
         )
     }
 }

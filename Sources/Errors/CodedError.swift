@@ -41,12 +41,7 @@ extension ContextualError {
         }
         // Library messages may span lines; other control characters (a reference quoted in a
         // message, say) are escaped like paths.
-        var line = ""
-        for scalar in text.replacingOccurrences(of: "\n", with: " ").unicodeScalars {
-            let control = scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value)
-            if control { line += printable(String(scalar)) } else { line.unicodeScalars.append(scalar) }
-        }
-        return line
+        return escapingControls(text.replacingOccurrences(of: "\n", with: " "))
     }
 
     /// This error's causes, nearest first.

@@ -19,3 +19,15 @@ public func printable(_ text: String) -> String {
     }
     return out
 }
+
+/// `text` with control characters only (the ESC of ANSI sequences among them) shown as `\xNN`
+/// and the like; backslashes and everything else as they are. For lines whose own text may hold
+/// backslashes (Windows-style references) but must not drive the terminal.
+public func escapingControls(_ text: String) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars {
+        let control = scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value)
+        if control { out += printable(String(scalar)) } else { out.unicodeScalars.append(scalar) }
+    }
+    return out
+}
