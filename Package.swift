@@ -46,7 +46,10 @@ let package = Package(
         .target(
             name: "CDlibBridge",
             path: "Sources/CDlibBridge",
-            cxxSettings: [.unsafeFlags(["-O2"])],
+            // dlib aborts the process on the second fatal_error it raises (its "first one was
+            // ignored" check); ours are caught and reported, so a process that loads two damaged
+            // detector files must get two errors.
+            cxxSettings: [.define("DLIB_NO_ABORT_ON_2ND_FATAL_ERROR"), .unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("openblas")]
         ),
         // The one error shape every module specialises with its own codes (no dependencies).

@@ -116,4 +116,13 @@ import Testing
         try Data("not a detector".utf8).write(to: url)
         #expect(throws: ReconstructError.self) { try HOGFaceDetector(contentsOf: url) }
     }
+
+    /// A detector file whose filter sizes are damaged makes dlib raise a fatal_error, and dlib
+    /// aborted the whole process on the second one (found by fuzzing, issue 19).
+    @Test func aDamagedHOGDetectorIsRefusedEveryTimeItIsLoaded() throws {
+        let damaged = Repository.root.appendingPathComponent("Fuzz/findings/hog-dlib-second-fatal-error.dat")
+        for _ in 0..<3 {
+            #expect(throws: ReconstructError.self) { try HOGFaceDetector(contentsOf: damaged) }
+        }
+    }
 }
