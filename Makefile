@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/release/facedetail
 
-.PHONY: setup system build release demo test lint format bench clean install fuzz
+.PHONY: setup system build release demo test test-asan lint format bench clean install fuzz
 
 MODELS := models/ict-face.fdmodel models/ict-head.fdmodel models/ict-full.fdmodel
 DETECTOR := models/mmod_human_face_detector.dat
@@ -58,6 +58,16 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	benchmarks/kill9.sh 10 .build/debug/facedetail
+
+## test-asan: the whole suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own
+## build folder (.build-asan). The CLI tests run the instrumented facedetail beside the tests.
+## Leak checking is off: Foundation and the Swift runtime keep caches to the end, which LSan counts.
+ASAN_SCRATCH := .build-asan
+SANITIZE := --scratch-path $(ASAN_SCRATCH) --sanitize=address --sanitize=undefined
+test-asan: setup
+	$(SWIFT) build --build-tests $(SANITIZE)
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(SWIFT) test --skip-build $(SANITIZE) $(if $(FILTER),--filter '$(FILTER)')
 
 ## install: the binary in PREFIX/bin; the models set-up made and the shipped weights in
 ## PREFIX/share/facedetail/ (where an installed binary looks for them: `ModelFolders`, README
@@ -115,4 +125,4 @@ bench: setup
 	$(BIN) bench detail
 
 clean:
-	rm -rf .build out models
+	rm -rf .build .build-asan out models

@@ -3,9 +3,10 @@ import PackageDescription
 
 /// facedetail: one face photo in, production 3D assets out; and a converter between asset formats.
 ///
-/// Module direction (DESIGN.md §2): Convert → Reconstruct → Formats → C targets; Convert → Neural
-/// (its benchmark) → CBLAS; Neural knows nothing of faces or formats. Errors (the one error shape)
-/// sits under all of them and depends on nothing.
+/// Module direction (DESIGN.md §2): Convert (the executable's main) → Commands (the command line)
+/// → Reconstruct → Formats → C targets; Commands → Neural (its benchmark) → CBLAS; Neural knows
+/// nothing of faces or formats. Errors (the one error shape) sits under all of them and depends on
+/// nothing.
 let package = Package(
     name: "facedetail",
     platforms: [.macOS(.v13)],
@@ -14,6 +15,7 @@ let package = Package(
         .library(name: "Formats", targets: ["Formats"]),
         .library(name: "Reconstruct", targets: ["Reconstruct"]),
         .library(name: "Neural", targets: ["Neural"]),
+        .library(name: "Commands", targets: ["Commands"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -33,18 +35,22 @@ let package = Package(
             name: "CEXRDeflate", path: "Sources/CEXRDeflate", cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("deflate")]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
+        // Forked, bounded children for the C libraries that trust their input (Assimp, libhdf5).
+        .target(name: "CIsolation", path: "Sources/CIsolation", cSettings: [.unsafeFlags(["-O2"])]),
         .target(
             name: "CAssimpBridge",
+            dependencies: ["CIsolation"],
             path: "Sources/CAssimpBridge",
             cxxSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("assimp")]
         ),
         // libhdf5 (Debian's serial build, outside the default search paths): Keras weights files.
         .target(
-            name: "CHDF5", path: "Sources/CHDF5",
+            name: "CHDF5", dependencies: ["CIsolation"], path: "Sources/CHDF5",
             cSettings: [.unsafeFlags(["-O2", "-I/usr/include/hdf5/serial"])]),
         .target(
             name: "CDlibBridge",
+            dependencies: ["CIsolation"],
             path: "Sources/CDlibBridge",
             // dlib aborts the process on the second fatal_error it raises (its "first one was
             // ignored" check); ours are caught and reported, so a process that loads two damaged
@@ -72,17 +78,19 @@ let package = Package(
         // face knowledge.
         .target(
             name: "Neural", dependencies: ["Errors", "CBLAS", "CHDF5"], swiftSettings: [.unsafeFlags(["-O"])]),
-        .executableTarget(
-            name: "Convert",
+        // The command line: every subcommand, its options and their validation, as a library.
+        .target(
+            name: "Commands",
             dependencies: [
                 "Errors", "Formats", "Reconstruct", "Neural",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "Convert", dependencies: ["Commands"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FormatsTests", dependencies: ["Errors", "Formats", "CTurboJPEG", "TestSupport"]),
         .testTarget(name: "ReconstructTests", dependencies: ["Reconstruct", "Formats", "TestSupport"]),
-        .testTarget(name: "ConvertTests", dependencies: ["Formats", "Convert", "TestSupport"]),
+        .testTarget(name: "ConvertTests", dependencies: ["Formats", "Commands", "TestSupport"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],

@@ -14,6 +14,7 @@ let package = Package(
                 .product(name: "Formats", package: "facedetail"),
                 .product(name: "Reconstruct", package: "facedetail"),
                 .product(name: "Neural", package: "facedetail"),
+                .product(name: "Commands", package: "facedetail"),
             ],
             // gold fails on the instrumented objects' debug information; lld links them.
             linkerSettings: [.unsafeFlags(["-use-ld=lld"])])

@@ -148,14 +148,10 @@ extern "C" int fd_assimp_convert(const char *path, double timeout_seconds, const
                                  size_t error_capacity) {
     out->data = nullptr;
     out->size = 0;
-    std::vector<unsigned char> payload;
-    int status = runIsolated(
+    return runIsolated(
         timeout_seconds,
         [&](std::vector<unsigned char> &answer) {
             return convertInChild(path, exporter_id, file_name, scale, triangulate != 0, answer);
         },
-        payload, error, error_capacity);
-    if (status != 0) return status;
-    if (!handOut(payload, &out->data, &out->size)) return failWith(error, error_capacity, "out of memory", 2);
-    return 0;
+        &out->data, &out->size, error, error_capacity);
 }

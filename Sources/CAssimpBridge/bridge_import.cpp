@@ -195,11 +195,7 @@ extern "C" int fd_assimp_import(const char *path, double timeout_seconds, fd_buf
                                 char *error, size_t error_capacity) {
     out->data = nullptr;
     out->size = 0;
-    std::vector<unsigned char> payload;
-    int status = runIsolated(
-        timeout_seconds, [&](std::vector<unsigned char> &answer) { return importFlattened(path, answer); }, payload,
-        error, error_capacity);
-    if (status != 0) return status;
-    if (!handOut(payload, &out->data, &out->size)) return failWith(error, error_capacity, "out of memory", 2);
-    return 0;
+    return runIsolated(
+        timeout_seconds, [&](std::vector<unsigned char> &answer) { return importFlattened(path, answer); }, &out->data,
+        &out->size, error, error_capacity);
 }

@@ -2,6 +2,7 @@
 // the Swift side free of dlib's generic-image traits.
 #include "fd_dlib.h"
 #include "fd_guard.hpp"
+#include "fd_probe.hpp"
 
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
@@ -35,6 +36,7 @@ extern "C" void fd_dlib_version(char *out, size_t size) {
 }
 
 extern "C" fd_hog_detector *fd_hog_detector_create(const char *path, char *error, size_t error_size) {
+    if (path != nullptr && !fd::read_in_child_first<dlib::frontal_face_detector>(path, error, error_size)) return nullptr;
     return guarded(error, error_size, static_cast<fd_hog_detector *>(nullptr), [&] {
         auto detector = std::make_unique<fd_hog_detector>();
         if (path == nullptr) {
@@ -88,6 +90,7 @@ extern "C" int32_t fd_hog_detect(fd_hog_detector *detector, const uint8_t *grey,
 }
 
 extern "C" fd_shape_predictor *fd_shape_predictor_load(const char *path, char *error, size_t error_size) {
+    if (!fd::read_in_child_first<dlib::shape_predictor>(path, error, error_size)) return nullptr;
     return guarded(error, error_size, static_cast<fd_shape_predictor *>(nullptr), [&] {
         auto predictor = std::make_unique<fd_shape_predictor>();
         dlib::deserialize(path) >> predictor->predictor;

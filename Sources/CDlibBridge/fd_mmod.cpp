@@ -2,6 +2,7 @@
 // deserialized by dlib, flattened into layers for Swift, and run by dlib as a reference.
 #include "fd_mmod.h"
 #include "fd_guard.hpp"
+#include "fd_probe.hpp"
 
 #include <dlib/dnn.h>
 
@@ -102,6 +103,7 @@ struct fd_mmod_net {
 };
 
 extern "C" fd_mmod_net *fd_mmod_load(const char *path, fd_mmod_settings *settings, char *error, size_t error_size) {
+    if (!fd::read_in_child_first<face_net>(path, error, error_size)) return nullptr;
     return guarded(error, error_size, static_cast<fd_mmod_net *>(nullptr), [&] {
         auto loaded = std::make_unique<fd_mmod_net>();
         deserialize(path) >> loaded->net;

@@ -1,9 +1,10 @@
-// See include/fd_hdf5.h. Errors: libhdf5's automatic printing is switched off, and the deepest
-// entry of its error stack (the library's most specific reason) becomes the message. Debian's
-// libhdf5 is built without thread safety, so every entry point holds one process-wide lock.
+// The readers fd_hdf5_snapshot.c's child uses (fd_hdf5_reading.h), and loading libhdf5. Errors:
+// libhdf5's automatic printing is switched off, and the deepest entry of its error stack (the
+// library's most specific reason) becomes the message. Only the forked child calls into libhdf5,
+// single-threaded; the parent only loads it, under a lock.
 #include "fd_hdf5.h"
 
-#include "fd_hdf5_dynamic.h"
+#include "fd_hdf5_reading.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -42,17 +43,16 @@ static void load_locked(void) {
     load_failure[0] = 0;
 }
 
-/// Takes the lock and silences libhdf5's own error printing; false (lock held) when the library
-/// could not be loaded, `load_failure` saying why.
-static int quiet(void) {
+int fd_h5_load(char *error, size_t error_capacity) {
     pthread_mutex_lock(&library);
     load_locked();
-    if (load_failure[0]) return 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    return 1;
+    int loaded = load_failure[0] == 0;
+    if (!loaded) snprintf(error, error_capacity, "%s", load_failure);
+    pthread_mutex_unlock(&library);
+    return loaded;
 }
 
-static void release(void) { pthread_mutex_unlock(&library); }
+void fd_h5_silence(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
 typedef struct {
     char *text;
@@ -66,7 +66,7 @@ static herr_t innermost(unsigned n, const H5E_error2_t *entry, void *data) {
     return 0;
 }
 
-static void fail(char *error, size_t capacity, const char *what) {
+void fd_h5_fail(char *error, size_t capacity, const char *what) {
     if (!error || capacity == 0) return;
     char reason[256] = "";
     message_sink sink = {reason, sizeof reason};
@@ -78,18 +78,13 @@ static void fail(char *error, size_t capacity, const char *what) {
         snprintf(error, capacity, "%s", what);
 }
 
-static int64_t fd_h5_open_locked(const char *path, char *error, size_t error_capacity) {
+int64_t fd_h5_open_file(const char *path, char *error, size_t error_capacity) {
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0) fail(error, error_capacity, "not a readable HDF5 file");
+    if (file < 0) fd_h5_fail(error, error_capacity, "not a readable HDF5 file");
     return file < 0 ? -1 : (int64_t)file;
 }
 
-void fd_h5_close(int64_t file) {
-    if (quiet() && file >= 0) H5Fclose((hid_t)file);
-    release();
-}
-
-static long fd_h5_string_attribute_locked(int64_t file, const char *object, const char *name, char **out,
+long fd_h5_attribute_text(int64_t file, const char *object, const char *name, char **out,
                             char *error, size_t error_capacity) {
     *out = NULL;
     long result = -1;
@@ -98,8 +93,7 @@ static long fd_h5_string_attribute_locked(int64_t file, const char *object, cons
     char *fixed = NULL;
     if (H5Aexists_by_name((hid_t)file, object, name, H5P_DEFAULT) <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        snprintf(error, error_capacity, "no attribute '%s' on '%s'", name, object);
-        return -1;
+        return -2;
     }
     attribute = H5Aopen_by_name((hid_t)file, object, name, H5P_DEFAULT, H5P_DEFAULT);
     if (attribute < 0) goto failed;
@@ -127,6 +121,10 @@ static long fd_h5_string_attribute_locked(int64_t file, const char *object, cons
         pieces = variable;
     } else {
         size_t size = H5Tget_size(type);
+        if (size == 0 || (size_t)count > (SIZE_MAX - 1) / size) {
+            snprintf(error, error_capacity, "attribute '%s' on '%s' has an impossible size", name, object);
+            goto done;
+        }
         fixed = calloc((size_t)count * size + 1, 1);
         memtype = H5Tcopy(H5T_C_S1);
         H5Tset_size(memtype, size);
@@ -158,7 +156,7 @@ static long fd_h5_string_attribute_locked(int64_t file, const char *object, cons
     free(lengths);
     goto done;
 failed:
-    fail(error, error_capacity, "cannot read the attribute");
+    fd_h5_fail(error, error_capacity, "cannot read the attribute");
 done:
     free(variable);
     free(fixed);
@@ -169,39 +167,18 @@ done:
     return result;
 }
 
-static int fd_h5_exists_locked(int64_t file, const char *path, char *error, size_t error_capacity) {
-    // Walk the path one link at a time: H5Lexists fails rather than answers on a missing parent.
-    char buffer[1024];
-    if (strlen(path) >= sizeof buffer) {
-        snprintf(error, error_capacity, "path too long");
-        return -1;
-    }
-    strcpy(buffer, path);
-    for (char *slash = strchr(buffer + 1, '/');; slash = strchr(slash + 1, '/')) {
-        if (slash) *slash = 0;
-        htri_t found = H5Lexists((hid_t)file, buffer, H5P_DEFAULT);
-        if (found < 0) {
-            fail(error, error_capacity, "cannot look up the path");
-            return -1;
-        }
-        if (!found) return 0;
-        if (!slash) return 1;
-        *slash = '/';
-    }
-}
-
-static int fd_h5_dataset_shape_locked(int64_t file, const char *path, int64_t *dims, int capacity, char *error,
+int fd_h5_dataset_shape(int64_t file, const char *path, int64_t *dims, int capacity, char *error,
                         size_t error_capacity) {
     hid_t dataset = H5Dopen2((hid_t)file, path, H5P_DEFAULT);
     if (dataset < 0) {
-        fail(error, error_capacity, "cannot open the dataset");
+        fd_h5_fail(error, error_capacity, "cannot open the dataset");
         return -1;
     }
     hid_t space = H5Dget_space(dataset);
     int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
     if (rank < 0 || rank > capacity) {
         if (rank > capacity) snprintf(error, error_capacity, "rank %d is more than %d", rank, capacity);
-        else fail(error, error_capacity, "cannot read the dataset's shape");
+        else fd_h5_fail(error, error_capacity, "cannot read the dataset's shape");
         rank = -1;
     } else {
         hsize_t extent[32];
@@ -213,73 +190,31 @@ static int fd_h5_dataset_shape_locked(int64_t file, const char *path, int64_t *d
     return rank;
 }
 
-static int fd_h5_read_floats_locked(int64_t file, const char *path, float *out, size_t count, char *error,
+int fd_h5_dataset_floats(int64_t file, const char *path, float *out, size_t count, char *error,
                       size_t error_capacity) {
     hid_t dataset = H5Dopen2((hid_t)file, path, H5P_DEFAULT);
     if (dataset < 0) {
-        fail(error, error_capacity, "cannot open the dataset");
+        fd_h5_fail(error, error_capacity, "cannot open the dataset");
         return -1;
     }
     int result = -1;
     hid_t space = H5Dget_space(dataset);
     hid_t type = H5Dget_type(dataset);
     if (space < 0 || type < 0) {
-        fail(error, error_capacity, "cannot read the dataset's type");
+        fd_h5_fail(error, error_capacity, "cannot read the dataset's type");
     } else if (H5Tget_class(type) != H5T_FLOAT && H5Tget_class(type) != H5T_INTEGER) {
         snprintf(error, error_capacity, "the dataset is not numeric");
     } else if ((size_t)H5Sget_simple_extent_npoints(space) != count) {
         snprintf(error, error_capacity, "the dataset holds %lld values, expected %zu",
                  (long long)H5Sget_simple_extent_npoints(space), count);
     } else if (H5Dread(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
-        fail(error, error_capacity, "cannot read the dataset");
+        fd_h5_fail(error, error_capacity, "cannot read the dataset");
     } else {
         result = 0;
     }
     if (type >= 0) H5Tclose(type);
     if (space >= 0) H5Sclose(space);
     H5Dclose(dataset);
-    return result;
-}
-
-int64_t fd_h5_open(const char *path, char *error, size_t error_capacity) {
-    if (!quiet()) {
-        snprintf(error, error_capacity, "%s", load_failure);
-        release();
-        return -1;
-    }
-    int64_t result = fd_h5_open_locked(path, error, error_capacity);
-    release();
-    return result;
-}
-
-long fd_h5_string_attribute(int64_t file, const char *object, const char *name, char **out, char *error,
-                            size_t error_capacity) {
-    // Only a file fd_h5_open opened reaches here, so the library is loaded.
-    long result = quiet() ? fd_h5_string_attribute_locked(file, object, name, out, error, error_capacity) : -1;
-    release();
-    return result;
-}
-
-int fd_h5_exists(int64_t file, const char *path, char *error, size_t error_capacity) {
-    // Only a file fd_h5_open opened reaches here, so the library is loaded.
-    int result = quiet() ? fd_h5_exists_locked(file, path, error, error_capacity) : -1;
-    release();
-    return result;
-}
-
-int fd_h5_dataset_shape(int64_t file, const char *path, int64_t *dims, int capacity, char *error,
-                        size_t error_capacity) {
-    // Only a file fd_h5_open opened reaches here, so the library is loaded.
-    int result = quiet() ? fd_h5_dataset_shape_locked(file, path, dims, capacity, error, error_capacity) : -1;
-    release();
-    return result;
-}
-
-int fd_h5_read_floats(int64_t file, const char *path, float *out, size_t count, char *error,
-                      size_t error_capacity) {
-    // Only a file fd_h5_open opened reaches here, so the library is loaded.
-    int result = quiet() ? fd_h5_read_floats_locked(file, path, out, count, error, error_capacity) : -1;
-    release();
     return result;
 }
 

@@ -12,7 +12,8 @@
     X(H5Aopen_by_name) X(H5Aget_type) X(H5Aget_space) X(H5Aread) X(H5Aclose) X(H5Tget_class) X(H5Tget_size)   \
     X(H5Tis_variable_str) X(H5Tcopy) X(H5Tset_size) X(H5Tset_strpad) X(H5Tclose) X(H5Sget_simple_extent_npoints) \
     X(H5Sget_simple_extent_ndims) X(H5Sget_simple_extent_dims) X(H5Sclose) X(H5Lexists) X(H5Dopen2)        \
-    X(H5Dget_space) X(H5Dget_type) X(H5Dread) X(H5Dvlen_reclaim) X(H5Dclose)
+    X(H5Dget_space) X(H5Dget_type) X(H5Dread) X(H5Dvlen_reclaim) X(H5Dclose) X(H5Lvisit_by_name) X(H5Oopen)  \
+    X(H5Oclose) X(H5Iget_type)
 
 struct fd_h5_library {
 #define FD_H5_POINTER(name) __typeof__(name) *p_##name;
@@ -53,6 +54,10 @@ extern struct fd_h5_library fd_h5;
 #define H5Dread (*fd_h5.p_H5Dread)
 #define H5Dvlen_reclaim (*fd_h5.p_H5Dvlen_reclaim)
 #define H5Dclose (*fd_h5.p_H5Dclose)
+#define H5Lvisit_by_name (*fd_h5.p_H5Lvisit_by_name)
+#define H5Oopen (*fd_h5.p_H5Oopen)
+#define H5Oclose (*fd_h5.p_H5Oclose)
+#define H5Iget_type (*fd_h5.p_H5Iget_type)
 // hdf5.h makes these call H5check_version and H5open; fd_h5_load calls H5open itself.
 #undef H5F_ACC_RDONLY
 #define H5F_ACC_RDONLY 0x0000u

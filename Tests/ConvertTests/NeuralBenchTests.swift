@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Convert
+@testable import Commands
 
 /// `facedetail bench nn`: a report with every layer and network, figures that are rates of real
 /// runs, and a clear failure when the PyTorch reference cannot run.

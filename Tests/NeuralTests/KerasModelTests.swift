@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import Neural
+@testable @_spi(Fuzzing) import Neural
 
 /// The Keras HDF5 loader against an independent reference: NumPy reading the same files with h5py
 /// (Tests/Fixtures/emotion/make_fixture.py), on fer's EmotionNet and on a small model of our own
@@ -65,6 +65,32 @@ import Testing
         for url in [truncated, notHDF5, folder.file("absent.hdf5")] {
             let error = try #require(throws: NeuralError.self) { try KerasModel.load(from: url) }
             #expect(error.description.hasPrefix(url.path), "\(error)")
+        }
+    }
+
+    /// libhdf5 reads in a child: the damaged file fuzzing found (it makes Debian's libhdf5 1.10
+    /// overread the heap, which `make test-asan` catches in-process) is refused, a FIFO is refused
+    /// before any child waits on it, and the snapshot decoder refuses bytes it cannot follow.
+    @Test func hostileFilesNeverReachLibhdf5InThisProcess() throws {
+        let finding = Repository.root.appendingPathComponent("Fuzz/findings/keras-libhdf5-strdup-overflow.h5")
+        let refused = try #require(throws: NeuralError.self) { try KerasModel.load(from: finding) }
+        #expect(refused.description.hasPrefix(finding.path), "\(refused)")
+
+        let folder = try TemporaryFolder()
+        let fifo = folder.file("model.hdf5")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let notRegular = try #require(throws: NeuralError.self) { try KerasModel.load(from: fifo) }
+        #expect(notRegular.description.contains("not a regular file"), "\(notRegular)")
+
+        let snapshot = try KerasModel.snapshotBytes(
+            of: Repository.root.appendingPathComponent(
+                "Tests/Fixtures/emotion/general.h5"))
+        #expect(try KerasModel.load(snapshot: snapshot, path: "general.h5").layers.count > 3)
+        for cut in [1, 5, snapshot.count / 2, snapshot.count - 1] {
+            let damaged = try #require(throws: NeuralError.self) {
+                try KerasModel.load(snapshot: Array(snapshot.prefix(cut)), path: "general.h5")
+            }
+            #expect(damaged.description.contains("damaged snapshot"), "\(damaged)")
         }
     }
 }

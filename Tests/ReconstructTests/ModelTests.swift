@@ -142,7 +142,7 @@ func loadModel(_ region: String) throws -> MorphableModel {
     /// file is named instead.
     @Test func aModelHoldingNaNIsNamed() throws {
         var bytes = [UInt8](try Data(contentsOf: Repository.model("face")))
-        let count = Int(ModelFile.u32(UnsafeRawBufferPointer(start: &bytes, count: bytes.count), 16))
+        let count = Int(bytes.withUnsafeBytes { ModelFile.u32($0, 16) })
         let entry = try #require(
             (0..<count).map { 64 + 32 * $0 }.first { String(decoding: bytes[$0..<($0 + 4)], as: UTF8.self) == "MEAN" })
         let offset = Int(bytes[(entry + 8)..<(entry + 16)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })

@@ -1,34 +1,29 @@
-// Thin C shim over libhdf5 for reading Keras weights files: HDF5's type and property constants are
-// macros Swift cannot import, and its error stack prints to stderr unless silenced. Every call
-// returns a negative value on failure with libhdf5's innermost message in `error`.
+// Thin C shim over libhdf5 for reading Keras model files. libhdf5 trusts its input: fuzzing found
+// Debian's 1.10 overreading the heap on a damaged file (Fuzz/findings/), so every read happens in
+// a forked child bounded in time and memory (CIsolation), and what the file holds comes back as
+// one snapshot. libhdf5 is opened with dlopen on first use (fd_hdf5_dynamic.h).
 #ifndef FD_HDF5_H
 #define FD_HDF5_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-/// Opens an HDF5 file read-only; returns a file id (>= 0) or -1.
-int64_t fd_h5_open(const char *path, char *error, size_t error_capacity);
-
-void fd_h5_close(int64_t file);
-
-/// Reads the string attribute `name` of the object at `object` ("/" for the root), fixed- or
-/// variable-length, scalar or 1-D: the elements joined by '\n' into a malloc'd, NUL-terminated
-/// buffer (free with fd_h5_free). Returns the element count (0 for an empty array), or -1.
-long fd_h5_string_attribute(int64_t file, const char *object, const char *name, char **out,
-                            char *error, size_t error_capacity);
-
-/// Whether a link `path` exists (every group on the way must exist too): 1, 0, or -1.
-int fd_h5_exists(int64_t file, const char *path, char *error, size_t error_capacity);
-
-/// The rank of the dataset at `path` (up to `capacity` dimensions written to `dims`), or -1.
-int fd_h5_dataset_shape(int64_t file, const char *path, int64_t *dims, int capacity, char *error,
-                        size_t error_capacity);
-
-/// Reads the dataset at `path` as native floats into `out`, which holds `count` values (the
-/// dataset's element count). Returns 0 or -1.
-int fd_h5_read_floats(int64_t file, const char *path, float *out, size_t count, char *error,
-                      size_t error_capacity);
+/// Reads a Keras model file in a forked child: the root's `model_config` and `keras_version`
+/// attributes, and every group and dataset under the weights root (`/model_weights` when there is
+/// one, else `/`) reached through hard links (soft and external links are not followed), with
+/// each group's `weight_names` attribute. Returns 0 with a malloc'd snapshot (free with
+/// fd_h5_free), or fd_run_isolated's codes (1: the file is not readable HDF5; 2, 4, 5: no child,
+/// timeout, crash) with the reason in `error`.
+///
+/// The snapshot is a sequence of records in host byte order; a text is a u32 byte count and the
+/// bytes, a path is a text starting with '/':
+///   'A' object, name, u32 element count, text  a string attribute, elements joined by '\n'
+///   'a' object, name, text                     an attribute that exists but did not read (why)
+///   'G' path                                    a group
+///   'D' path, u32 rank, rank × u64, floats      a dataset read as float32
+///   'd' path, text                              a dataset that did not read (why)
+int fd_h5_read_keras(const char *path, double timeout_seconds, unsigned long long memory_budget,
+                     unsigned char **payload, size_t *size, char *error, size_t error_capacity);
 
 void fd_h5_free(void *pointer);
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Checks a PLY file's header against its size before Assimp sees it: Assimp 5.2.5 aborts or
 /// loops forever on truncated PLY bodies, and this turns the common case into a precise error.
-enum PLYHeaderCheck {
+@_spi(Fuzzing) public enum PLYHeaderCheck {
     private static let sizes: [String: Int] = [
         "char": 1, "uchar": 1, "int8": 1, "uint8": 1, "short": 2, "ushort": 2, "int16": 2, "uint16": 2,
         "int": 4, "uint": 4, "int32": 4, "uint32": 4, "float": 4, "float32": 4, "double": 8, "float64": 8,
@@ -11,7 +11,7 @@ enum PLYHeaderCheck {
     /// A PLY header is a few hundred bytes; this much always holds it and `end_header`.
     private static let headerLimit = 65_536
 
-    static func check(_ url: URL, size: Int) throws {
+    @_spi(Fuzzing) public static func check(_ url: URL, size: Int) throws {
         // Binary files are checked from the header and the file size alone; only ASCII bodies,
         // whose records have no fixed size, are read whole.
         var bytes = try FileContents.prefix(headerLimit, of: url)
@@ -79,8 +79,8 @@ enum PLYHeaderCheck {
 
 /// Checks a binary STL's size against its triangle count: Assimp 5.2.5 reads a truncated binary
 /// STL without complaint, returning garbage triangles.
-enum STLSizeCheck {
-    static func check(_ url: URL, size: Int) throws {
+@_spi(Fuzzing) public enum STLSizeCheck {
+    @_spi(Fuzzing) public static func check(_ url: URL, size: Int) throws {
         let head = try FileContents.prefix(84, of: url)
         // ASCII STL starts with "solid" and has no fixed layout; Assimp parses it line by line.
         let text = String(decoding: head.prefix(80), as: UTF8.self)

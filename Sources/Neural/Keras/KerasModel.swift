@@ -17,17 +17,32 @@ public struct KerasModel: Sendable {
 
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
+    /// Reads the file through libhdf5 in a bounded child process (`HDF5Snapshot`).
     public static func load(from url: URL) throws -> KerasModel {
-        let file = try HDF5File(url)
+        try load(HDF5Snapshot.read(url))
+    }
+
+    /// Decodes the snapshot bytes `fd_h5_read_keras` sends, for the fuzzer (which cannot follow
+    /// its input into the child).
+    @_spi(Fuzzing) public static func load(snapshot bytes: [UInt8], path: String) throws -> KerasModel {
+        try load(HDF5Snapshot(decoding: bytes, path: path))
+    }
+
+    /// The snapshot bytes of `url`, for the fuzzer's seeds.
+    @_spi(Fuzzing) public static func snapshotBytes(of url: URL) throws -> [UInt8] {
+        try HDF5Snapshot.readPayload(url)
+    }
+
+    private static func load(_ file: HDF5Snapshot) throws -> KerasModel {
         do {
             return try KerasModel(file: file)
         } catch let error as NeuralError where error.path?.hasPrefix("layer '") == true {
-            throw NeuralError(error.code, path: url.path, "\(error.path!): \(error.message)", cause: error.cause)
+            throw NeuralError(error.code, path: file.path, "\(error.path!): \(error.message)", cause: error.cause)
         }
     }
 
-    private init(file: HDF5File) throws {
-        let path = file.url.path
+    private init(file: HDF5Snapshot) throws {
+        let path = file.path
         func refuse(_ message: String) -> NeuralError { NeuralError(.malformed, path: path, message) }
         guard let text = try? file.strings("model_config").first else {
             throw refuse("no model_config attribute: a weights-only file, not a whole Keras model")
@@ -46,7 +61,7 @@ public struct KerasModel: Sendable {
         default: throw refuse("model class '\(className)' is not supported (Model, Functional, Sequential)")
         }
         guard !described.isEmpty else { throw refuse("model_config lists no layers") }
-        let root = try file.exists("/model_weights") ? "/model_weights" : ""
+        let root = file.exists("/model_weights") ? "/model_weights" : ""
 
         var channelsOut: [String: Int] = [:]
         var layers: [KerasLayer] = []
@@ -106,9 +121,9 @@ public struct KerasModel: Sendable {
     }
 
     /// The layer's weight names from its group's `weight_names` attribute (none: no weights).
-    private static func weightNames(_ file: HDF5File, root: String, layer: String) throws -> [String] {
+    private static func weightNames(_ file: HDF5Snapshot, root: String, layer: String) throws -> [String] {
         let group = "\(root)/\(layer)"
-        guard try file.exists(group) else { return [] }
+        guard file.exists(group) else { return [] }
         return (try? file.strings("weight_names", of: group)) ?? []
     }
 

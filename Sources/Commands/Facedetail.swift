@@ -5,9 +5,8 @@ import Foundation
 import Reconstruct
 
 /// The `facedetail` command: one face photo in, production 3D assets out; and a converter.
-@main
-struct Facedetail: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Facedetail: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "facedetail",
         abstract: "Turn face photos into 3D assets, and convert assets between formats.",
         discussion: """
@@ -22,8 +21,10 @@ struct Facedetail: ParsableCommand {
         ]
     )
 
+    public init() {}
+
     /// Parses and runs a command; the one place errors become exit codes (`ExitStatus`).
-    static func main() {
+    public static func main() {
         let command: any ParsableCommand
         do {
             try rejectDashedFileNames(CommandLine.arguments.dropFirst())
@@ -52,7 +53,7 @@ struct Facedetail: ParsableCommand {
 /// A single-dash word longer than an option (`-dash.png`) is taken by the parser as a cluster of
 /// short options, `-h` among them, and the run printed help and exited 0 having done nothing.
 /// Refused as a usage error, unless it comes after `--` or is a negative number (a value).
-func rejectDashedFileNames(_ arguments: ArraySlice<String>) throws {
+public func rejectDashedFileNames(_ arguments: ArraySlice<String>) throws {
     for argument in arguments {
         if argument == "--" { return }
         guard argument.hasPrefix("-"), !argument.hasPrefix("--"), argument.count > 2,
