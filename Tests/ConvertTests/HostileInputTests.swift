@@ -118,7 +118,7 @@ import Testing
     }
 
     /// A coordinate of ten million digits used to read as 0.0; a garbage `data:` image became a
-    /// 6-byte PNG beside the output.
+    /// 6-byte PNG beside the output, or was carried into a GLB as it was.
     @Test func absurdNumbersAndGarbageImagesAreErrors() throws {
         let work = try TemporaryFolder()
         var obj = Data("v 0 0 0\nv 1 0 0\nv 0 ".utf8)
@@ -136,6 +136,9 @@ import Testing
         try JSONSerialization.data(withJSONObject: json).write(to: work.file("g/t.gltf"))
         let garbage = try CLI.run(["convert", work.file("g/t.gltf").path, work.file("out/x.obj").path])
         Self.expectRefused(garbage, saying: "embedded texture is not a readable png image", "data: image")
+        // Into GLB the conversion is Assimp's alone (AssimpPassThrough), which copied the image as it was.
+        let intoGLB = try CLI.run(["convert", work.file("g/t.gltf").path, work.file("out/x.glb").path])
+        Self.expectRefused(intoGLB, saying: "embedded texture 0 is not a readable png image", "data: image into GLB")
         #expect(!FileManager.default.fileExists(atPath: work.file("out").path))
     }
 

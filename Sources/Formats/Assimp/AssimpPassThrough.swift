@@ -55,6 +55,11 @@ enum AssimpPassThrough {
                 .writeFailed, path: output.lastPathComponent,
                 "Assimp's '\(writer.exporterID)' exporter wrote no main file")
         }
+        if embeds && scene.embeddedTextures > 0,
+            let main = scene.files.first(where: { $0.name == output.lastPathComponent })
+        {
+            try GLBImageCheck.check(main.bytes, path: input.path, limits: options.imageLimits)
+        }
         for file in scene.files {
             try sink.write(ExportScrubber.scrub(file.bytes, exporterID: writer.exporterID), to: file.name)
         }
