@@ -105,4 +105,34 @@ import Testing
         registry.rollBack()
         #expect(folder.listing() == ["done.obj"])
     }
+
+    /// A signal's rollback runs while the main thread may still be writing into the staging
+    /// folder: a file landing in it during the removal made the last rmdir fail, and the folder
+    /// stayed (seen in CI: `.astronaut.partial-PID@HOST` after SIGTERM). Here a writer adds a file
+    /// every 0.2 ms into a folder of 3000 until it can no longer open one.
+    @Test func aRollbackRemovesAStagingFolderThatIsStillBeingWrittenInto() throws {
+        let folder = try TemporaryFolder()
+        let registry = StagingRegistry()
+        let staging = folder.file(StagingName.folder(for: "face", role: "partial"))
+        _ = try registry.staging(.temporary(staging)) {
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
+        }
+        for i in 0..<3000 { try Data([1]).write(to: staging.appendingPathComponent("old\(i)")) }
+        let stopped = DispatchSemaphore(value: 0)
+        let path = staging.path
+        Thread.detachNewThread {
+            for i in 0... {
+                let fd = open("\(path)/new\(i)", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+                if fd < 0 { break }
+                close(fd)
+                usleep(200)
+            }
+            stopped.signal()
+        }
+        usleep(20_000)
+        registry.rollBack()
+        #expect(stopped.wait(timeout: .now() + 10) == .success)
+        let left = folder.listing()
+        #expect(left.isEmpty, "\(left.count) entries left, among them \(left.prefix(3))")
+    }
 }

@@ -84,7 +84,7 @@ public final class DirectorySink: FileSink {
         if replacesFolder {
             try makeStaging()
             temporary = writeRoot.appendingPathComponent(relativePath)
-            try makeParent(of: temporary, tracking: false)
+            try makeParent(of: temporary, tracking: false, within: writeRoot)
         } else {
             try makeParent(of: final, tracking: true)
             try OutputTarget.checkInside(final, root: directory)
@@ -93,9 +93,25 @@ public final class DirectorySink: FileSink {
                 .appendingPathComponent(StagingName.file(for: final.lastPathComponent))
         }
         // The temporary path is ours alone (a staging folder or a PID-named file), so the bytes go
-        // straight into it: no second temporary and rename, no copy into Data.
-        let token = replacesFolder ? nil : registry.staging(.temporary(temporary))
-        if let failure = Self.writeFile(bytes, to: temporary.path) {
+        // straight into it: no second temporary and rename, no copy into Data. A file beside its
+        // target is created under the registry's lock (a rollback either removes it or never sees
+        // it made); one inside the staging folder is covered by the folder's entry.
+        var fd: Int32 = -1
+        let token: Int?
+        do {
+            let create = {
+                fd = try Self.createFile(temporary.path)
+            }
+            if replacesFolder {
+                token = nil
+                try create()
+            } else {
+                token = try registry.staging(.temporary(temporary), creating: create)
+            }
+        } catch {
+            throw FormatError(.writeFailed, path: final.path, "cannot write the file", cause: error)
+        }
+        if let failure = Self.writeAll(bytes, to: fd) {
             try? FileManager.default.removeItem(at: temporary)
             token.map(registry.finished)
             throw FormatError(.writeFailed, path: final.path, "cannot write the file", cause: failure)
@@ -104,11 +120,16 @@ public final class DirectorySink: FileSink {
     }
 
     /// Creates `path` afresh (whatever was there, a link included, is removed first, and never
-    /// followed) and writes `bytes`; the failing call's error, or nil.
-    private static func writeFile(_ bytes: [UInt8], to path: String) -> SystemCallError? {
+    /// followed); returns its descriptor.
+    private static func createFile(_ path: String) throws -> Int32 {
         unlink(path)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return SystemCallError("open") }
+        guard fd >= 0 else { throw SystemCallError("open") }
+        return fd
+    }
+
+    /// Writes `bytes` to `fd` and closes it; the failing call's error, or nil.
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> SystemCallError? {
         var failure: SystemCallError?
         bytes.withUnsafeBytes { raw in
             var offset = 0
@@ -235,31 +256,40 @@ public final class DirectorySink: FileSink {
         try makeParent(of: writeRoot, tracking: true)
         registry.sweep(writeRoot.deletingLastPathComponent())
         try? FileManager.default.removeItem(at: writeRoot)
-        let token = registry.staging(.temporary(writeRoot))
-        guard mkdir(writeRoot.path, 0o755) == 0 else {
-            registry.finished(token)
-            throw FormatError(
-                .writeFailed, path: directory.path, "cannot create the staging folder", cause: SystemCallError("mkdir"))
+        stagingToken = try registry.staging(.temporary(writeRoot)) {
+            guard mkdir(writeRoot.path, 0o755) == 0 else {
+                throw FormatError(
+                    .writeFailed, path: directory.path, "cannot create the staging folder",
+                    cause: SystemCallError("mkdir"))
+            }
         }
-        stagingToken = token
     }
 
     /// Creates the missing folders above `url`; with `tracking`, `discard()` removes them again.
-    private func makeParent(of url: URL, tracking: Bool) throws {
+    /// `within` is a folder that must already exist (the staging folder): a signal's rollback
+    /// may have removed it, and it is never made again from here.
+    private func makeParent(of url: URL, tracking: Bool, within root: URL? = nil) throws {
         var missing: [URL] = []
         var dir = url.deletingLastPathComponent()
         while !FileManager.default.fileExists(atPath: dir.path) {
+            if let root, dir.path == root.path {
+                throw FormatError(.writeFailed, path: root.path, "the staging folder is gone (rolled back)")
+            }
             missing.append(dir)
             dir = dir.deletingLastPathComponent()
         }
         for dir in missing.reversed() {
-            let token = tracking ? registry.staging(.createdFolder(dir)) : nil
-            guard mkdir(dir.path, 0o755) == 0 || errno == EEXIST else {
-                token.map(registry.finished)
-                throw FormatError(
-                    .writeFailed, path: dir.path, "cannot create the folder", cause: SystemCallError("mkdir"))
+            let create = {
+                guard mkdir(dir.path, 0o755) == 0 || errno == EEXIST else {
+                    throw FormatError(
+                        .writeFailed, path: dir.path, "cannot create the folder", cause: SystemCallError("mkdir"))
+                }
             }
-            if let token { createdDirectories.append((dir, token)) }
+            if tracking {
+                createdDirectories.append((dir, try registry.staging(.createdFolder(dir), creating: create)))
+            } else {
+                try create()
+            }
         }
     }
 }

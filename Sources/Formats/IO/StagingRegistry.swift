@@ -44,6 +44,22 @@ public final class StagingRegistry: @unchecked Sendable {
         return nextToken
     }
 
+    /// Records `entry` and runs `create` (which makes its path) under the lock, so a rollback
+    /// either finds the path made or never sees it made behind its back; returns the token. When
+    /// `create` throws, nothing stays recorded.
+    public func staging(_ entry: Entry, creating create: () throws -> Void) throws -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let token = staging(entry)
+        do {
+            try create()
+        } catch {
+            entries[token] = nil
+            throw error
+        }
+        return token
+    }
+
     /// The path of `token` was published or removed: nothing to roll back any more.
     public func finished(_ token: Int) {
         lock.lock()
@@ -58,18 +74,38 @@ public final class StagingRegistry: @unchecked Sendable {
         return try body()
     }
 
-    /// Removes every staged path, newest first, and refuses new ones from then on.
+    /// Removes every staged path, newest first, and refuses new ones from then on. Runs under the
+    /// lock, so no path is created (`staging(_:creating:)`) or renamed (`atomically`) meanwhile.
     public func rollBack() {
         lock.lock()
+        defer { lock.unlock() }
         rollingBack = true
         let staged = entries.sorted { $0.key > $1.key }.map(\.value)
         entries.removeAll()
-        lock.unlock()
         for entry in staged {
             switch entry {
-            case .temporary(let url): try? FileManager.default.removeItem(at: url)
+            case .temporary(let url): Self.remove(url)
             case .createdFolder(let url): rmdir(url.path)
             }
+        }
+    }
+
+    /// Removes `url` and whatever is in it. Another thread may still be writing files into a
+    /// staging folder: it is first renamed to `.rollback.NAME.partial-PID@HOST` (still a partial
+    /// folder to the sweep, should this process die now), so those writes stop finding it, and
+    /// the removal is repeated while a write that was under way lands in it.
+    private static func remove(_ url: URL) {
+        var url = url
+        if StaleStagingName(url.lastPathComponent)?.role == "partial" {
+            let trash = url.deletingLastPathComponent().appendingPathComponent(
+                ".rollback" + url.lastPathComponent)
+            if rename(url.path, trash.path) == 0 { url = trash }
+        }
+        for _ in 0..<10 {
+            try? FileManager.default.removeItem(at: url)
+            var status = stat()
+            if lstat(url.path, &status) != 0 { return }
+            usleep(10_000)
         }
     }
 
