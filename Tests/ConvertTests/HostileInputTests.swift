@@ -142,6 +142,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: work.file("out").path))
     }
 
+    /// A PLY header declaring 2^63 − 1 elements overflowed the pre-check's sums and trapped
+    /// (found by fuzzing; Fuzz/findings/ply-element-count-overflow.ply).
+    @Test(arguments: ["ascii", "binary_little_endian"])
+    func aPLYDeclaringAbsurdCountsIsRefused(format: String) throws {
+        let work = try TemporaryFolder()
+        let header = [
+            "ply", "format \(format) 1.0", "element vertex 9223372036854775807", "property float x",
+            "element face 2", "property list uchar int vertex_indices", "end_header", "0 0 0", "",
+        ]
+        try Data(header.joined(separator: "\n").utf8).write(to: work.file("big.ply"))
+        let result = try CLI.run(["convert", work.file("big.ply").path, work.file("out/x.obj").path])
+        Self.expectRefused(result, saying: "is truncated", "\(format) PLY")
+        #expect(!FileManager.default.fileExists(atPath: work.file("out").path))
+    }
+
     /// A model file whose section table overflows used to trap (`model info` crashed).
     @Test func aModelWithOverflowingLengthsIsRefused() throws {
         let work = try TemporaryFolder()

@@ -45,20 +45,24 @@ import Foundation
             case "property" where words.count >= 3 && !elements.isEmpty:
                 // A list costs at least its count field; a scalar its full size.
                 let type = words[1] == "list" ? words[2] : words[1]
-                elements[elements.count - 1].minimumRecord += sizes[type] ?? 1
+                elements[elements.count - 1].minimumRecord = saturating(
+                    elements[elements.count - 1].minimumRecord, sizes[type] ?? 1)
             default: break
             }
         }
         let body = size - bodyStart
         if binary {
-            let needed = elements.reduce(0) { $0 + $1.count * $1.minimumRecord }
+            let needed = elements.reduce(0) { total, element in
+                let (bytes, overflow) = element.count.multipliedReportingOverflow(by: element.minimumRecord)
+                return saturating(total, overflow ? Int.max : bytes)
+            }
             if body < needed {
                 throw FormatError(
                     .malformed, path: url.path, "is truncated",
                     reason: "its header declares at least \(needed) bytes of data, the file holds \(body)")
             }
         } else {
-            let declared = elements.reduce(0) { $0 + $1.count }
+            let declared = elements.reduce(0) { saturating($0, $1.count) }
             let lines = bytes[bodyStart...].split(separator: 0x0A).filter { $0.contains { $0 > 0x20 } }.count
             if lines < declared {
                 throw FormatError(
@@ -66,6 +70,13 @@ import Foundation
                     reason: "its header declares \(declared) records, the file holds \(lines) lines")
             }
         }
+    }
+
+    /// `a + b`, or Int.max when it overflows. Counts come from the file: a declared 2^63 − 1
+    /// elements must read as "too many", not trap (found by fuzzing).
+    private static func saturating(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
