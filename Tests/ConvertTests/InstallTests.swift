@@ -8,18 +8,31 @@ import Testing
 @Suite struct InstallTests {
     /// Runs `binary ARGS` in `folder` with the environment's FACEDETAIL_MODEL_DIR removed.
     static func run(_ binary: URL, _ arguments: [String], in folder: URL) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "FACEDETAIL_MODEL_DIR" }
-        process.standardOutput = FileHandle.nullDevice
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, stderr)
+        // A child that fd_run_isolated forked for a concurrent test (libhdf5's, dlib's) holds a copy
+        // of every descriptor until it exits, the copy's write descriptor included: exec then
+        // fails with "Text file busy" for a moment (seen under ASan, whose children live longer).
+        for attempt in 0... {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            process.currentDirectoryURL = folder
+            process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "FACEDETAIL_MODEL_DIR" }
+            process.standardOutput = FileHandle.nullDevice
+            let err = Pipe()
+            process.standardError = err
+            do {
+                try process.run()
+            } catch let error as NSError
+                where (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ETXTBSY) && attempt < 300
+            {
+                usleep(100_000)
+                continue
+            }
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, stderr)
+        }
+        fatalError("unreachable")
     }
 
     @Test func anInstalledBinaryFindsItsModelsFromAnyFolder() throws {
