@@ -123,6 +123,8 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Expression weights NAME=W, W in [0, 1], comma-separated, e.g. jawOpen=0.5,eyeBlink_L=1.")
         var expression: CommaSeparated<ExpressionWeight>?
         @Option(help: "Seed of the random identity.") var seed: UInt64 = 1
+        @Flag(help: "Add the model's expressions as morph targets, --expression as their default weights.")
+        var rig = false
         @OptionGroup var units: UnitOptions
 
         func run() throws {
@@ -133,7 +135,7 @@ struct ModelCommand: ParsableCommand {
                 alpha = alpha.map { _ in Float(random.gaussian()) }
             }
             let beta = try expressionWeights(model)
-            let asset = model.asset(identity: alpha, expression: beta)
+            let asset = model.asset(identity: alpha, expression: beta, rigged: rig)
             let written = try FormatRegistry.standard.writeMesh(
                 asset, to: URL(fileURLWithPath: output), formatID: to?.id,
                 options: MeshWriteOptions(unitlessFormatUnit: units.units))

@@ -77,6 +77,12 @@ struct ReconstructCommand: ParsableCommand {
     var detailWeights: String?
     @Option(parsing: .unconditional, help: "Subdivision levels of the detailed mesh, 0–3 (each ×4 faces).")
     var subdiv = 2
+    @Flag(
+        help: """
+            Give the proxy and detailed meshes the model's 53 expression blendshapes as morph targets, the \
+            fitted expression as their default weights (glb, gltf, fbx, usda keep them; docs/reconstruct.md).
+            """)
+    var rig = false
     @Flag(help: "Also write debug.png: detected (red) and fitted (green) landmarks over the wireframe.") var debug =
         false
     @Flag(help: "Record per-stage wall-clock times in manifest.json (outputs then differ between runs).") var timings =
@@ -99,6 +105,7 @@ struct ReconstructCommand: ParsableCommand {
         o.maps = maps.values
         o.units = units.units
         o.debugOverlay = debug
+        o.rig = rig
         o.timingsInManifest = timings
         return o
     }

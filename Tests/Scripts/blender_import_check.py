@@ -4,7 +4,13 @@ Run as: blender -b --factory-startup --python blender_import_check.py -- OUT.jso
 For each file: mesh objects, vertex and polygon counts (after merging Blender's duplicate
 vertices by distance 0, i.e. as imported), UV layers, and per material the images wired to the
 Principled BSDF's Base Color and (through a Normal Map node) Normal inputs, and whether each image
-loaded pixels.
+loaded pixels; shape keys by name with their values.
+
+With `--probe PROBE.json` before OUT.json, each file's shape keys are also evaluated through the
+depsgraph, as Blender shows them: PROBE holds "points" (world coordinates, metres, Blender's Z up)
+and "key" (a shape key name). For each point the report gives its distance to the nearest vertex
+at the imported (default) key values, and how far that vertex moves between every key at 0 and
+only "key" at 1.
 """
 import json
 import os
@@ -65,7 +71,38 @@ def extent(meshes):
     return [max(p[i] for p in points) - min(p[i] for p in points) for i in range(3)]
 
 
-def inspect(path):
+def evaluated_points(obj):
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    depsgraph.update()
+    evaluated = obj.evaluated_get(depsgraph)
+    mesh = evaluated.to_mesh()
+    points = [obj.matrix_world @ v.co for v in mesh.vertices]
+    evaluated.to_mesh_clear()
+    return points
+
+
+def probe_shape_keys(obj, probe):
+    """Blender's evaluated shape at the default key values, at all keys 0, and with probe["key"] at 1."""
+    from mathutils import Vector, kdtree
+    keys = obj.data.shape_keys.key_blocks
+    defaults = evaluated_points(obj)
+    tree = kdtree.KDTree(len(defaults))
+    for i, p in enumerate(defaults):
+        tree.insert(p, i)
+    tree.balance()
+    for k in keys:
+        k.value = 0.0
+    neutral = evaluated_points(obj)
+    keys[probe["key"]].value = 1.0
+    posed = evaluated_points(obj)
+    report = []
+    for point in probe["points"]:
+        _, index, distance = tree.find(Vector(point))
+        report.append({"distance": distance, "moved": list(posed[index] - neutral[index])})
+    return report
+
+
+def inspect(path, probe=None):
     bpy.ops.wm.read_factory_settings(use_empty=True)
     ext = os.path.splitext(path)[1].lower()
     try:
@@ -97,13 +134,26 @@ def inspect(path):
                     entry["base_color"] = describe_image(linked_image(bsdf.inputs["Base Color"]))
                     entry["normal"] = describe_image(linked_image(bsdf.inputs["Normal"], through_normal_map=True))
             result["materials"].append(entry)
+    keyed = [o for o in meshes if o.data.shape_keys is not None]
+    if keyed:
+        # Blender's first key is the basis it adds; the rest are the file's targets.
+        blocks = keyed[0].data.shape_keys.key_blocks[1:]
+        result["shape_keys"] = [k.name for k in blocks]
+        result["shape_key_values"] = [k.value for k in blocks]
+        if probe is not None:
+            result["probe"] = probe_shape_keys(keyed[0], probe)
     return result
 
 
 def main():
     args = sys.argv[sys.argv.index("--") + 1:]
+    probe = None
+    if args[0] == "--probe":
+        with open(args[1]) as handle:
+            probe = json.load(handle)
+        args = args[2:]
     out, files = args[0], args[1:]
-    report = {f: inspect(f) for f in files}
+    report = {f: inspect(f, probe) for f in files}
     with open(out, "w") as handle:
         json.dump(report, handle, indent=1, sort_keys=True)
 

@@ -26,10 +26,34 @@ public enum Blender {
         public let objects, vertices, polygons, triangles, uvLayers: Int?
         public let extent: [Double]?
         public let materials: [MaterialReport]?
+        /// Shape key names (Blender's basis left out) and their imported values.
+        public let shapeKeys: [String]?
+        public let shapeKeyValues: [Double]?
+        /// One entry per probe point (`inspect(_:probe:)`).
+        public let probe: [ProbeReport]?
         enum CodingKeys: String, CodingKey {
-            case error, objects, vertices, polygons, triangles, extent, materials
+            case error, objects, vertices, polygons, triangles, extent, materials, probe
             case uvLayers = "uv_layers"
+            case shapeKeys = "shape_keys"
+            case shapeKeyValues = "shape_key_values"
         }
+    }
+
+    /// Points to look up in Blender's evaluated shape keys: world coordinates in metres, Z up.
+    public struct Probe: Encodable {
+        public let points: [[Double]]
+        public let key: String
+        public init(points: [[Double]], key: String) {
+            self.points = points
+            self.key = key
+        }
+    }
+
+    /// A probe point: its distance (m) to the nearest vertex at the default key values, and that
+    /// vertex's movement (m) from every key at 0 to only the probe's key at 1.
+    public struct ProbeReport: Decodable {
+        public let distance: Double
+        public let moved: [Double]
     }
 
     static var script: URL {
@@ -38,13 +62,20 @@ public enum Blender {
     }
 
     /// Imports each file in a fresh factory scene and returns Blender's view of it, by path.
-    public static func inspect(_ files: [URL]) throws -> [String: FileReport] {
+    /// With `probe`, shape keys are evaluated at its points too.
+    public static func inspect(_ files: [URL], probe: Probe? = nil) throws -> [String: FileReport] {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("blender-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let run = try Subprocess.run(
-            executable,
-            ["-b", "--factory-startup", "--python-exit-code", "3", "--python", script.path, "--", out.path]
-                + files.map(\.path))
+        let probeFile = out.appendingPathExtension("probe.json")
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: probeFile)
+        }
+        var arguments = ["-b", "--factory-startup", "--python-exit-code", "3", "--python", script.path, "--"]
+        if let probe {
+            try JSONEncoder().encode(probe).write(to: probeFile)
+            arguments += ["--probe", probeFile.path]
+        }
+        let run = try Subprocess.run(executable, arguments + [out.path] + files.map(\.path))
         guard run.status == 0, let data = FileManager.default.contents(atPath: out.path) else {
             throw BlenderFailure(status: run.status, log: String(run.text.suffix(3000)))
         }

@@ -16,20 +16,6 @@ extension FormatDescriptor {
                 singleMesh: singleMesh))
     }
 
-    private static let pbr: FormatCapabilities = [
-        .uvs, .normals, .tangents, .vertexColors, .materials,
-        .baseColorTexture, .normalTexture,
-    ]
-
-    public static let gltf2 = assimp(
-        "gltf2", "glTF 2.0, JSON with a .bin buffer (metres, +Y up)", ["gltf"],
-        exporter: "gltf2", capabilities: pbr.union([.unitInFile, .multiFile]),
-        unit: .fixed(.metre), trianglesOnly: true)
-    public static let glb2 = assimp(
-        "glb2", "glTF 2.0 binary, one file (metres, +Y up)", ["glb"],
-        exporter: "glb2", capabilities: pbr.union(.unitInFile),
-        unit: .fixed(.metre), trianglesOnly: true,
-        sniff: { $0.starts(with: Array("glTF".utf8)) })
     public static let collada = assimp(
         "collada", "COLLADA 1.4 XML (unit element: metres, Y_UP)", ["dae"],
         exporter: "collada",

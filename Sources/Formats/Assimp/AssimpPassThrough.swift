@@ -10,8 +10,13 @@ import Foundation
 /// Used only when the conversion asks nothing of our model (no --triangulate, --generate-normals
 /// or transform); FBX sources keep the general path, which reads their unit and axes from the file.
 enum AssimpPassThrough {
-    /// Exporters this path runs (the others need our model: PLY's single mesh, STL and 3MF).
-    static let exporters: Set<String> = ["glb2", "gltf2", "collada"]
+    /// Assimp's exporter for each target format this path serves (the others need our model: PLY's
+    /// single mesh, STL and 3MF). glTF's registered writer is our own (`GLTFWriter`, for morph
+    /// targets); a scene our model never held has none of ours, and Assimp's exporter keeps its
+    /// node hierarchy and shared meshes.
+    static let exporters: [String: (id: String, trianglesOnly: Bool)] = [
+        "glb2": ("glb2", true), "gltf2": ("gltf2", true), "collada": ("collada", false),
+    ]
 
     /// The conversion, or nil when it is not one this path makes (the caller takes the general path).
     static func convert(
@@ -20,8 +25,7 @@ enum AssimpPassThrough {
     ) throws -> Converter.Report? {
         let ext = input.pathExtension.lowercased()
         guard options.transform == nil, !options.triangulate, !options.generateNormals, ext != "fbx",
-            source.meshReader is AssimpMeshReader, let writer = target.meshWriter as? AssimpMeshWriter,
-            exporters.contains(writer.exporterID)
+            source.meshReader is AssimpMeshReader, let writer = exporters[target.id]
         else { return nil }
         try AssimpMeshReader.preflight(input)
         let sourceUnit = AssimpMeshReader.unit(ofExtension: ext) ?? options.units
@@ -30,14 +34,14 @@ enum AssimpPassThrough {
         // An exporter failure (the file itself read well) leaves the conversion to the general path.
         guard
             let scene = try run(
-                input, exporter: writer.exporterID, fileName: output.lastPathComponent,
+                input, exporter: writer.id, fileName: output.lastPathComponent,
                 scale: sourceUnit.metresPerUnit / targetUnit.metresPerUnit, triangulate: writer.trianglesOnly)
         else { return nil }
         // Texture references the output names as the input did: those our collector would rewrite
         // (backslashes, embedded "*N" outside GLB) or extract (embedded images) need the general path.
         // So do references the target does not keep (a slot it lacks, an EXR it cannot name): the
         // general path leaves them out, while Assimp's exporter would write them.
-        let embeds = writer.exporterID == "glb2"
+        let embeds = writer.id == "glb2"
         guard embeds || scene.embeddedTextures == 0,
             !scene.textures.contains(where: { $0.path.contains("\\") || (!embeds && $0.path.hasPrefix("*")) }),
             !scene.textures.contains(where: { t in t.slot.map { !target.keeps($0, named: t.path) } ?? false })
@@ -53,7 +57,7 @@ enum AssimpPassThrough {
         guard scene.files.contains(where: { $0.name == output.lastPathComponent }) else {
             throw FormatError(
                 .writeFailed, path: output.lastPathComponent,
-                "Assimp's '\(writer.exporterID)' exporter wrote no main file")
+                "Assimp's '\(writer.id)' exporter wrote no main file")
         }
         if embeds && scene.embeddedTextures > 0,
             let main = scene.files.first(where: { $0.name == output.lastPathComponent })
@@ -61,7 +65,7 @@ enum AssimpPassThrough {
             try GLBImageCheck.check(main.bytes, path: input.path, limits: options.imageLimits)
         }
         for file in scene.files {
-            try sink.write(ExportScrubber.scrub(file.bytes, exporterID: writer.exporterID), to: file.name)
+            try sink.write(ExportScrubber.scrub(file.bytes, exporterID: writer.id), to: file.name)
         }
         return Converter.Report(
             input: input.path, output: output.path, format: target.id, kind: "mesh", files: [],

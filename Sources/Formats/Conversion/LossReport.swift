@@ -33,6 +33,7 @@ enum LossReport {
         check(content.normals, .normals, "normals")
         check(content.colors, .vertexColors, "vertex colours")
         check(content.tangents, .tangents, "tangents")
+        check(content.morphTargets, .morphTargets, "morph targets (the shape at their default weights is written)")
         check(content.severalMaterials, .materials, "per-face materials (all faces get one)")
         if content.quads && !caps.contains(.quads) { lost.append("\(target.id) stores triangles: quads are split") }
         for (slot, capability) in textureSlots {
@@ -47,6 +48,7 @@ enum LossReport {
 /// What a mesh asset holds, as far as formats differ in keeping it.
 struct MeshContent {
     var uvs = false, normals = false, colors = false, tangents = false, quads = false, severalMaterials = false
+    var morphTargets = false
     var textures: [(slot: TextureSlot, path: String)] = []
 
     init() {}
@@ -57,6 +59,7 @@ struct MeshContent {
         normals = meshes.contains(where: \.hasNormals)
         colors = meshes.contains { !$0.colors.isEmpty }
         tangents = meshes.contains { !$0.tangents.isEmpty }
+        morphTargets = meshes.contains(where: \.hasMorphTargets)
         severalMaterials = Set(meshes.flatMap { m in m.faceSizes.indices.map { m.material(ofFace: $0) } }).count > 1
         quads = meshes.contains { $0.faceSizes.contains(4) }
         textures = asset.materials.flatMap(\.textures)

@@ -3,7 +3,8 @@
 ///
 /// Geometry keeps its polygons (quads stay quads), per-corner normals, UVs with seams
 /// (IndexToDirect), vertex colours and per-polygon materials. Materials carry base colour and
-/// textures connected on DiffuseColor, NormalMap and DisplacementColor. Lengths are centimetres
+/// textures connected on DiffuseColor, NormalMap and DisplacementColor. Morph targets become a
+/// BlendShape deformer with one BlendShapeChannel and Shape per target (`FBXBlendShapes.swift`). Lengths are centimetres
 /// with `UnitScaleFactor` 1; axes are +Y up, +Z front, +X right, stated in GlobalSettings.
 struct FBXWriter: MeshWriter {
     static let unit = LengthUnit.centimetre
@@ -23,7 +24,7 @@ extension FormatDescriptor {
         id: "fbx", summary: "Autodesk FBX 7.4 binary (centimetres, +Y up)", kind: .mesh, extensions: ["fbx"],
         capabilities: [
             .uvs, .normals, .vertexColors, .quads, .materials, .baseColorTexture, .normalTexture,
-            .displacementTexture, .exrTextures, .unitInFile,
+            .displacementTexture, .exrTextures, .unitInFile, .morphTargets,
         ],
         unitPolicy: .fixed(FBXWriter.unit), backend: "native (reads through \(AssimpBackend.versionLabel))",
         sniff: { $0.starts(with: Array("Kaydara FBX Binary".utf8)) || $0.starts(with: Array("; FBX".utf8)) },
@@ -43,12 +44,12 @@ struct FBXSceneBuilder {
         self.materials = materials
     }
 
-    private mutating func newID() -> Int64 {
+    mutating func newID() -> Int64 {
         nextID += 1
         return nextID
     }
 
-    private mutating func connect(_ child: Int64, to parent: Int64, property: String? = nil) {
+    mutating func connect(_ child: Int64, to parent: Int64, property: String? = nil) {
         if let property {
             connections.append(FBXNode("C", [.string("OP"), .int64(child), .int64(parent), .string(property)]))
         } else {
@@ -56,7 +57,7 @@ struct FBXSceneBuilder {
         }
     }
 
-    private mutating func addObject(_ node: FBXNode) {
+    mutating func addObject(_ node: FBXNode) {
         objects.append(node)
         counts[node.name, default: 0] += 1
     }
@@ -67,6 +68,7 @@ struct FBXSceneBuilder {
         let geometryID = newID()
         let modelID = newID()
         addObject(geometry(mesh, id: geometryID, localMaterial: local))
+        if mesh.hasMorphTargets { addBlendShapes(of: mesh, toGeometry: geometryID) }
         addObject(
             FBXNode(
                 "Model", [.int64(modelID), FBXNode.objectName(mesh.name, "Model"), .string("Mesh")],
@@ -175,7 +177,9 @@ struct FBXSceneBuilder {
         var children = [
             FBXNode("Properties70"),
             FBXNode("GeometryVersion", [.int32(124)]),
-            FBXNode("Vertices", [.doubleArray(mesh.positions.flatMap { [Double($0.x), Double($0.y), Double($0.z)] })]),
+            // The base shape: a blend shape's weight adds to it (`MorphTarget`).
+            FBXNode(
+                "Vertices", [.doubleArray(mesh.basePositions.flatMap { [Double($0.x), Double($0.y), Double($0.z)] })]),
             FBXNode("PolygonVertexIndex", [.int32Array(polygonIndex)]),
         ]
         var layer: [FBXNode] = [FBXNode("Version", [.int32(100)])]
@@ -294,7 +298,7 @@ struct FBXSceneBuilder {
                         FBXNode("RootNode", [.int64(0)]),
                     ]),
             ])
-        let types = ["Model", "Geometry", "Material", "Texture", "Video"].filter { counts[$0] != nil }
+        let types = ["Model", "Geometry", "Material", "Texture", "Video", "Deformer"].filter { counts[$0] != nil }
         let definitions = FBXNode(
             "Definitions",
             children: [

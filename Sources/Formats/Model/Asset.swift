@@ -75,7 +75,10 @@ public struct Asset: Sendable, Equatable {
         copy.unit = target
         guard let unit, unit != target else { return copy }
         let k = Float(unit.factor(to: target))
-        for m in copy.meshes.indices { copy.meshes[m].positions = copy.meshes[m].positions.map { $0 * k } }
+        for m in copy.meshes.indices {
+            copy.meshes[m].positions = copy.meshes[m].positions.map { $0 * k }
+            copy.meshes[m].morphTargets = copy.meshes[m].morphTargets.map { $0.mapped { $0 * k } }
+        }
         // A displacement texel unit is a length in the asset's unit: its scale follows.
         for m in copy.materials.indices { copy.materials[m].displacementScale *= k }
         return copy

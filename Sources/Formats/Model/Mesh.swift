@@ -8,6 +8,9 @@
 ///   one per corner) so that UV seams do not split positions.
 /// - `faceMaterials`: empty (all faces use material 0) or F indices into `Asset.materials`.
 /// - `tangents`: xyz unit tangent along +u, w = ±1 handedness (bitangent = w · normal × tangent).
+/// - `morphTargets`: named blendshapes over `positions` (`MorphTarget`); `positions` hold the shape at
+///   their default weights. Operations that keep the positions' order (triangulation, unit and axis
+///   changes) keep them; subdivision refines them with the positions; merging drops them.
 public struct Mesh: Sendable, Equatable {
     public var name: String
     public var positions: [SIMD3<Float>]
@@ -19,12 +22,13 @@ public struct Mesh: Sendable, Equatable {
     public var faceVertexIndices: [UInt32]
     public var faceUVIndices: [UInt32]
     public var faceMaterials: [UInt32]
+    public var morphTargets: [MorphTarget]
 
     public init(
         name: String = "mesh", positions: [SIMD3<Float>] = [], normals: [SIMD3<Float>] = [],
         tangents: [SIMD4<Float>] = [], colors: [SIMD4<Float>] = [], uvs: [SIMD2<Float>] = [],
         faceSizes: [UInt8] = [], faceVertexIndices: [UInt32] = [], faceUVIndices: [UInt32] = [],
-        faceMaterials: [UInt32] = []
+        faceMaterials: [UInt32] = [], morphTargets: [MorphTarget] = []
     ) {
         self.name = name
         self.positions = positions
@@ -36,6 +40,7 @@ public struct Mesh: Sendable, Equatable {
         self.faceVertexIndices = faceVertexIndices
         self.faceUVIndices = faceUVIndices
         self.faceMaterials = faceMaterials
+        self.morphTargets = morphTargets
     }
 
     public var faceCount: Int { faceSizes.count }
@@ -101,5 +106,6 @@ public struct Mesh: Sendable, Equatable {
         if !positions.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) {
             throw bad("a position is NaN or infinite")
         }
+        try validateMorphTargets()
     }
 }

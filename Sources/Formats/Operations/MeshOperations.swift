@@ -81,6 +81,11 @@ extension Mesh {
         out.positions = positions.map(apply)
         // Our axis changes are signed permutations: orthogonal, so the inverse transpose is itself.
         out.normals = normals.map(apply)
+        out.morphTargets = morphTargets.map { target in
+            var t = target.mapped(apply)
+            t.normalDeltas = target.normalDeltas.map(apply)
+            return t
+        }
         out.tangents = tangents.map { t in
             let v = apply(SIMD3(t.x, t.y, t.z))
             return SIMD4(v.x, v.y, v.z, t.w)

@@ -12,6 +12,9 @@ struct VertexArrays {
     var indices: [UInt32] = []
     /// Per-face materials; empty means every face uses `material`.
     var faceMaterials: [UInt32] = []
+    /// The position of the source mesh each vertex came from (`Mesh.unweldedByMaterial`), so that
+    /// per-position data such as morph targets can follow; empty otherwise.
+    var sourcePositions: [UInt32] = []
 }
 
 /// The bit patterns of a vertex's attributes (position, normal, colour, tangent: 14 floats), so
@@ -144,7 +147,7 @@ extension Mesh {
     }
 
     /// One mesh holding every face of `meshes`, named after the first, with identical vertices
-    /// joined across them.
+    /// joined across them. Morph targets are dropped: joining may weld vertices that move apart.
     init(merging meshes: [Mesh]) {
         var all = VertexArrays(name: meshes.first?.name ?? "mesh", material: 0)
         let uniform = (
@@ -182,6 +185,7 @@ extension Mesh {
                     out.indices.append(v)
                     guard isNew else { continue }
                     out.positions.append(positions[Int(p)])
+                    out.sourcePositions.append(p)
                     if hasNormals { out.normals.append(normals[Int(p)]) }
                     if !colors.isEmpty { out.colors.append(colors[Int(p)]) }
                     if !tangents.isEmpty { out.tangents.append(tangents[Int(p)]) }

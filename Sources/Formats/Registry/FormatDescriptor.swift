@@ -22,11 +22,14 @@ public struct FormatCapabilities: OptionSet, Sendable, Hashable {
     public static let roughnessTexture = FormatCapabilities(rawValue: 1 << 16)
     /// Texture references may name OpenEXR files (glTF allows PNG and JPEG only).
     public static let exrTextures = FormatCapabilities(rawValue: 1 << 17)
+    /// Named morph targets (blendshapes) with their default weights (`MorphTarget`).
+    public static let morphTargets = FormatCapabilities(rawValue: 1 << 18)
 
     /// Names for listings, in a fixed order.
     public static let names: [(FormatCapabilities, String)] = [
         (.uvs, "uvs"), (.normals, "normals"), (.tangents, "tangents"), (.vertexColors, "vertexColors"),
-        (.quads, "quads"), (.materials, "materials"), (.baseColorTexture, "baseColorTexture"),
+        (.quads, "quads"), (.morphTargets, "morphTargets"), (.materials, "materials"),
+        (.baseColorTexture, "baseColorTexture"),
         (.normalTexture, "normalTexture"), (.displacementTexture, "displacementTexture"),
         (.roughnessTexture, "roughnessTexture"), (.exrTextures, "exrTextures"), (.unitInFile, "unitInFile"),
         (.multiFile, "multiFile"),

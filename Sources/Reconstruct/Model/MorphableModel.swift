@@ -116,8 +116,37 @@ public struct MorphableModel: Sendable {
         ).withGeneratedNormals()
     }
 
-    public func asset(identity: [Float] = [], expression: [Float] = []) -> Asset {
-        let mesh = mesh(identity: identity, expression: expression)
+    /// The expression blendshapes as morph targets, named as the model names them (ICT-FaceKit's
+    /// are ARKit's), with `expression` (β, missing trailing weights 0) as their default weights.
+    /// The model is linear, so one identity's blendshapes are everyone's: a rigged instance shows
+    /// `shape(identity:expression:)` at the default weights and the neutral face at zero.
+    /// Offsets under 10⁻⁵ mm are left out (53 of them move a point by at most 0.5 µm).
+    public func rig(expression: [Float] = []) -> [MorphTarget] {
+        expressionNames.indices.map { e in
+            var indices: [UInt32] = []
+            var deltas: [SIMD3<Float>] = []
+            expressionMode(e).withUnsafeBufferPointer { d in
+                for v in 0..<vertexCount {
+                    let delta = SIMD3(d[3 * v], d[3 * v + 1], d[3 * v + 2])
+                    guard (delta * delta).sum() >= Self.negligibleOffset * Self.negligibleOffset else { continue }
+                    indices.append(UInt32(v))
+                    deltas.append(delta)
+                }
+            }
+            return MorphTarget(
+                name: expressionNames[e], indices: indices, positionDeltas: deltas,
+                defaultWeight: e < expression.count ? expression[e] : 0)
+        }
+    }
+
+    /// Offsets shorter than this (mm) are left out of a rig's morph targets.
+    static let negligibleOffset: Float = 1e-5
+
+    /// An instance as an asset with the model's materials; `rigged` adds the expression
+    /// blendshapes (`rig`).
+    public func asset(identity: [Float] = [], expression: [Float] = [], rigged: Bool = false) -> Asset {
+        var mesh = mesh(identity: identity, expression: expression)
+        if rigged { mesh.morphTargets = rig(expression: expression) }
         let materials = info.materials.map { Material(name: $0) }
         return Asset(
             meshes: [mesh], materials: materials, unit: .millimetre,

@@ -17,6 +17,8 @@ public struct ProxyReconstructor: Sendable {
         public var lens = LensPolicy()
         /// The largest photo read (checked against its header before decoding).
         public var imageLimits = ImageLimits.standard
+        /// Give the proxy the model's expressions as morph targets (`MorphableModel.rig`).
+        public var rig = false
         public init() {}
     }
 
@@ -131,7 +133,8 @@ public struct ProxyReconstructor: Sendable {
                 reason: String(format: "yaw %.0f°, the proxy fit needs at most ±%.0f°", yaw, options.maximumYaw))
         }
         let shape = model.shape(identity: fit.identity.map(Float.init), expression: fit.expression.map(Float.init))
-        let proxy = Self.proxyMesh(shape, model: model)
+        var proxy = Self.proxyMesh(shape, model: model)
+        if options.rig { proxy.morphTargets = model.rig(expression: fit.expression.map(Float.init)) }
         timings.fit += lap()
         let texture = TextureUnwrapper(size: options.uvSize).unwrap(
             photo: photo, model: model, shape: shape, camera: fit.camera)

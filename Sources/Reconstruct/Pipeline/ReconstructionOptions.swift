@@ -44,6 +44,9 @@ public struct ReconstructionOptions: Codable, Sendable, Equatable {
     public var maps: [MapFileType] = [.png]
     /// Length unit of formats without one of their own (OBJ, PLY, STL).
     public var units: LengthUnit = .centimetre
+    /// Give the proxy and the detailed mesh the model's expression blendshapes as morph targets,
+    /// the fitted expression as their default weights (`MorphableModel.rig`).
+    public var rig = false
     /// Also write debug.png: the wireframe and the detected and fitted landmarks over the photo.
     public var debugOverlay = false
     /// Record per-stage wall-clock times in the manifest (off by default: they differ between

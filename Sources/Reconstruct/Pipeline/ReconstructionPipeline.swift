@@ -44,6 +44,7 @@ public struct ReconstructionPipeline: Sendable {
         var proxyOptions = ProxyReconstructor.Options()
         proxyOptions.uvSize = options.uvSize
         proxyOptions.lens = options.lens
+        proxyOptions.rig = options.rig
         let fitter = ProxyFitter(model: model)
         var prior: ExpressionPrior? = nil
         if options.expressionPrior == .emotion {

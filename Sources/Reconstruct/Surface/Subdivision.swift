@@ -15,6 +15,8 @@ import Foundation
 ///   so seams stay seams and the texture does not swim.
 /// - Materials pass to every child face; normals are recomputed (area-weighted); tangents and
 ///   vertex colours are dropped (they no longer match the new vertices).
+/// - Each step is a linear map (`SubdivisionStencil`); morph targets are refined with the positions
+///   by the same weights, so a subdivided blendshape is the blendshape of the subdivided mesh.
 ///
 /// New vertices are ordered: moved old vertices, then edge points (edges numbered in order of
 /// first appearance), then face points — so the output is deterministic.
@@ -30,32 +32,8 @@ public enum Subdivision {
     public static func catmullClark(_ mesh: Mesh) -> Mesh {
         let topology = EdgeTopology(mesh)
         let offsets = mesh.faceOffsets
-        let p = mesh.positions.map(SIMD3<Double>.init)
-        let facePoints: [SIMD3<Double>] = mesh.faceSizes.indices.map { f in
-            var sum = SIMD3<Double>.zero
-            for c in offsets[f]..<offsets[f + 1] { sum += p[Int(mesh.faceVertexIndices[c])] }
-            return sum / Double(mesh.faceSizes[f])
-        }
-        let edgePoints: [SIMD3<Double>] = topology.edges.indices.map { e in
-            let (a, b) = topology.edges[e]
-            let faces = topology.edgeFaces[e]
-            guard faces.count == 2 else { return (p[a] + p[b]) / 2 }
-            return (p[a] + p[b] + facePoints[faces[0]] + facePoints[faces[1]]) / 4
-        }
-        let vertexPoints: [SIMD3<Double>] = p.indices.map { v in
-            if let rule = topology.boundaryRule(v, positions: p) { return rule(p) }
-            let n = Double(topology.vertexEdges[v].count)
-            guard n >= 3 else { return p[v] }
-            var q = SIMD3<Double>.zero
-            var r = SIMD3<Double>.zero
-            for f in topology.vertexFaces[v] { q += facePoints[f] }
-            for e in topology.vertexEdges[v] { r += (p[topology.edges[e].0] + p[topology.edges[e].1]) / 2 }
-            q /= Double(topology.vertexFaces[v].count)
-            r /= n
-            return (q + 2 * r + (n - 3) * p[v]) / n
-        }
-        let positions = (vertexPoints + edgePoints + facePoints).map(SIMD3<Float>.init)
-        let (v, e) = (UInt32(p.count), UInt32(topology.edges.count))
+        let stencil = SubdivisionStencil(catmullClark: mesh, topology: topology)
+        let (v, e) = (UInt32(mesh.positions.count), UInt32(topology.edges.count))
         var sizes: [UInt8] = []
         var corners: [UInt32] = []
         var materials: [UInt32] = []
@@ -83,40 +61,17 @@ public enum Subdivision {
             }
         }
         return Mesh(
-            name: mesh.name, positions: positions, uvs: uv.uvs, faceSizes: sizes, faceVertexIndices: corners,
-            faceUVIndices: uvCorners, faceMaterials: materials)
+            name: mesh.name, positions: stencil.apply(mesh.positions), uvs: uv.uvs, faceSizes: sizes,
+            faceVertexIndices: corners, faceUVIndices: uvCorners, faceMaterials: materials,
+            morphTargets: refined(mesh.morphTargets, by: stencil, oldCount: mesh.positions.count))
     }
 
     /// One Loop step (all faces triangles).
     public static func loop(_ mesh: Mesh) -> Mesh {
         precondition(mesh.faceSizes.allSatisfy { $0 == 3 }, "Loop subdivision needs triangles")
         let topology = EdgeTopology(mesh)
-        let p = mesh.positions.map(SIMD3<Double>.init)
-        let edgePoints: [SIMD3<Double>] = topology.edges.indices.map { e in
-            let (a, b) = topology.edges[e]
-            let faces = topology.edgeFaces[e]
-            guard faces.count == 2 else { return (p[a] + p[b]) / 2 }
-            let opposite = faces.map { f -> SIMD3<Double> in
-                let c = (3 * f)..<(3 * f + 3)
-                let o = c.map { Int(mesh.faceVertexIndices[$0]) }.first { $0 != a && $0 != b }!
-                return p[o]
-            }
-            return 3.0 / 8 * (p[a] + p[b]) + 1.0 / 8 * (opposite[0] + opposite[1])
-        }
-        let vertexPoints: [SIMD3<Double>] = p.indices.map { v in
-            if let rule = topology.boundaryRule(v, positions: p) { return rule(p) }
-            let edges = topology.vertexEdges[v]
-            let n = Double(edges.count)
-            guard n >= 3 else { return p[v] }
-            // Loop's weight: β = (5/8 − (3/8 + cos(2π/n)/4)²) / n.
-            let c = 3.0 / 8 + cos(2 * Double.pi / n) / 4
-            let beta = (5.0 / 8 - c * c) / n
-            let ring = edges.map { e in topology.edges[e].0 == v ? p[topology.edges[e].1] : p[topology.edges[e].0] }
-                .reduce(.zero, +)
-            return (1 - n * beta) * p[v] + beta * ring
-        }
-        let positions = (vertexPoints + edgePoints).map(SIMD3<Float>.init)
-        let v = UInt32(p.count)
+        let stencil = SubdivisionStencil(loop: mesh, topology: topology)
+        let v = UInt32(mesh.positions.count)
         let uv = UVRefinement(mesh)
         var corners: [UInt32] = []
         var uvCorners: [UInt32] = []
@@ -133,10 +88,35 @@ public enum Subdivision {
             if !mesh.faceMaterials.isEmpty { materials += Array(repeating: mesh.faceMaterials[f], count: 4) }
         }
         return Mesh(
-            name: mesh.name, positions: positions, uvs: uv.uvs,
+            name: mesh.name, positions: stencil.apply(mesh.positions), uvs: uv.uvs,
             faceSizes: Array(repeating: 3, count: 4 * mesh.faceCount), faceVertexIndices: corners,
-            faceUVIndices: uvCorners, faceMaterials: materials)
+            faceUVIndices: uvCorners, faceMaterials: materials,
+            morphTargets: refined(mesh.morphTargets, by: stencil, oldCount: mesh.positions.count))
     }
+
+    /// Morph targets refined by one step's stencil, the targets spread over both cores.
+    static func refined(_ targets: [MorphTarget], by stencil: SubdivisionStencil, oldCount: Int) -> [MorphTarget] {
+        let results = Results<MorphTarget>(count: targets.count)
+        DispatchQueue.concurrentPerform(iterations: targets.count) { t in
+            results.store(stencil.apply(targets[t], oldCount: oldCount), at: t)
+        }
+        return results.values.map { $0! }
+    }
+}
+
+/// One slot per task of a `concurrentPerform`; each task writes only its own slot.
+private final class Results<Value>: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<Value?>
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+    deinit {
+        slots.baseAddress!.deinitialize(count: slots.count)
+        slots.deallocate()
+    }
+    func store(_ value: Value, at index: Int) { slots[index] = value }
+    var values: [Value?] { Array(slots) }
 }
 
 /// Edges of a polygon mesh and what touches them, in order of first appearance.
@@ -184,16 +164,16 @@ struct EdgeTopology {
     /// The boundary rule for vertex v, or nil when v is interior: the cubic B-spline curve rule
     /// along its two boundary edges; "stay" for corners — where the outline turns by more than 45°,
     /// so a mask's corners stay sharp — and for non-manifold vertices.
-    func boundaryRule(_ v: Int, positions p: [SIMD3<Double>]) -> (([SIMD3<Double>]) -> SIMD3<Double>)? {
+    func boundaryRule(_ v: Int, positions p: [SIMD3<Double>]) -> [(Int, Double)]? {
         let boundary = vertexEdges[v].filter { edgeFaces[$0].count != 2 }
         guard !boundary.isEmpty else { return nil }
-        guard boundary.count == 2 else { return { $0[v] } }
+        guard boundary.count == 2 else { return [(v, 1)] }
         let ends = boundary.map { edges[$0].0 == v ? edges[$0].1 : edges[$0].0 }
         let incoming = p[v] - p[ends[0]]
         let outgoing = p[ends[1]] - p[v]
         let lengths = ((incoming * incoming).sum() * (outgoing * outgoing).sum()).squareRoot()
-        guard lengths > 0, (incoming * outgoing).sum() >= 0.7071 * lengths else { return { $0[v] } }
-        return { p in 0.125 * (p[ends[0]] + p[ends[1]]) + 0.75 * p[v] }
+        guard lengths > 0, (incoming * outgoing).sum() >= 0.7071 * lengths else { return [(v, 1)] }
+        return [(ends[0], 0.125), (ends[1], 0.125), (v, 0.75)]
     }
 }
 

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Native glTF 2.0 writer, as a .gltf with its .bin or as one GLB. Assimp 5.2.5's glTF exporter
+/// writes no default morph weights and its sparse morph targets index vertices with 16-bit
+/// numbers (PLATFORM.md), so a rig of more than 32,767 vertices came out broken: facedetail writes
+/// glTF itself.
+///
+/// - Metres, +Y up (the spec's convention); UVs with v flipped to glTF's top-left origin.
+/// - One glTF mesh per `Mesh`, one triangle primitive per material; quads are split.
+/// - Materials: metallic-roughness with metallic 0, base colour factor and texture, roughness,
+///   normal texture. Textures stay external files, named as the materials name them.
+/// - Morph targets (`MorphTarget`): POSITION (and NORMAL where given) offsets per primitive, sparse
+///   where smaller; the base shape as POSITION; the default weights as the mesh's `weights`; names
+///   in the mesh's `extras.targetNames`, where Blender and three.js read them.
+struct GLTFWriter: MeshWriter {
+    /// GLB (one file) or .gltf with a .bin beside it.
+    let binary: Bool
+
+    func write(_ asset: Asset, fileName: String, to sink: any FileSink, options: MeshWriteOptions) throws {
+        try asset.validate()
+        let scene = asset.converted(to: .metre)
+        var buffer = GLTFBufferBuilder()
+        let metadata = scene.metadata.isEmpty ? nil : scene.metadata
+        var document = GLTFDocument(
+            asset: .init(generator: scene.metadata["generator"] ?? "facedetail", extras: metadata))
+        let images = Self.images(scene.materialsOrDefault)
+        document.materials = scene.materialsOrDefault.map { Self.material($0, images: images) }
+        if !images.isEmpty {
+            document.images = images.map { GLTFDocument.Image(uri: $0) }
+            document.textures = images.indices.map { GLTFDocument.Texture(source: $0) }
+            document.samplers = [GLTFDocument.Sampler()]
+        }
+        for mesh in scene.meshes where mesh.faceCount > 0 {
+            document.nodes.append(.init(name: mesh.name, mesh: document.meshes.count))
+            document.meshes.append(Self.mesh(mesh, into: &buffer))
+        }
+        document.scenes = [.init(nodes: Array(document.nodes.indices))]
+        document.accessors = buffer.accessors
+        document.bufferViews = buffer.views
+        let bin = buffer.bytes.bytes
+        let stem = (fileName as NSString).deletingPathExtension
+        document.buffers = [.init(byteLength: bin.count, uri: binary ? nil : stem + ".bin")]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = [UInt8](try encoder.encode(document))
+        if binary {
+            try sink.write(Self.glb(json: json, bin: bin), to: fileName)
+        } else {
+            try sink.write(json, to: fileName)
+            try sink.write(bin, to: stem + ".bin")
+        }
+    }
+
+    /// Texture files in order of first use.
+    static func images(_ materials: [Material]) -> [String] {
+        var seen: [String] = []
+        for m in materials {
+            for path in [m.baseColorTexture, m.normalTexture].compactMap({ $0 }) where !seen.contains(path) {
+                seen.append(path)
+            }
+        }
+        return seen
+    }
+
+    static func material(_ m: Material, images: [String]) -> GLTFDocument.Material {
+        let texture = { (path: String?) in path.flatMap { images.firstIndex(of: $0) }.map(GLTFDocument.TextureInfo.init)
+        }
+        let color = m.baseColor
+        return GLTFDocument.Material(
+            name: m.name,
+            pbrMetallicRoughness: .init(
+                baseColorFactor: color == [1, 1, 1, 1] ? nil : [color.x, color.y, color.z, color.w],
+                baseColorTexture: texture(m.baseColorTexture), roughnessFactor: m.roughness),
+            normalTexture: texture(m.normalTexture))
+    }
+
+    static func mesh(_ source: Mesh, into buffer: inout GLTFBufferBuilder) -> GLTFDocument.Mesh {
+        var mesh = source.triangulated()
+        if !mesh.hasNormals { mesh = mesh.withGeneratedNormals() }
+        let base = mesh.basePositions
+        let offsets = mesh.morphTargets.map { $0.denseDeltas(count: mesh.positions.count) }
+        let normalOffsets = mesh.morphTargets.map { target -> [SIMD3<Float>]? in
+            guard !target.normalDeltas.isEmpty else { return nil }
+            var dense = [SIMD3<Float>](repeating: .zero, count: mesh.positions.count)
+            for (k, v) in target.indices.enumerated() { dense[Int(v)] = target.normalDeltas[k] }
+            return dense
+        }
+        let primitives = mesh.unweldedByMaterial().map { part -> GLTFDocument.Primitive in
+            let sources = part.sourcePositions.map(Int.init)
+            var attributes = ["POSITION": buffer.vec3(sources.map { base[$0] }, bounds: true)]
+            if !part.normals.isEmpty { attributes["NORMAL"] = buffer.vec3(part.normals) }
+            if !part.uvs.isEmpty { attributes["TEXCOORD_0"] = buffer.vec2(part.uvs.map { SIMD2($0.x, 1 - $0.y) }) }
+            if !part.tangents.isEmpty && !part.normals.isEmpty { attributes["TANGENT"] = buffer.vec4(part.tangents) }
+            if !part.colors.isEmpty { attributes["COLOR_0"] = buffer.vec4(part.colors) }
+            let targets = offsets.indices.map { t -> [String: Int] in
+                var target = ["POSITION": buffer.offsets(sources.map { offsets[t][$0] }, bounds: true)]
+                if let normals = normalOffsets[t] {
+                    target["NORMAL"] = buffer.offsets(sources.map { normals[$0] }, bounds: false)
+                }
+                return target
+            }
+            return GLTFDocument.Primitive(
+                attributes: attributes, indices: buffer.indices(part.indices, vertexCount: part.positions.count),
+                material: Int(part.material), targets: targets.isEmpty ? nil : targets)
+        }
+        let rigged = mesh.hasMorphTargets
+        return GLTFDocument.Mesh(
+            name: mesh.name, primitives: primitives, weights: rigged ? mesh.morphTargets.map(\.defaultWeight) : nil,
+            extras: rigged ? .init(targetNames: mesh.morphTargets.map(\.name)) : nil)
+    }
+
+    /// The GLB container (spec §4.4): header, JSON chunk padded with spaces, BIN chunk with zeros.
+    static func glb(json: [UInt8], bin: [UInt8]) -> [UInt8] {
+        let jsonChunk = json + [UInt8](repeating: 0x20, count: (4 - json.count % 4) % 4)
+        let binChunk = bin + [UInt8](repeating: 0, count: (4 - bin.count % 4) % 4)
+        var w = ByteWriter()
+        w.append(bytes: Array("glTF".utf8))
+        w.append(UInt32(2))
+        w.append(UInt32(12 + 8 + jsonChunk.count + 8 + binChunk.count))
+        w.append(UInt32(jsonChunk.count))
+        w.append(UInt32(0x4E4F_534A))  // "JSON"
+        w.append(bytes: jsonChunk)
+        w.append(UInt32(binChunk.count))
+        w.append(UInt32(0x004E_4942))  // "BIN\0"
+        w.append(bytes: binChunk)
+        return w.bytes
+    }
+}
+
+extension FormatDescriptor {
+    private static let gltfCapabilities: FormatCapabilities = [
+        .uvs, .normals, .tangents, .vertexColors, .materials, .baseColorTexture, .normalTexture, .unitInFile,
+        .morphTargets,
+    ]
+
+    public static let gltf2 = FormatDescriptor(
+        id: "gltf2", summary: "glTF 2.0, JSON with a .bin buffer (metres, +Y up)", kind: .mesh, extensions: ["gltf"],
+        capabilities: gltfCapabilities.union(.multiFile), unitPolicy: .fixed(.metre),
+        backend: "native (reads through \(AssimpBackend.versionLabel))", meshReader: AssimpMeshReader(),
+        meshWriter: GLTFWriter(binary: false))
+    public static let glb2 = FormatDescriptor(
+        id: "glb2", summary: "glTF 2.0 binary, one file (metres, +Y up)", kind: .mesh, extensions: ["glb"],
+        capabilities: gltfCapabilities, unitPolicy: .fixed(.metre),
+        backend: "native (reads through \(AssimpBackend.versionLabel))",
+        sniff: { $0.starts(with: Array("glTF".utf8)) }, meshReader: AssimpMeshReader(),
+        meshWriter: GLTFWriter(binary: true))
+}
