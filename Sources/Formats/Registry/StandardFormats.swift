@@ -6,6 +6,7 @@ extension FormatRegistry {
         .obj,
         .gltf2,
         .glb2,
+        .usda,
         .collada,
         .plyBinary,
         .ply,
