@@ -31,4 +31,10 @@ if ! /usr/bin/python3 -c "import safetensors" 2>/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo /usr/bin/python3 -m pip install -q --root-user-action=ignore --break-system-packages "safetensors==0.8.0" >/dev/null
 fi
-echo "system packages ready: ${packages[*]} + PyPI safetensors" >&2
+# usd-core (PyPI): the tests open every USD file we write with USD itself. 25.11 is the last
+# release with UsdUtils.ComplianceChecker (26.x replaced it with UsdValidation).
+if ! /usr/bin/python3 -c "from pxr import UsdUtils; UsdUtils.ComplianceChecker" 2>/dev/null; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo /usr/bin/python3 -m pip install -q --root-user-action=ignore --break-system-packages "usd-core==25.11" >/dev/null
+fi
+echo "system packages ready: ${packages[*]} + PyPI safetensors, usd-core" >&2

@@ -5,9 +5,10 @@ import Testing
 @testable import Formats
 
 /// Every mesh writer in the registry: write the reference asset, read it back through Assimp, and
-/// compare what the format declares it keeps.
+/// compare what the format declares it keeps. USD, which Assimp 5.2.5 does not read, is read by
+/// usd-core (`MorphTargetTests`); morph targets by Blender and usd-core there too.
 @Suite struct MeshRoundTripTests {
-    @Test(arguments: FormatRegistry.meshWriterIDs)
+    @Test(arguments: FormatRegistry.meshWriterIDs.filter { FormatRegistry.standard.format(id: $0)?.meshReader != nil })
     func roundTrip(formatID: String) throws {
         let format = FormatRegistry.standard.format(id: formatID)!
         let caps = format.capabilities

@@ -3,9 +3,9 @@
 Run as: python3 usd_check.py OUT.json FILE...
 For each file: UsdUtils.ComplianceChecker's errors, failed checks and warnings (the type checks of
 shader inputs listed apart when usd-core has no shader definitions to check them against); the stage's
-metersPerUnit, upAxis and defaultPrim; per mesh its point and face counts, the material bound to it
-(UsdShade's ComputeBoundMaterial) and every texture that material's shaders read with its resolved
-path; the blend shapes UsdSkel binds (`skel:blendShapes` and the BlendShape prims they target);
+metersPerUnit, upAxis and defaultPrim; per mesh its point and face counts, the material bound to it and to each
+of its materialBind subsets (UsdShade's ComputeBoundMaterial) and every texture those materials'
+shaders read, with whether USD resolved it; the blend shapes UsdSkel binds (`skel:blendShapes` and the BlendShape prims they target);
 and the points UsdSkel poses from the skeleton's animation (its default weights), in the stage's
 units.
 """
@@ -91,7 +91,14 @@ def inspect(path, sdr):
                  "subdivisionScheme": mesh.GetSubdivisionSchemeAttr().Get()}
         material, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()
         entry["material"] = str(material.GetPath()) if material else None
-        entry["textures"] = textures(material) if material else []
+        bound = [material] if material else []
+        entry["subsetMaterials"] = []
+        for subset in UsdGeom.Subset.GetGeomSubsets(mesh, "face", "materialBind"):
+            subset_material, _ = UsdShade.MaterialBindingAPI(subset.GetPrim()).ComputeBoundMaterial()
+            entry["subsetMaterials"].append(str(subset_material.GetPath()) if subset_material else None)
+            if subset_material:
+                bound.append(subset_material)
+        entry["textures"] = [t for m in bound for t in textures(m)]
         binding = UsdSkel.BindingAPI(prim)
         names = binding.GetBlendShapesAttr().Get()
         if names:
