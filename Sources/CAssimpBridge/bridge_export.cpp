@@ -110,6 +110,8 @@ aiMesh *readMesh(ByteSource &in, unsigned materialCount, uint32_t &node) {
         consumed += sizes[f];
         mesh->mPrimitiveTypes |= sizes[f] == 3 ? aiPrimitiveType_TRIANGLE : aiPrimitiveType_POLYGON;
     }
+    // Morph targets go through our own writers (glTF, FBX, USD); the exporters get none.
+    if (in.u32() != 0) throw std::runtime_error("morph targets in an export buffer");
     return mesh.release();
 }
 

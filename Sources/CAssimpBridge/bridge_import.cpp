@@ -123,6 +123,23 @@ void writeMesh(ByteSink &out, const MeshInstance &inst) {
     for (unsigned f = 0; f < m->mNumFaces; ++f)
         if (m->mFaces[f].mNumIndices >= 3)
             for (unsigned k = 0; k < m->mFaces[f].mNumIndices; ++k) out.u32(m->mFaces[f].mIndices[k]);
+    // Morph targets whose shape covers every vertex: name, weight, the shape's positions.
+    uint32_t morphs = 0;
+    for (unsigned a = 0; a < m->mNumAnimMeshes; ++a) {
+        const aiAnimMesh *anim = m->mAnimMeshes[a];
+        if (anim && anim->mVertices && anim->mNumVertices == m->mNumVertices) ++morphs;
+    }
+    out.u32(morphs);
+    for (unsigned a = 0; a < m->mNumAnimMeshes; ++a) {
+        const aiAnimMesh *anim = m->mAnimMeshes[a];
+        if (!anim || !anim->mVertices || anim->mNumVertices != m->mNumVertices) continue;
+        out.str(anim->mName.C_Str());
+        out.f32(anim->mWeight);
+        for (unsigned v = 0; v < m->mNumVertices; ++v) {
+            aiVector3D p = inst.transform * anim->mVertices[v];
+            out.f32(p.x); out.f32(p.y); out.f32(p.z);
+        }
+    }
 }
 
 std::string metadataText(const aiMetadataEntry &e) {

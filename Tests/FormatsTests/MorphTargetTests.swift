@@ -36,7 +36,10 @@ import Testing
     static let broken: [(MorphTarget, String)] = [
         (MorphTarget(name: "", indices: [0], positionDeltas: [[1, 0, 0]]), "has no name"),
         (MorphTarget(name: "far", indices: [9], positionDeltas: [[1, 0, 0]]), "index 9 ≥ 5 positions"),
-        (MorphTarget(name: "twice", indices: [1, 1], positionDeltas: [[1, 0, 0], [1, 0, 0]]), "not strictly ascending"),
+        (
+            MorphTarget(name: "twice", indices: [1, 1], positionDeltas: [[1, 0, 0], [1, 0, 0]]),
+            "not strictly ascending"
+        ),
         (MorphTarget(name: "short", indices: [0, 1], positionDeltas: [[1, 0, 0]]), "1 offsets for 2 indices"),
         (MorphTarget(name: "nan", indices: [0], positionDeltas: [[.nan, 0, 0]]), "NaN or infinite"),
         (MorphTarget(name: "lift", indices: [0], positionDeltas: [[1, 0, 0]]), "two morph targets are named 'lift'"),
@@ -68,6 +71,34 @@ import Testing
         #expect(!LossReport.mesh(asset, into: .glb2).contains { $0.contains("morph") })
     }
 
+    /// `convert` keeps targets between formats that hold them, reading them back through Assimp:
+    /// glTF with names and default weights; FBX with names and offsets, its default weights lost
+    /// (Assimp 5.2.5 reads DeformPercent only for in-between shapes), so it opens at the base shape.
+    @Test func convertKeepsTargetsBetweenFormatsThatHoldThem() throws {
+        let folder = try TemporaryFolder()
+        let asset = Self.rigged()
+        let glb = folder.file("rig.glb")
+        try FormatRegistry.standard.writeMesh(asset, to: glb)
+        let fbx = folder.file("rig.fbx")
+        let report = try Converter().convert(glb, to: fbx)
+        #expect(!report.warnings.contains { $0.contains("morph") }, "\(report.warnings)")
+        for (url, weights) in [(glb, [Float(0.25), 0.5]), (fbx, [0, 0])] {
+            var back = try FormatRegistry.standard.readerFormat(for: url).meshReader!.readMesh(at: url)
+            back = back.converted(to: .millimetre)
+            let mesh = try #require(back.meshes.first)
+            #expect(mesh.morphTargets.map(\.name) == ["lift", "push"], "\(url.lastPathComponent)")
+            #expect(mesh.morphTargets.map(\.defaultWeight) == weights, "\(url.lastPathComponent)")
+            // Every vertex that lies where the test asset's corner 2 rests rises 4 mm with "lift".
+            let base = mesh.basePositions
+            let lifted = mesh.positions(weights: ["lift": 1])
+            let corner = asset.meshes[0].basePositions[2]
+            let moved = base.indices.filter { norm(base[$0] - corner) < 1e-3 }.map { lifted[$0] - base[$0] }
+            #expect(
+                !moved.isEmpty && moved.allSatisfy { norm($0 - [0, 0, 4]) < 1e-3 }, "\(url.lastPathComponent): \(moved)"
+            )
+        }
+    }
+
     /// Every writer declaring `.morphTargets`, opened by the tool its users open it with.
     @Test(.enabled(if: !Blender.skipped, "FACEDETAIL_SKIP_BLENDER=1"))
     func everyWriterThatKeepsTargetsIsReadBackByName() throws {
@@ -94,7 +125,8 @@ import Testing
             #expect(report.error == nil, "\(name): \(report.error ?? "")")
             #expect(report.shapeKeys == ["lift", "push"], "\(name): \(report.shapeKeys ?? [])")
             let values = report.shapeKeyValues ?? []
-            #expect(values.count == 2 && abs(values[0] - 0.25) < 1e-6 && abs(values[1] - 0.5) < 1e-6, "\(name): \(values)")
+            #expect(
+                values.count == 2 && abs(values[0] - 0.25) < 1e-6 && abs(values[1] - 0.5) < 1e-6, "\(name): \(values)")
             let probe = report.probe ?? []
             #expect(probe.count == shown.count && probe.allSatisfy { $0.distance < 1e-6 }, "\(name): default shape")
             // The far corner rises 4 mm (Blender's +Z is our +Y… and our +Z is Blender's −Y).

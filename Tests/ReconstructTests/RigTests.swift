@@ -104,9 +104,10 @@ import Testing
         #expect(mesh.material == "/Root/Materials/M_Face")
         #expect(mesh.blendShapes == model.expressionNames && mesh.blendShapeTargetsFound == 53)
         let posed = mesh.posed ?? []
-        let worst = zip(posed, asset.meshes[0].positions).map { p, q in
-            zip(p, [q.x, q.y, q.z]).map { abs($0 * 10 - Double($1)) }.max()!
-        }.max() ?? .infinity
+        let worst =
+            zip(posed, asset.meshes[0].positions).map { p, q in
+                zip(p, [q.x, q.y, q.z]).map { abs($0 * 10 - Double($1)) }.max()!
+            }.max() ?? .infinity
         #expect(posed.count == asset.meshes[0].positions.count && worst <= 0.01, "\(worst) mm")
     }
 }

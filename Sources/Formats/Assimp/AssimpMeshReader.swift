@@ -5,15 +5,27 @@ import Foundation
 /// Returns the file's own unit where the format or file states one (glTF: metres; Collada: metres,
 /// as Assimp applies `<unit>`; FBX: centimetres × `UnitScaleFactor`) and nil otherwise. FBX files
 /// are turned to +Y up from their axis settings; textures embedded in the file come back in
-/// `Asset.embeddedFiles` under "<stem>_embedded<N>.<ext>".
+/// `Asset.embeddedFiles` under "<stem>_embedded<N>.<ext>". Morph targets come back where Assimp
+/// reads them (glTF with names and default weights, FBX blend shapes without their weights) and
+/// where a mesh has one material (meshes Assimp split by material are merged without them).
 struct AssimpMeshReader: MeshReader {
     func readMesh(at url: URL) throws -> Asset {
         try Self.preflight(url)
         let ext = url.pathExtension.lowercased()
         let scene = try AssimpBackend.importScene(at: url)
         var asset = Asset(meshes: scene.meshes, materials: scene.materials, unit: unit(of: ext, scene.metadata))
-        if ext == "fbx", let rows = FBXAxes(metadata: scene.metadata)?.toYUpRows {
-            asset.meshes = asset.meshes.map { $0.transformed(rows: rows) }
+        if ext == "fbx" {
+            // Assimp 5.2.5 gives an FBX blend shape channel's DeformPercent only for in-between
+            // shapes (weight 1 otherwise): the targets are kept, their default weights are not.
+            asset.meshes = asset.meshes.map { mesh in
+                var m = mesh
+                m.positions = mesh.basePositions
+                for t in m.morphTargets.indices { m.morphTargets[t].defaultWeight = 0 }
+                return m
+            }
+            if let rows = FBXAxes(metadata: scene.metadata)?.toYUpRows {
+                asset.meshes = asset.meshes.map { $0.transformed(rows: rows) }
+            }
         }
         let stem = url.deletingPathExtension().lastPathComponent
         for (index, texture) in scene.embedded.enumerated() {

@@ -9,7 +9,8 @@
 ///         str name; u32 node (meshes of one node form one mesh on import); u32 material; u32 vertexCount V; u32 flags (1 normals, 2 UVs, 4 colours,
 ///         8 tangents); f32×3×V positions; then per flag in that order f32×3×V, f32×2×V, f32×4×V,
 ///         f32×4×V (tangent xyz, handedness w); u32 faceCount F; u32 indexCount; u32×F face sizes;
-///         u32×indexCount indices
+///         u32×indexCount indices; u32 morphCount, then per morph target (import only): str name,
+///         f32 weight, f32×3×V the target's positions
 ///     u32 metadataCount, then str key, str value each            (import only)
 ///     u32 embeddedCount, then str "*N", str format hint, str file name, u32 size, bytes (import only)
 ///
@@ -81,6 +82,7 @@ enum SceneBuffer {
             w.append(UInt32(s.indices.count))
             for size in s.faceSizes { w.append(UInt32(size)) }
             for i in s.indices { w.append(i) }
+            w.append(UInt32(0))
         }
         w.append(UInt32(0))
         w.append(UInt32(0))
@@ -140,6 +142,12 @@ enum SceneBuffer {
                 arrays.indices.allSatisfy({ Int($0) < count })
             else {
                 throw FormatError(.malformed, "Assimp returned a mesh with inconsistent faces")
+            }
+            for _ in 0..<Int(try r.read(UInt32.self)) {
+                let name = try r.readString()
+                let weight = try r.readFloat()
+                guard r.remaining >= count * 12 else { throw FormatError(.malformed, "Assimp's scene is truncated") }
+                arrays.morphs.append((name, weight, try vec3()))
             }
             let mesh = Mesh(welding: arrays)
             if let last = groups.indices.last, groups[last].node == node {

@@ -39,12 +39,12 @@ extension FBXSceneBuilder {
                     "Vertices",
                     [.doubleArray(target.positionDeltas.flatMap { [Double($0.x), Double($0.y), Double($0.z)] })]),
             ]
-            if !target.normalDeltas.isEmpty {
-                shape.append(
-                    FBXNode(
-                        "Normals",
-                        [.doubleArray(target.normalDeltas.flatMap { [Double($0.x), Double($0.y), Double($0.z)] })]))
-            }
+            // Normal offsets, zero where the target has none: Assimp refuses a Shape without them
+            // (Blender writes zeros too, and recomputes normals on import).
+            let normals =
+                target.normalDeltas.isEmpty ? Array(repeating: .zero, count: target.indices.count) : target.normalDeltas
+            shape.append(
+                FBXNode("Normals", [.doubleArray(normals.flatMap { [Double($0.x), Double($0.y), Double($0.z)] })]))
             addObject(
                 FBXNode(
                     "Geometry", [.int64(shapeID), FBXNode.objectName(target.name, "Geometry"), .string("Shape")],

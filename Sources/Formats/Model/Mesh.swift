@@ -10,7 +10,7 @@
 /// - `tangents`: xyz unit tangent along +u, w = ±1 handedness (bitangent = w · normal × tangent).
 /// - `morphTargets`: named blendshapes over `positions` (`MorphTarget`); `positions` hold the shape at
 ///   their default weights. Operations that keep the positions' order (triangulation, unit and axis
-///   changes) keep them; subdivision refines them with the positions; merging drops them.
+///   changes) keep them; subdivision refines them with the positions; merging joins them by name.
 public struct Mesh: Sendable, Equatable {
     public var name: String
     public var positions: [SIMD3<Float>]

@@ -15,6 +15,9 @@ struct VertexArrays {
     /// The position of the source mesh each vertex came from (`Mesh.unweldedByMaterial`), so that
     /// per-position data such as morph targets can follow; empty otherwise.
     var sourcePositions: [UInt32] = []
+    /// Morph targets as an importer gives them: each target's full shape, one position per vertex,
+    /// and its weight (`Mesh(welding:)` turns them into offsets).
+    var morphs: [(name: String, weight: Float, positions: [SIMD3<Float>])] = []
 }
 
 /// The bit patterns of a vertex's attributes (position, normal, colour, tangent: 14 floats), so
@@ -116,6 +119,20 @@ extension Mesh {
                 if isNew { uvs.append(arrays.uvs[v]) }
             }
         }
+        // A welded position takes the offsets of its first vertex; `positions` become the shape at
+        // the targets' weights (`MorphTarget`'s convention).
+        var first = [Int](repeating: -1, count: positions.count)
+        for v in arrays.positions.indices.reversed() { first[Int(vertexToPosition[v])] = v }
+        morphTargets = arrays.morphs.map { morph in
+            MorphTarget(
+                name: morph.name, denseDeltas: first.map { morph.positions[$0] - arrays.positions[$0] },
+                defaultWeight: morph.weight)
+        }
+        for target in morphTargets where target.defaultWeight != 0 {
+            for (k, v) in target.indices.enumerated() {
+                positions[Int(v)] += target.defaultWeight * target.positionDeltas[k]
+            }
+        }
         let hasUVs = !arrays.uvs.isEmpty
         faceSizes.reserveCapacity(arrays.faceSizes.count)
         faceVertexIndices.reserveCapacity(arrays.indices.count)
@@ -147,24 +164,44 @@ extension Mesh {
     }
 
     /// One mesh holding every face of `meshes`, named after the first, with identical vertices
-    /// joined across them. Morph targets are dropped: joining may weld vertices that move apart.
+    /// joined across them. Morph targets are joined by name (a mesh without one stays still under
+    /// it; the first mesh's default weight wins).
     init(merging meshes: [Mesh]) {
         var all = VertexArrays(name: meshes.first?.name ?? "mesh", material: 0)
         let uniform = (
             normals: meshes.allSatisfy(\.hasNormals), uvs: meshes.allSatisfy(\.hasUVs),
             colors: meshes.allSatisfy { !$0.colors.isEmpty }, tangents: meshes.allSatisfy { !$0.tangents.isEmpty }
         )
-        for part in meshes.flatMap({ $0.unweldedByMaterial() }) {
-            let base = UInt32(all.positions.count)
-            all.positions += part.positions
-            if uniform.normals { all.normals += part.normals }
-            if uniform.uvs { all.uvs += part.uvs }
-            if uniform.colors { all.colors += part.colors }
-            if uniform.tangents { all.tangents += part.tangents }
-            all.faceSizes += part.faceSizes
-            all.indices += part.indices.map { $0 + base }
-            all.faceMaterials += Array(repeating: part.material, count: part.faceSizes.count)
+        var names: [String] = []
+        var weights: [String: Float] = [:]
+        for target in meshes.flatMap(\.morphTargets) where weights[target.name] == nil {
+            names.append(target.name)
+            weights[target.name] = target.defaultWeight
         }
+        var shapes = [[SIMD3<Float>]](repeating: [], count: names.count)
+        for mesh in meshes {
+            // Vertices are joined on their base shape; each target's shape rides along.
+            let base = mesh.basePositions
+            let offsets = Dictionary(
+                mesh.morphTargets.map { ($0.name, $0.denseDeltas(count: mesh.positions.count)) },
+                uniquingKeysWith: { a, _ in a })
+            for part in mesh.unweldedByMaterial() {
+                let start = UInt32(all.positions.count)
+                let sources = part.sourcePositions.map(Int.init)
+                all.positions += sources.map { base[$0] }
+                for (k, name) in names.enumerated() {
+                    shapes[k] += sources.map { base[$0] + (offsets[name]?[$0] ?? .zero) }
+                }
+                if uniform.normals { all.normals += part.normals }
+                if uniform.uvs { all.uvs += part.uvs }
+                if uniform.colors { all.colors += part.colors }
+                if uniform.tangents { all.tangents += part.tangents }
+                all.faceSizes += part.faceSizes
+                all.indices += part.indices.map { $0 + start }
+                all.faceMaterials += Array(repeating: part.material, count: part.faceSizes.count)
+            }
+        }
+        all.morphs = names.enumerated().map { ($1, weights[$1]!, shapes[$0]) }
         self.init(welding: all)
     }
 

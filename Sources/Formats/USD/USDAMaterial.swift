@@ -20,7 +20,9 @@ struct USDAMaterial {
                 if m.baseColorTexture != nil {
                     s.line("color3f inputs:diffuseColor.connect = <\(path)/BaseColor.outputs:rgb>")
                 } else {
-                    s.line("color3f inputs:diffuseColor = \(USDAWriter.tuple(SIMD3(m.baseColor.x, m.baseColor.y, m.baseColor.z)))")
+                    s.line(
+                        "color3f inputs:diffuseColor = \(USDAWriter.tuple(SIMD3(m.baseColor.x, m.baseColor.y, m.baseColor.z)))"
+                    )
                 }
                 if m.displacementTexture != nil {
                     s.line("float inputs:displacement.connect = <\(path)/Displacement.outputs:r>")
@@ -54,7 +56,9 @@ struct USDAMaterial {
                 texture(
                     &mat, "Displacement", file: file, colorSpace: "raw", output: "float outputs:r",
                     scale: "(\(n(s)), \(n(s)), \(n(s)), 1)",
-                    bias: "(\(n(-m.displacementMidlevel * s)), \(n(-m.displacementMidlevel * s)), \(n(-m.displacementMidlevel * s)), 0)")
+                    bias:
+                        "(\(n(-m.displacementMidlevel * s)), \(n(-m.displacementMidlevel * s)), \(n(-m.displacementMidlevel * s)), 0)"
+                )
             }
         }
     }

@@ -28,7 +28,9 @@ struct USDAText {
     }
 
     /// `declaration = [v, v, …]` with `format` writing each value, then `suffix` (metadata).
-    mutating func array<S: Sequence>(_ declaration: String, _ values: S, suffix: String = "", _ format: (inout USDAText, S.Element) -> Void) {
+    mutating func array<S: Sequence>(
+        _ declaration: String, _ values: S, suffix: String = "", _ format: (inout USDAText, S.Element) -> Void
+    ) {
         bytes.append(contentsOf: repeatElement(0x20, count: 2 * depth))
         raw(declaration + " = [")
         var first = true
@@ -65,9 +67,10 @@ struct USDAText {
     /// A valid, unique prim name for `name`: letters, digits and underscores, not starting with a
     /// digit; `taken` collects the names given so far in one scope.
     static func identifier(_ name: String, taken: inout Set<String>) -> String {
-        var id = String(name.unicodeScalars.map { c in
-            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c)) ? Character(c) : "_"
-        })
+        var id = String(
+            name.unicodeScalars.map { c in
+                c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c)) ? Character(c) : "_"
+            })
         if id.isEmpty || id.first!.isNumber { id = "_" + id }
         var unique = id
         var k = 1

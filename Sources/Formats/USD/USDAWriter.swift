@@ -26,7 +26,9 @@ struct USDAWriter: MeshWriter {
         var names = Set<String>()
         let materialNames = materials.map { USDAText.identifier($0.name, taken: &names) }
         var meshNames = Set<String>(["Materials", "Skeleton"])
-        let meshes = scene.meshes.filter { $0.faceCount > 0 }.map { ($0, USDAText.identifier($0.name, taken: &meshNames)) }
+        let meshes = scene.meshes.filter { $0.faceCount > 0 }.map {
+            ($0, USDAText.identifier($0.name, taken: &meshNames))
+        }
         let rigged = meshes.contains { $0.0.hasMorphTargets }
         var animation: [(name: String, weight: Float)] = []
         for (mesh, _) in meshes {
@@ -51,7 +53,9 @@ struct USDAWriter: MeshWriter {
             }
             if rigged { Self.skeleton(animation, into: &root) }
             root.block("def Scope \"Materials\"") { scope in
-                for (m, name) in zip(materials, materialNames) { USDAMaterial(material: m, name: name).write(into: &scope) }
+                for (m, name) in zip(materials, materialNames) {
+                    USDAMaterial(material: m, name: name).write(into: &scope)
+                }
             }
         }
         try sink.write(text.bytes, to: fileName)
