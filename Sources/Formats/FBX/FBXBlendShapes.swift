@@ -35,16 +35,14 @@ extension FBXSceneBuilder {
             var shape = [
                 FBXNode("Version", [.int32(100)]),
                 FBXNode("Indexes", [.int32Array(target.indices.map { Int32($0) })]),
-                FBXNode(
-                    "Vertices",
-                    [.doubleArray(target.positionDeltas.flatMap { [Double($0.x), Double($0.y), Double($0.z)] })]),
+                FBXNode("Vertices", [.doubleArray(Self.doubles(target.positionDeltas))]),
             ]
             // Normal offsets, zero where the target has none: Assimp refuses a Shape without them
             // (Blender writes zeros too, and recomputes normals on import).
             let normals =
-                target.normalDeltas.isEmpty ? Array(repeating: .zero, count: target.indices.count) : target.normalDeltas
-            shape.append(
-                FBXNode("Normals", [.doubleArray(normals.flatMap { [Double($0.x), Double($0.y), Double($0.z)] })]))
+                target.normalDeltas.isEmpty
+                ? [Double](repeating: 0, count: 3 * target.indices.count) : Self.doubles(target.normalDeltas)
+            shape.append(FBXNode("Normals", [.doubleArray(normals)]))
             addObject(
                 FBXNode(
                     "Geometry", [.int64(shapeID), FBXNode.objectName(target.name, "Geometry"), .string("Shape")],
@@ -52,5 +50,18 @@ extension FBXSceneBuilder {
             connect(shapeID, to: channelID)
             connect(channelID, to: deformerID)
         }
+    }
+
+    /// xyz of each vector as doubles, in one array (no array per vector: a rigged detailed mesh has
+    /// millions of offsets).
+    static func doubles(_ vectors: [SIMD3<Float>]) -> [Double] {
+        var out = [Double]()
+        out.reserveCapacity(3 * vectors.count)
+        for v in vectors {
+            out.append(Double(v.x))
+            out.append(Double(v.y))
+            out.append(Double(v.z))
+        }
+        return out
     }
 }

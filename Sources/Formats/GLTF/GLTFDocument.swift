@@ -121,14 +121,7 @@ struct GLTFBufferBuilder {
 
     /// A float VEC3 attribute, with its bounds when asked (POSITION needs them).
     mutating func vec3(_ values: [SIMD3<Float>], bounds: Bool = false) -> Int {
-        let v = view(
-            { w in
-                for p in values {
-                    w.append(p.x)
-                    w.append(p.y)
-                    w.append(p.z)
-                }
-            }, target: 34962)
+        let v = view({ $0.append(vectors: values) }, target: 34962)
         var a = GLTFDocument.Accessor(
             bufferView: v, componentType: GLTFDocument.float, count: values.count, type: "VEC3")
         if bounds, let (lo, hi) = Self.bounds(values) { (a.min, a.max) = (lo, hi) }
@@ -136,18 +129,12 @@ struct GLTFBufferBuilder {
     }
 
     mutating func vec2(_ values: [SIMD2<Float>]) -> Int {
-        let v = view(
-            { w in
-                for t in values {
-                    w.append(t.x)
-                    w.append(t.y)
-                }
-            }, target: 34962)
+        let v = view({ $0.append(floats: values.flatMap { [$0.x, $0.y] }) }, target: 34962)
         return accessor(.init(bufferView: v, componentType: GLTFDocument.float, count: values.count, type: "VEC2"))
     }
 
     mutating func vec4(_ values: [SIMD4<Float>]) -> Int {
-        let v = view({ w in for c in values { for k in 0..<4 { w.append(c[k]) } } }, target: 34962)
+        let v = view({ $0.append(floats: values.flatMap { [$0.x, $0.y, $0.z, $0.w] }) }, target: 34962)
         return accessor(.init(bufferView: v, componentType: GLTFDocument.float, count: values.count, type: "VEC4"))
     }
 
@@ -185,14 +172,7 @@ extension GLTFBufferBuilder {
         let indexView = view(
             { w in for i in moved { if shortIndices { w.append(UInt16(i)) } else { w.append(UInt32(i)) } } },
             target: nil)
-        let valueView = view(
-            { w in
-                for i in moved {
-                    w.append(dense[i].x)
-                    w.append(dense[i].y)
-                    w.append(dense[i].z)
-                }
-            }, target: nil)
+        let valueView = view({ $0.append(vectors: moved.map { dense[$0] }) }, target: nil)
         var a = GLTFDocument.Accessor(
             bufferView: nil, componentType: GLTFDocument.float, count: dense.count, type: "VEC3",
             sparse: .init(

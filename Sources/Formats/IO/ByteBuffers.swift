@@ -8,6 +8,17 @@ struct ByteWriter {
     mutating func append(_ value: Float) { append(value.bitPattern) }
     mutating func append(_ value: Double) { append(value.bitPattern) }
     mutating func append(bytes more: some Sequence<UInt8>) { bytes.append(contentsOf: more) }
+    /// Many floats at once, little-endian: one copy instead of one append per value.
+    mutating func append(floats: [Float]) {
+        floats.map(\.bitPattern.littleEndian).withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+    /// xyz of each vector, as `append(floats:)`.
+    mutating func append(vectors: [SIMD3<Float>]) {
+        var flat = [Float]()
+        flat.reserveCapacity(3 * vectors.count)
+        for v in vectors { flat += [v.x, v.y, v.z] }
+        append(floats: flat)
+    }
     mutating func appendString(_ s: String) {
         let utf8 = Array(s.utf8)
         append(UInt32(utf8.count))
