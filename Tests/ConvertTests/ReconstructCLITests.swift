@@ -132,7 +132,7 @@ import Testing
         let help = try CLI.run(["reconstruct", "--help"])
         let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(
-            text.contains("values: fbx, obj, gltf2, glb2, collada") && text.contains("values: sfs, dfdn, none"),
+            text.contains("values: fbx, obj, gltf2, glb2, usda, collada") && text.contains("values: sfs, dfdn, none"),
             "\(help.stdout)")
     }
 
