@@ -56,6 +56,16 @@ import Testing
         }
     }
 
+    /// The same rig gives the same bytes in every format that keeps it.
+    @Test(arguments: ["fbx", "gltf2", "glb2", "usda"])
+    func riggedWritesAreByteIdentical(formatID: String) throws {
+        let writer = try #require(FormatRegistry.standard.format(id: formatID)?.meshWriter)
+        let (first, second) = (MemorySink(), MemorySink())
+        try writer.write(Self.rigged(), fileName: "rig.x", to: first, options: MeshWriteOptions())
+        try writer.write(Self.rigged(), fileName: "rig.x", to: second, options: MeshWriteOptions())
+        #expect(!first.files.isEmpty && first.files == second.files)
+    }
+
     /// Formats that drop morph targets get the shape at the default weights, and say so.
     @Test func formatsWithoutTargetsKeepTheDefaultShape() throws {
         let folder = try TemporaryFolder()

@@ -64,27 +64,14 @@ public enum Blender {
     /// Imports each file in a fresh factory scene and returns Blender's view of it, by path.
     /// With `probe`, shape keys are evaluated at its points too.
     public static func inspect(_ files: [URL], probe: Probe? = nil) throws -> [String: FileReport] {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("blender-\(UUID().uuidString).json")
-        let probeFile = out.appendingPathExtension("probe.json")
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: probeFile)
-        }
+        let probeFile = FileManager.default.temporaryDirectory.appendingPathComponent("probe-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: probeFile) }
         var arguments = ["-b", "--factory-startup", "--python-exit-code", "3", "--python", script.path, "--"]
         if let probe {
             try JSONEncoder().encode(probe).write(to: probeFile)
             arguments += ["--probe", probeFile.path]
         }
-        let run = try Subprocess.run(executable, arguments + [out.path] + files.map(\.path))
-        guard run.status == 0, let data = FileManager.default.contents(atPath: out.path) else {
-            throw BlenderFailure(status: run.status, log: String(run.text.suffix(3000)))
-        }
-        return try JSONDecoder().decode([String: FileReport].self, from: data)
-    }
-
-    public struct BlenderFailure: Error, CustomStringConvertible {
-        let status: Int32
-        let log: String
-        public var description: String { "blender exited \(status):\n\(log)" }
+        return try Subprocess.report(
+            executable, { arguments + [$0] + files.map(\.path) }, as: [String: FileReport].self)
     }
 }

@@ -47,18 +47,6 @@ public enum USDCheck {
 
     /// Opens each file with usd-core; the report by path.
     public static func inspect(_ files: [URL]) throws -> [String: FileReport] {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("usd-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let run = try Subprocess.run(python, [script.path, out.path] + files.map(\.path))
-        guard run.status == 0, let data = FileManager.default.contents(atPath: out.path) else {
-            throw CheckFailure(status: run.status, log: String(run.text.suffix(3000)))
-        }
-        return try JSONDecoder().decode([String: FileReport].self, from: data)
-    }
-
-    public struct CheckFailure: Error, CustomStringConvertible {
-        let status: Int32
-        let log: String
-        public var description: String { "usd_check.py exited \(status):\n\(log)" }
+        try Subprocess.report(python, { [script.path, $0] + files.map(\.path) }, as: [String: FileReport].self)
     }
 }

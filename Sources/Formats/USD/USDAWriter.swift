@@ -70,7 +70,8 @@ struct USDAWriter: MeshWriter {
         let apiSchemas = "prepend apiSchemas = [\(schemas.map { "\"\($0)\"" }.joined(separator: ", "))]"
         let base = mesh.basePositions
         text.block(header, metadata: [apiSchemas]) { m in
-            if let (lo, hi) = Self.bounds(mesh.positions + base) {
+            // Extent bounds the points as written and as posed at the default weights.
+            if let (lo, hi) = Mesh(positions: mesh.positions + base).bounds {
                 m.line("float3[] extent = [\(tuple(lo)), \(tuple(hi))]")
             }
             m.array("int[] faceVertexCounts", mesh.faceSizes) { $0.number(Int($1)) }
@@ -146,16 +147,6 @@ struct USDAWriter: MeshWriter {
 
     static func tuple(_ v: SIMD3<Float>) -> String {
         "(" + USDAText.number(v.x) + ", " + USDAText.number(v.y) + ", " + USDAText.number(v.z) + ")"
-    }
-
-    static func bounds(_ points: [SIMD3<Float>]) -> (SIMD3<Float>, SIMD3<Float>)? {
-        guard var lo = points.first else { return nil }
-        var hi = lo
-        for p in points {
-            lo = pointwiseMin(lo, p)
-            hi = pointwiseMax(hi, p)
-        }
-        return (lo, hi)
     }
 }
 
