@@ -39,10 +39,14 @@ extension FBXSceneBuilder {
             ]
             // Normal offsets, zero where the target has none: Assimp refuses a Shape without them
             // (Blender writes zeros too, and recomputes normals on import).
-            let normals =
-                target.normalDeltas.isEmpty
-                ? [Double](repeating: 0, count: 3 * target.indices.count) : Self.doubles(target.normalDeltas)
-            shape.append(FBXNode("Normals", [.doubleArray(normals)]))
+            shape.append(
+                FBXNode(
+                    "Normals",
+                    [
+                        target.normalDeltas.isEmpty
+                            ? .zeroDoubleArray(3 * target.indices.count)
+                            : .doubleArray(Self.doubles(target.normalDeltas))
+                    ]))
             addObject(
                 FBXNode(
                     "Geometry", [.int64(shapeID), FBXNode.objectName(target.name, "Geometry"), .string("Shape")],

@@ -14,6 +14,8 @@ enum FBXProperty {
     case int64Array([Int64])  // 'l'
     case doubleArray([Double])  // 'd'
     case floatArray([Float])  // 'f'
+    /// `count` doubles, all zero, written without an array of them (a rig's Shape normals).
+    case zeroDoubleArray(Int)  // 'd'
 }
 
 /// A node of the FBX tree: name, properties, children.
@@ -132,26 +134,36 @@ enum FBXBinaryEncoder {
             w.append(bytes: b)
         case .int32Array(let a):
             code("i")
-            try array(a.count, littleEndianBytes(a), into: &w)
+            try array(a, into: &w)
         case .int64Array(let a):
             code("l")
-            try array(a.count, littleEndianBytes(a), into: &w)
+            try array(a, into: &w)
         case .doubleArray(let a):
             code("d")
-            try array(a.count, littleEndianBytes(a.map(\.bitPattern)), into: &w)
+            try array(a, into: &w)
         case .floatArray(let a):
             code("f")
-            try array(a.count, littleEndianBytes(a.map(\.bitPattern)), into: &w)
+            try array(a, into: &w)
+        case .zeroDoubleArray(let count):
+            code("d")
+            let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 * count, alignment: 8)
+            defer { zeros.deallocate() }
+            zeros.initializeMemory(as: UInt8.self, repeating: 0)
+            try array(count, UnsafeRawBufferPointer(zeros), into: &w)
         }
     }
 
-    /// The array's bytes, little-endian, in one copy (a byte array per element cost seconds on a
-    /// rigged detailed mesh's blend shapes).
-    private static func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
-        values.map(\.littleEndian).withUnsafeBytes { Array($0) }
+    /// An array property's payload straight from the array's memory (little-endian hosts; the
+    /// values are swapped first elsewhere): no byte array per value, no intermediate copy.
+    private static func array<T>(_ values: [T], into w: inout ByteWriter) throws {
+        #if _endian(little)
+            try values.withUnsafeBytes { try array(values.count, $0, into: &w) }
+        #else
+            #error("the FBX writer assumes a little-endian host")
+        #endif
     }
 
-    private static func array(_ count: Int, _ raw: [UInt8], into w: inout ByteWriter) throws {
+    private static func array(_ count: Int, _ raw: UnsafeRawBufferPointer, into w: inout ByteWriter) throws {
         w.append(UInt32(count))
         if raw.count >= compressionThreshold {
             let packed = try deflate(raw)
@@ -167,16 +179,14 @@ enum FBXBinaryEncoder {
 
     /// zlib stream (RFC 1950) by libdeflate at level 1 (its fastest; zlib's level 1 before it);
     /// deterministic for a given libdeflate build.
-    static func deflate(_ input: [UInt8]) throws -> [UInt8] {
+    static func deflate(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
         guard let compressor = libdeflate_alloc_compressor(1) else {
             throw FormatError(.writeFailed, "cannot allocate a deflate compressor")
         }
         defer { libdeflate_free_compressor(compressor) }
         var output = [UInt8](repeating: 0, count: libdeflate_zlib_compress_bound(compressor, input.count))
         let length = output.withUnsafeMutableBufferPointer { out in
-            input.withUnsafeBufferPointer {
-                libdeflate_zlib_compress(compressor, $0.baseAddress, $0.count, out.baseAddress, out.count)
-            }
+            libdeflate_zlib_compress(compressor, input.baseAddress, input.count, out.baseAddress, out.count)
         }
         guard length > 0 else { throw FormatError(.writeFailed, "deflate compression failed") }
         return Array(output.prefix(length))

@@ -78,13 +78,6 @@ struct GLTFWriter: MeshWriter {
         var mesh = source.triangulated()
         if !mesh.hasNormals { mesh = mesh.withGeneratedNormals() }
         let base = mesh.basePositions
-        let offsets = mesh.morphTargets.map { $0.denseDeltas(count: mesh.positions.count) }
-        let normalOffsets = mesh.morphTargets.map { target -> [SIMD3<Float>]? in
-            guard !target.normalDeltas.isEmpty else { return nil }
-            var dense = [SIMD3<Float>](repeating: .zero, count: mesh.positions.count)
-            for (k, v) in target.indices.enumerated() { dense[Int(v)] = target.normalDeltas[k] }
-            return dense
-        }
         let primitives = mesh.unweldedByMaterial().map { part -> GLTFDocument.Primitive in
             let sources = part.sourcePositions.map(Int.init)
             var attributes = ["POSITION": buffer.vec3(sources.map { base[$0] }, bounds: true)]
@@ -92,12 +85,19 @@ struct GLTFWriter: MeshWriter {
             if !part.uvs.isEmpty { attributes["TEXCOORD_0"] = buffer.vec2(part.uvs.map { SIMD2($0.x, 1 - $0.y) }) }
             if !part.tangents.isEmpty && !part.normals.isEmpty { attributes["TANGENT"] = buffer.vec4(part.tangents) }
             if !part.colors.isEmpty { attributes["COLOR_0"] = buffer.vec4(part.colors) }
-            let targets = offsets.indices.map { t -> [String: Int] in
-                var target = ["POSITION": buffer.offsets(sources.map { offsets[t][$0] }, bounds: true)]
-                if let normals = normalOffsets[t] {
-                    target["NORMAL"] = buffer.offsets(sources.map { normals[$0] }, bounds: false)
+            let copies = VertexCopies(sources, positionCount: mesh.positions.count)
+            // One scratch array per primitive, filled and cleared target by target.
+            var scratch = [SIMD3<Float>](repeating: .zero, count: sources.count)
+            let targets = mesh.morphTargets.map { target -> [String: Int] in
+                copies.scatter(target.positionDeltas, at: target.indices, into: &scratch)
+                var accessors = ["POSITION": buffer.offsets(scratch, bounds: true)]
+                copies.scatter(nil, at: target.indices, into: &scratch)
+                if !target.normalDeltas.isEmpty {
+                    copies.scatter(target.normalDeltas, at: target.indices, into: &scratch)
+                    accessors["NORMAL"] = buffer.offsets(scratch, bounds: false)
+                    copies.scatter(nil, at: target.indices, into: &scratch)
                 }
-                return target
+                return accessors
             }
             return GLTFDocument.Primitive(
                 attributes: attributes, indices: buffer.indices(part.indices, vertexCount: part.positions.count),
@@ -124,6 +124,33 @@ struct GLTFWriter: MeshWriter {
         w.append(UInt32(0x004E_4942))  // "BIN\0"
         w.append(bytes: binChunk)
         return w.bytes
+    }
+}
+
+/// Which vertices of a primitive copy each position of the mesh (a position on a UV seam has one
+/// copy per UV), stored compressed: position p's copies are `vertices[starts[p]..<starts[p + 1]]`.
+struct VertexCopies {
+    private var starts: [Int]
+    private var vertices: [Int]
+
+    init(_ sources: [Int], positionCount: Int) {
+        starts = [Int](repeating: 0, count: positionCount + 1)
+        for p in sources { starts[p + 1] += 1 }
+        for p in 0..<positionCount { starts[p + 1] += starts[p] }
+        vertices = [Int](repeating: 0, count: sources.count)
+        var next = starts
+        for (v, p) in sources.enumerated() {
+            vertices[next[p]] = v
+            next[p] += 1
+        }
+    }
+
+    /// Writes `values[k]` (zero when nil) at every copy of position `indices[k]`.
+    func scatter(_ values: [SIMD3<Float>]?, at indices: [UInt32], into dense: inout [SIMD3<Float>]) {
+        for (k, p) in indices.enumerated() {
+            let value = values?[k] ?? .zero
+            for c in starts[Int(p)]..<starts[Int(p) + 1] { dense[vertices[c]] = value }
+        }
     }
 }
 

@@ -10,7 +10,7 @@ struct ByteWriter {
     mutating func append(bytes more: some Sequence<UInt8>) { bytes.append(contentsOf: more) }
     /// Many floats at once, little-endian: one copy instead of one append per value.
     mutating func append(floats: [Float]) {
-        floats.map(\.bitPattern.littleEndian).withUnsafeBytes { bytes.append(contentsOf: $0) }
+        floats.map { $0.bitPattern.littleEndian }.withUnsafeBytes { bytes.append(contentsOf: $0) }
     }
     /// xyz of each vector, as `append(floats:)`.
     mutating func append(vectors: [SIMD3<Float>]) {
