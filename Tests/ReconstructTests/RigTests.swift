@@ -110,4 +110,44 @@ import Testing
             }.max() ?? .infinity
         #expect(posed.count == asset.meshes[0].positions.count && worst <= 0.01, "\(worst) mm")
     }
+
+    /// A rig the size of the default detailed mesh (two subdivision levels, 148,402 vertices) is
+    /// written to GLB with 16-bit offsets (KHR_mesh_quantization): Blender reads the 53 keys, the
+    /// default shape within 0.01 mm and jawOpen's chin offset within 1 %; Assimp, which would
+    /// misread the integers, gets the base shape without targets.
+    @Test(.enabled(if: !Blender.skipped, "FACEDETAIL_SKIP_BLENDER=1"))
+    func largeRigsAreQuantizedAndStillExact() throws {
+        let model = try loadModel("face")
+        var asset = Self.rigged(model).asset
+        asset.meshes[0] = Subdivision.subdivided(asset.meshes[0], levels: 2)
+        let mesh = asset.meshes[0]
+        #expect(mesh.positions.count > GLTFQuantization.vertexThreshold)
+        let folder = try TemporaryFolder()
+        let file = folder.file("detailed.glb")
+        try FormatRegistry.standard.writeMesh(asset, to: file)
+        let bytes = try Data(contentsOf: file)
+        #expect(bytes.range(of: Data("\"extensionsRequired\":[\"KHR_mesh_quantization\"]".utf8)) != nil)
+        let blender = { (p: SIMD3<Float>) in [Double(p.x), Double(-p.z), Double(p.y)].map { $0 / 1000 } }
+        let chin = model.landmarkVertices[8]  // old vertices keep their indices through subdivision
+        let probed = [chin] + Array(stride(from: 0, to: mesh.positions.count, by: 37))
+        let reports = try Blender.inspect(
+            [file], probe: Blender.Probe(points: probed.map { blender(mesh.positions[$0]) }, key: "jawOpen"))
+        let report = try #require(reports[file.path])
+        #expect(report.error == nil, "\(report.error ?? "")")
+        #expect(report.shapeKeys == model.expressionNames)
+        let probe = report.probe ?? []
+        let worst = probe.map(\.distance).max() ?? .infinity
+        #expect(probe.count == probed.count && worst <= 1e-5, "default shape within \(worst * 1000) mm")
+        let jaw = try #require(mesh.morphTargets.first { $0.name == "jawOpen" })
+        let expected = blender(jaw.denseDeltas(count: mesh.positions.count)[chin])
+        let length = expected.map { $0 * $0 }.reduce(0, +).squareRoot()
+        let moved = probe.first?.moved ?? []
+        let miss = zip(moved, expected).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+        #expect(length > 0.003 && miss <= 0.01 * length, "chin moved \(moved), rig \(expected)")
+        let back = try FormatRegistry.standard.readerFormat(for: file).meshReader!.readMesh(at: file)
+            .converted(to: .millimetre)
+        #expect(back.meshes.allSatisfy { $0.morphTargets.isEmpty })
+        let (a, b) = (try #require(Mesh(positions: mesh.basePositions).bounds), try #require(back.bounds))
+        #expect(norm(a.min - b.min) < 0.01 && norm(a.max - b.max) < 0.01, "Assimp reads the base shape")
+    }
 }

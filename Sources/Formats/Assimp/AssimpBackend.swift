@@ -26,7 +26,8 @@ enum AssimpBackend {
         ProcessInfo.processInfo.environment["FACEDETAIL_IMPORT_TIMEOUT"].flatMap(Double.init) ?? 60
     }
 
-    static func importScene(at url: URL) throws -> SceneBuffer.Decoded {
+    /// `keepingMorphTargets: false` drops the anim meshes Assimp read (they would be wrong).
+    static func importScene(at url: URL, keepingMorphTargets: Bool = true) throws -> SceneBuffer.Decoded {
         var out = fd_buffer(data: nil, size: 0)
         var error = [CChar](repeating: 0, count: 1024)
         let status = fd_assimp_import(url.path, importTimeout, &out, &error, error.count)
@@ -36,7 +37,7 @@ enum AssimpBackend {
         }
         let bytes = [UInt8](UnsafeBufferPointer(start: out.data, count: out.size))
         do {
-            return try SceneBuffer.decode(bytes)
+            return try SceneBuffer.decode(bytes, keepingMorphTargets: keepingMorphTargets)
         } catch let error as FormatError {
             throw error.at(url.path)
         }

@@ -6,13 +6,13 @@ import Foundation
 /// as Assimp applies `<unit>`; FBX: centimetres × `UnitScaleFactor`) and nil otherwise. FBX files
 /// are turned to +Y up from their axis settings; textures embedded in the file come back in
 /// `Asset.embeddedFiles` under "<stem>_embedded<N>.<ext>". Morph targets come back where Assimp
-/// reads them (glTF with names and default weights, FBX blend shapes without their weights) and
-/// where a mesh has one material (meshes Assimp split by material are merged without them).
+/// reads them: glTF with names and default weights (not quantized ones: Assimp reads them wrong,
+/// so those files come back at their base shape), FBX blend shapes without their weights.
 struct AssimpMeshReader: MeshReader {
     func readMesh(at url: URL) throws -> Asset {
         try Self.preflight(url)
         let ext = url.pathExtension.lowercased()
-        let scene = try AssimpBackend.importScene(at: url)
+        let scene = try AssimpBackend.importScene(at: url, keepingMorphTargets: !Self.hasQuantizedTargets(url))
         var asset = Asset(meshes: scene.meshes, materials: scene.materials, unit: unit(of: ext, scene.metadata))
         if ext == "fbx" {
             // Assimp 5.2.5 gives an FBX blend shape channel's DeformPercent only for in-between
@@ -49,6 +49,24 @@ struct AssimpMeshReader: MeshReader {
             throw error.at(url.path)
         }
         return asset
+    }
+
+    /// Whether a glTF file declares KHR_mesh_quantization: Assimp 5.2.5 reads its integer morph
+    /// offsets as floats (garbage), so such targets are dropped and the base shape is read.
+    static func hasQuantizedTargets(_ url: URL) -> Bool {
+        let ext = url.pathExtension.lowercased()
+        guard ext == "glb" || ext == "gltf", let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        var json: Data
+        if ext == "glb" {
+            // Header (12 bytes), then the JSON chunk's length and type.
+            guard let head = try? handle.read(upToCount: 20), head.count == 20 else { return false }
+            let length = head[12..<16].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            json = (try? handle.read(upToCount: min(length, 64 << 20))) ?? Data()
+        } else {
+            json = (try? handle.read(upToCount: 64 << 20)) ?? Data()
+        }
+        return json.range(of: Data(GLTFQuantization.extensionName.utf8)) != nil
     }
 
     private func unit(of ext: String, _ metadata: [String: String]) -> LengthUnit? {

@@ -90,7 +90,7 @@ enum SceneBuffer {
     }
 
     /// Decodes an imported scene; meshes come back welded (UV seams as UV indices).
-    static func decode(_ bytes: [UInt8]) throws -> Decoded {
+    static func decode(_ bytes: [UInt8], keepingMorphTargets: Bool = true) throws -> Decoded {
         var r = ByteReader(bytes, what: "Assimp's scene")
         guard try r.readBytes(4).elementsEqual("FDS1".utf8) else { throw FormatError(.malformed, "not an FDS1 buffer") }
         var decoded = Decoded(materials: [], meshes: [], metadata: [:], bumpTextures: [:], embedded: [])
@@ -147,7 +147,8 @@ enum SceneBuffer {
                 let name = try r.readString()
                 let weight = try r.readFloat()
                 guard r.remaining >= count * 12 else { throw FormatError(.malformed, "Assimp's scene is truncated") }
-                arrays.morphs.append((name, weight, try vec3()))
+                let shape = try vec3()
+                if keepingMorphTargets { arrays.morphs.append((name, weight, shape)) }
             }
             let mesh = Mesh(welding: arrays)
             if let last = groups.indices.last, groups[last].node == node {

@@ -35,6 +35,8 @@ struct GLTFDocument: Encodable {
         var componentType: Int
         var count: Int
         var type: String
+        /// Integers read as fractions of their range (KHR_mesh_quantization's morph offsets).
+        var normalized: Bool?
         var min: [Float]?
         var max: [Float]?
         var sparse: Sparse?
@@ -58,6 +60,8 @@ struct GLTFDocument: Encodable {
     struct Node: Encodable {
         var name: String
         var mesh: Int
+        /// Uniform scale that turns quantized offsets into metres (`GLTFQuantization`).
+        var scale: [Float]?
     }
     struct Scene: Encodable { var nodes: [Int] }
     struct TextureInfo: Encodable { var index: Int }
@@ -83,6 +87,8 @@ struct GLTFDocument: Encodable {
     }
 
     var asset: Info
+    var extensionsUsed: [String]?
+    var extensionsRequired: [String]?
     var scene = 0
     var scenes: [Scene] = []
     var nodes: [Node] = []
@@ -96,7 +102,7 @@ struct GLTFDocument: Encodable {
     var buffers: [Buffer] = []
 
     /// Component types (spec §3.6.2.2).
-    static let float = 5126, unsignedShort = 5123, unsignedInt = 5125
+    static let float = 5126, short = 5122, unsignedShort = 5123, unsignedInt = 5125
 }
 
 /// The document's one binary buffer and the views and accessors into it, each view 4-byte aligned.

@@ -11,7 +11,8 @@ import Foundation
 ///   normal texture. Textures stay external files, named as the materials name them.
 /// - Morph targets (`MorphTarget`): POSITION (and NORMAL where given) offsets per primitive, sparse
 ///   where smaller; the base shape as POSITION; the default weights as the mesh's `weights`; names
-///   in the mesh's `extras.targetNames`, where Blender and three.js read them.
+///   in the mesh's `extras.targetNames`, where Blender and three.js read them. Rigs of more than
+///   65,536 vertices store their offsets as 16-bit integers (`GLTFQuantization`).
 struct GLTFWriter: MeshWriter {
     /// GLB (one file) or .gltf with a .bin beside it.
     let binary: Bool
@@ -31,8 +32,16 @@ struct GLTFWriter: MeshWriter {
             document.samplers = [GLTFDocument.Sampler()]
         }
         for mesh in scene.meshes where mesh.faceCount > 0 {
-            document.nodes.append(.init(name: mesh.name, mesh: document.meshes.count))
-            document.meshes.append(Self.mesh(mesh, into: &buffer))
+            let quantization = GLTFQuantization(mesh)
+            document.nodes.append(
+                .init(
+                    name: mesh.name, mesh: document.meshes.count,
+                    scale: quantization.map { Array(repeating: $0.scale, count: 3) }))
+            document.meshes.append(Self.mesh(mesh, quantization: quantization, into: &buffer))
+        }
+        if document.nodes.contains(where: { $0.scale != nil }) {
+            document.extensionsUsed = [GLTFQuantization.extensionName]
+            document.extensionsRequired = [GLTFQuantization.extensionName]
         }
         document.scenes = [.init(nodes: Array(document.nodes.indices))]
         document.accessors = buffer.accessors
@@ -74,11 +83,17 @@ struct GLTFWriter: MeshWriter {
             normalTexture: texture(m.normalTexture))
     }
 
-    static func mesh(_ source: Mesh, into buffer: inout GLTFBufferBuilder) -> GLTFDocument.Mesh {
+    static func mesh(
+        _ source: Mesh, quantization: GLTFQuantization?, into buffer: inout GLTFBufferBuilder
+    ) -> GLTFDocument.Mesh {
         var mesh = source.triangulated()
         if !mesh.hasNormals { mesh = mesh.withGeneratedNormals() }
-        let base = mesh.basePositions
-        let primitives = mesh.unweldedByMaterial().map { part -> GLTFDocument.Primitive in
+        // Positions in the node's units: metres / the quantization scale (a power of two: exact).
+        let unit = quantization?.scale ?? 1
+        let base = mesh.basePositions.map { $0 / unit }
+        var parts = mesh.unweldedByMaterial()
+        if quantization != nil { parts = parts.flatMap { $0.chunked(maxVertices: GLTFQuantization.vertexThreshold) } }
+        let primitives = parts.map { part -> GLTFDocument.Primitive in
             let sources = part.sourcePositions.map(Int.init)
             var attributes = ["POSITION": buffer.vec3(sources.map { base[$0] }, bounds: true)]
             if !part.normals.isEmpty { attributes["NORMAL"] = buffer.vec3(part.normals) }
@@ -90,7 +105,10 @@ struct GLTFWriter: MeshWriter {
             var scratch = [SIMD3<Float>](repeating: .zero, count: sources.count)
             let targets = mesh.morphTargets.map { target -> [String: Int] in
                 copies.scatter(target.positionDeltas, at: target.indices, into: &scratch)
-                var accessors = ["POSITION": buffer.offsets(scratch, bounds: true)]
+                var accessors = [
+                    "POSITION": quantization.map { q in buffer.quantizedOffsets(scratch.map(q.quantized)) }
+                        ?? buffer.offsets(scratch, bounds: true)
+                ]
                 copies.scatter(nil, at: target.indices, into: &scratch)
                 if !target.normalDeltas.isEmpty {
                     copies.scatter(target.normalDeltas, at: target.indices, into: &scratch)
