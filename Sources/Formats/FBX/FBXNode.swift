@@ -1,4 +1,5 @@
 import CDeflate
+import Foundation
 
 /// One property of an FBX node record, tagged as in the binary format's type codes.
 enum FBXProperty {
@@ -146,10 +147,12 @@ enum FBXBinaryEncoder {
             try array(a, into: &w)
         case .zeroDoubleArray(let count):
             code("d")
-            let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 * count, alignment: 8)
-            defer { zeros.deallocate() }
-            zeros.initializeMemory(as: UInt8.self, repeating: 0)
-            try array(count, UnsafeRawBufferPointer(zeros), into: &w)
+            // calloc: a large block comes as untouched zero pages, read without being written.
+            guard let zeros = calloc(max(count, 1), 8) else {
+                throw FormatError(.writeFailed, "cannot allocate \(8 * count) bytes of zeros")
+            }
+            defer { free(zeros) }
+            try array(count, UnsafeRawBufferPointer(start: zeros, count: 8 * count), into: &w)
         }
     }
 
