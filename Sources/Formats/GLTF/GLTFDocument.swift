@@ -155,14 +155,9 @@ struct GLTFBufferBuilder {
                 count: values.count, type: "SCALAR"))
     }
 
+    /// Per-axis minimum and maximum, as accessors state them (`Mesh.bounds`).
     static func bounds(_ values: [SIMD3<Float>]) -> ([Float], [Float])? {
-        guard var lo = values.first else { return nil }
-        var hi = lo
-        for p in values {
-            lo = pointwiseMin(lo, p)
-            hi = pointwiseMax(hi, p)
-        }
-        return ([lo.x, lo.y, lo.z], [hi.x, hi.y, hi.z])
+        Mesh(positions: values).bounds.map { ([$0.min.x, $0.min.y, $0.min.z], [$0.max.x, $0.max.y, $0.max.z]) }
     }
 }
 

@@ -16,7 +16,11 @@ struct ByteWriter {
     mutating func append(vectors: [SIMD3<Float>]) {
         var flat = [Float]()
         flat.reserveCapacity(3 * vectors.count)
-        for v in vectors { flat += [v.x, v.y, v.z] }
+        for v in vectors {
+            flat.append(v.x)
+            flat.append(v.y)
+            flat.append(v.z)
+        }
         append(floats: flat)
     }
     mutating func appendString(_ s: String) {

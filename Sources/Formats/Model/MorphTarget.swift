@@ -111,33 +111,6 @@ extension Mesh {
         Dictionary(morphTargets.map { ($0.name, $0.defaultWeight) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Each target's normal offsets, from smooth normals (`withGeneratedNormals`) of the base shape
-    /// and of the base shape plus the target, for formats whose readers do not recompute normals
-    /// when a target is blended (glTF viewers). A target then also lists the positions around it
-    /// whose normals turn though they do not move (with a zero position offset).
-    public func withGeneratedNormalDeltas() -> Mesh {
-        var out = self
-        var base = self
-        base.positions = basePositions
-        let baseNormals = base.withGeneratedNormals().normals
-        for t in out.morphTargets.indices {
-            let target = morphTargets[t]
-            var moved = base
-            let dense = target.denseDeltas(count: positions.count)
-            for v in target.indices { moved.positions[Int(v)] += dense[Int(v)] }
-            let normals = moved.withGeneratedNormals().normals
-            var rebuilt = MorphTarget(
-                name: target.name, indices: [], positionDeltas: [], defaultWeight: target.defaultWeight)
-            for v in positions.indices where dense[v] != .zero || normals[v] != baseNormals[v] {
-                rebuilt.indices.append(UInt32(v))
-                rebuilt.positionDeltas.append(dense[v])
-                rebuilt.normalDeltas.append(normals[v] - baseNormals[v])
-            }
-            out.morphTargets[t] = rebuilt
-        }
-        return out
-    }
-
     func validateMorphTargets() throws {
         var names = Set<String>()
         for target in morphTargets {

@@ -21,7 +21,7 @@ struct USDAMaterial {
                     s.line("color3f inputs:diffuseColor.connect = <\(path)/BaseColor.outputs:rgb>")
                 } else {
                     s.line(
-                        "color3f inputs:diffuseColor = \(USDAWriter.tuple(SIMD3(m.baseColor.x, m.baseColor.y, m.baseColor.z)))"
+                        "color3f inputs:diffuseColor = \(USDAText.tuple(SIMD3(m.baseColor.x, m.baseColor.y, m.baseColor.z)))"
                     )
                 }
                 if m.displacementTexture != nil {

@@ -46,8 +46,10 @@ struct USDAText {
     mutating func number(_ v: Float) { raw(Self.number(v)) }
     mutating func number(_ v: Int) { raw(String(v)) }
 
-    mutating func tuple(_ v: SIMD3<Float>) {
-        raw("(" + Self.number(v.x) + ", " + Self.number(v.y) + ", " + Self.number(v.z) + ")")
+    mutating func tuple(_ v: SIMD3<Float>) { raw(Self.tuple(v)) }
+
+    static func tuple(_ v: SIMD3<Float>) -> String {
+        "(" + number(v.x) + ", " + number(v.y) + ", " + number(v.z) + ")"
     }
 
     mutating func tuple(_ v: SIMD2<Float>) { raw("(" + Self.number(v.x) + ", " + Self.number(v.y) + ")") }

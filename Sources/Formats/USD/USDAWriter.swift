@@ -49,7 +49,7 @@ struct USDAWriter: MeshWriter {
         text.line("")
         text.block("def \(rigged ? "SkelRoot" : "Xform") \"Root\"", metadata: ["kind = \"component\""]) { root in
             for (mesh, name) in meshes {
-                Self.mesh(mesh, name: name, materialNames: materialNames, rigged: rigged, into: &root)
+                Self.mesh(mesh, name: name, materialNames: materialNames, into: &root)
             }
             if rigged { Self.skeleton(animation, into: &root) }
             root.block("def Scope \"Materials\"") { scope in
@@ -62,17 +62,17 @@ struct USDAWriter: MeshWriter {
     }
 
     private static func mesh(
-        _ mesh: Mesh, name: String, materialNames: [String], rigged: Bool, into text: inout USDAText
+        _ mesh: Mesh, name: String, materialNames: [String], into text: inout USDAText
     ) {
         let used = Set(mesh.faceSizes.indices.map { Int(mesh.material(ofFace: $0)) }).sorted()
-        let schemas = ["MaterialBindingAPI"] + (rigged ? ["SkelBindingAPI"] : [])
+        let schemas = ["MaterialBindingAPI"] + (mesh.hasMorphTargets ? ["SkelBindingAPI"] : [])
         let header = "def Mesh \"\(name)\""
         let apiSchemas = "prepend apiSchemas = [\(schemas.map { "\"\($0)\"" }.joined(separator: ", "))]"
         let base = mesh.basePositions
         text.block(header, metadata: [apiSchemas]) { m in
             // Extent bounds the points as written and as posed at the default weights.
             if let (lo, hi) = Mesh(positions: mesh.positions + base).bounds {
-                m.line("float3[] extent = [\(tuple(lo)), \(tuple(hi))]")
+                m.line("float3[] extent = [\(USDAText.tuple(lo)), \(USDAText.tuple(hi))]")
             }
             m.array("int[] faceVertexCounts", mesh.faceSizes) { $0.number(Int($1)) }
             m.array("int[] faceVertexIndices", mesh.faceVertexIndices) { $0.number(Int($1)) }
@@ -91,25 +91,22 @@ struct USDAWriter: MeshWriter {
                 }
                 m.array("int[] primvars:st:indices", mesh.faceUVIndices) { $0.number(Int($1)) }
             }
-            if rigged {
+            var taken = Set<String>()
+            let prims = mesh.morphTargets.map { USDAText.identifier($0.name, taken: &taken) }
+            if mesh.hasMorphTargets {
                 m.array("uniform token[] skel:blendShapes", mesh.morphTargets) { $0.raw(USDAText.quoted($1.name)) }
-                var taken = Set<String>()
-                let prims = mesh.morphTargets.map { USDAText.identifier($0.name, taken: &taken) }
                 m.array("rel skel:blendShapeTargets", prims) { $0.raw("<\($1)>") }
                 m.line("rel skel:skeleton = </Root/Skeleton>")
-                m.line("uniform token subdivisionScheme = \"none\"")
-                if used.count == 1 { m.line("rel material:binding = </Root/Materials/\(materialNames[used[0]])>") }
-                for (target, prim) in zip(mesh.morphTargets, prims) {
-                    m.block("def BlendShape \"\(prim)\"") { b in
-                        b.array("uniform vector3f[] offsets", target.positionDeltas) { $0.tuple($1) }
-                        b.array("uniform int[] pointIndices", target.indices) { $0.number(Int($1)) }
-                    }
-                }
-            } else {
-                m.line("uniform token subdivisionScheme = \"none\"")
-                if used.count == 1 { m.line("rel material:binding = </Root/Materials/\(materialNames[used[0]])>") }
             }
+            m.line("uniform token subdivisionScheme = \"none\"")
+            if used.count == 1 { m.line("rel material:binding = </Root/Materials/\(materialNames[used[0]])>") }
             if used.count > 1 { Self.subsets(mesh, used: used, materialNames: materialNames, into: &m) }
+            for (target, prim) in zip(mesh.morphTargets, prims) {
+                m.block("def BlendShape \"\(prim)\"") { b in
+                    b.array("uniform vector3f[] offsets", target.positionDeltas) { $0.tuple($1) }
+                    b.array("uniform int[] pointIndices", target.indices) { $0.number(Int($1)) }
+                }
+            }
         }
     }
 
@@ -145,9 +142,6 @@ struct USDAWriter: MeshWriter {
         }
     }
 
-    static func tuple(_ v: SIMD3<Float>) -> String {
-        "(" + USDAText.number(v.x) + ", " + USDAText.number(v.y) + ", " + USDAText.number(v.z) + ")"
-    }
 }
 
 extension FormatDescriptor {
