@@ -77,10 +77,12 @@ struct ModelCommand: ParsableCommand {
         func run() throws {
             let model = try ModelFile.load(URL(fileURLWithPath: file))
             let info = model.info
+            let summary = ModelSummary(model: model)
             if report.json {
-                print(try JSONOutput.encode(ModelSummary(model: model)))
+                print(try JSONOutput.encode(summary))
                 return
             }
+            let slots = info.expressionNames.count * info.vertexCount
             print(
                 """
                 \(file)
@@ -92,6 +94,7 @@ struct ModelCommand: ParsableCommand {
                   UVs           \(info.uvCount)
                   identity      \(info.identityCount) modes (coefficients ~ N(0, 1))
                   expressions   \(info.expressionNames.count): \(info.expressionNames.joined(separator: " "))
+                  rig           \(summary.rigOffsets) offsets of 10⁻⁵ mm or more, \(String(format: "%.1f", 100 * Double(summary.rigOffsets) / Double(max(slots, 1)))) % of expressions × vertices (--rig)
                   materials     \(info.materials.joined(separator: " "))
                   landmarks     68 (iBUG), vertices \(model.landmarkVertices.map(String.init).joined(separator: " "))
                   contour       \(model.contourCandidates.right.count) right, \(model.contourCandidates.left.count) left candidates
@@ -180,6 +183,8 @@ struct ModelSummary: Encodable {
     let triangles: Int
     let landmarkVertices: [Int]
     let contourCandidates: [String: Int]
+    /// Offsets in the expression rig (`MorphableModel.rig`): what `--rig` writes per mesh vertex.
+    let rigOffsets: Int
 
     init(model: MorphableModel) {
         info = model.info
@@ -187,5 +192,6 @@ struct ModelSummary: Encodable {
         triangles = model.polygonSizes.filter { $0 == 3 }.count
         landmarkVertices = model.landmarkVertices
         contourCandidates = ["right": model.contourCandidates.right.count, "left": model.contourCandidates.left.count]
+        rigOffsets = model.rig().reduce(0) { $0 + $1.indices.count }
     }
 }

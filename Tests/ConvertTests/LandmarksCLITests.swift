@@ -125,6 +125,9 @@ import Testing
         let details = try #require(summary?["info"] as? [String: Any])
         #expect(details["vertexCount"] as? Int == 9409 && details["identityCount"] as? Int == 100)
         #expect((details["expressionNames"] as? [String])?.count == 53)
+        // `model info` counts the rig: at least one offset per expression, at most one per vertex each.
+        let offsets = summary?["rigOffsets"] as? Int ?? 0
+        #expect(offsets > 53 && offsets <= 53 * 9409, "\(offsets) rig offsets")
 
         for name in ["a.fbx", "b.fbx"] {
             let r = try CLI.run([
