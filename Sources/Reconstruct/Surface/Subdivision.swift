@@ -32,7 +32,7 @@ public enum Subdivision {
     public static func catmullClark(_ mesh: Mesh) -> Mesh {
         let topology = EdgeTopology(mesh)
         let offsets = mesh.faceOffsets
-        let stencil = SubdivisionStencil(catmullClark: mesh, topology: topology)
+        let (positions, targets) = refined(mesh, .catmullClark, topology)
         let (v, e) = (UInt32(mesh.positions.count), UInt32(topology.edges.count))
         var sizes: [UInt8] = []
         var corners: [UInt32] = []
@@ -61,16 +61,15 @@ public enum Subdivision {
             }
         }
         return Mesh(
-            name: mesh.name, positions: stencil.apply(mesh.positions), uvs: uv.uvs, faceSizes: sizes,
-            faceVertexIndices: corners, faceUVIndices: uvCorners, faceMaterials: materials,
-            morphTargets: refined(mesh.morphTargets, by: stencil, oldCount: mesh.positions.count))
+            name: mesh.name, positions: positions, uvs: uv.uvs, faceSizes: sizes,
+            faceVertexIndices: corners, faceUVIndices: uvCorners, faceMaterials: materials, morphTargets: targets)
     }
 
     /// One Loop step (all faces triangles).
     public static func loop(_ mesh: Mesh) -> Mesh {
         precondition(mesh.faceSizes.allSatisfy { $0 == 3 }, "Loop subdivision needs triangles")
         let topology = EdgeTopology(mesh)
-        let stencil = SubdivisionStencil(loop: mesh, topology: topology)
+        let (positions, targets) = refined(mesh, .loop, topology)
         let v = UInt32(mesh.positions.count)
         let uv = UVRefinement(mesh)
         var corners: [UInt32] = []
@@ -88,19 +87,39 @@ public enum Subdivision {
             if !mesh.faceMaterials.isEmpty { materials += Array(repeating: mesh.faceMaterials[f], count: 4) }
         }
         return Mesh(
-            name: mesh.name, positions: stencil.apply(mesh.positions), uvs: uv.uvs,
+            name: mesh.name, positions: positions, uvs: uv.uvs,
             faceSizes: Array(repeating: 3, count: 4 * mesh.faceCount), faceVertexIndices: corners,
-            faceUVIndices: uvCorners, faceMaterials: materials,
-            morphTargets: refined(mesh.morphTargets, by: stencil, oldCount: mesh.positions.count))
+            faceUVIndices: uvCorners, faceMaterials: materials, morphTargets: targets)
     }
 
-    /// Morph targets refined by one step's stencil, the targets spread over both cores.
-    static func refined(_ targets: [MorphTarget], by stencil: SubdivisionStencil, oldCount: Int) -> [MorphTarget] {
+    enum Scheme { case catmullClark, loop }
+
+    /// One step's new positions and morph targets: each row summed at once without targets, else
+    /// through a stored stencil that refines every target too (the targets over both cores).
+    static func refined(
+        _ mesh: Mesh, _ scheme: Scheme, _ topology: EdgeTopology
+    ) -> (positions: [SIMD3<Float>], targets: [MorphTarget]) {
+        func emit<Rows: SubdivisionRows>(into rows: inout Rows) {
+            switch scheme {
+            case .catmullClark: rows.addCatmullClark(mesh, topology: topology)
+            case .loop: rows.addLoop(mesh, topology: topology)
+            }
+        }
+        guard mesh.hasMorphTargets else {
+            var sums = PointSums(mesh.positions)
+            emit(into: &sums)
+            return (sums.result, [])
+        }
+        var rows = SubdivisionStencil()
+        emit(into: &rows)
+        let stencil = rows
+        let targets = mesh.morphTargets
+        let oldCount = mesh.positions.count
         let results = Results<MorphTarget>(count: targets.count)
         DispatchQueue.concurrentPerform(iterations: targets.count) { t in
             results.store(stencil.apply(targets[t], oldCount: oldCount), at: t)
         }
-        return results.values.map { $0! }
+        return (stencil.apply(mesh.positions), results.values.map { $0! })
     }
 }
 

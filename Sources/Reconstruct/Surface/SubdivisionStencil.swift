@@ -7,34 +7,23 @@ import Foundation
 /// target's offsets, so a blendshape subdivided with the mesh is the subdivided blendshape.
 ///
 /// Rows are stored compressed (CSR): row r's old points are `columns[starts[r]..<starts[r + 1]]`.
-struct SubdivisionStencil {
+/// A mesh without morph targets does not need them stored: `PointSums` takes the same rows and
+/// sums each into its new point at once (a stored level-2 stencil is ~30 MB of fresh pages).
+struct SubdivisionStencil: SubdivisionRows {
     private(set) var starts: [Int] = [0]
     private(set) var columns: [Int] = []
     private(set) var weights: [Double] = []
 
     var rowCount: Int { starts.count - 1 }
 
-    /// Appends a row from (old point, weight) terms; terms naming one point are summed.
-    mutating func append(_ terms: [(Int, Double)]) {
-        var merged: [(Int, Double)] = []
-        for term in terms.sorted(by: { $0.0 < $1.0 }) {
-            if let last = merged.last, last.0 == term.0 {
-                merged[merged.count - 1].1 += term.1
-            } else {
-                merged.append(term)
-            }
-        }
-        for (column, weight) in merged {
-            columns.append(column)
-            weights.append(weight)
-        }
-        starts.append(columns.count)
+    /// Adds a term to the row being built; a point may appear more than once in a row.
+    mutating func add(_ column: Int, _ weight: Double) {
+        columns.append(column)
+        weights.append(weight)
     }
 
-    /// The row of old points `row` is made from, as terms (for composing rows).
-    func terms(_ row: Int) -> [(Int, Double)] {
-        (starts[row]..<starts[row + 1]).map { (columns[$0], weights[$0]) }
-    }
+    /// Closes the row being built.
+    mutating func endRow() { starts.append(columns.count) }
 
     /// New points from old ones (summed in double precision).
     func apply(_ points: [SIMD3<Float>]) -> [SIMD3<Float>] {
@@ -64,52 +53,87 @@ struct SubdivisionStencil {
     }
 }
 
-extension SubdivisionStencil {
+/// Where a subdivision step's rows go: a stored `SubdivisionStencil`, or `PointSums`.
+protocol SubdivisionRows {
+    /// Adds a term to the row being built; a point may appear more than once in a row.
+    mutating func add(_ column: Int, _ weight: Double)
+    /// Closes the row being built.
+    mutating func endRow()
+}
+
+/// Each row summed at once into its new point, nothing stored.
+struct PointSums: SubdivisionRows {
+    private let points: [SIMD3<Double>]
+    private var sum = SIMD3<Double>.zero
+    private(set) var result: [SIMD3<Float>] = []
+
+    init(_ points: [SIMD3<Float>]) { self.points = points.map(SIMD3<Double>.init) }
+
+    mutating func add(_ column: Int, _ weight: Double) { sum += weight * points[column] }
+
+    mutating func endRow() {
+        result.append(SIMD3<Float>(sum))
+        sum = .zero
+    }
+}
+
+extension SubdivisionRows {
+    /// One whole row from (old point, weight) terms.
+    mutating func append(_ terms: [(Int, Double)]) {
+        for (column, weight) in terms { add(column, weight) }
+        endRow()
+    }
+
     /// Catmull–Clark's rows: moved old vertices, then edge points, then face points.
-    init(catmullClark mesh: Mesh, topology: EdgeTopology) {
+    mutating func addCatmullClark(_ mesh: Mesh, topology: EdgeTopology) {
         let offsets = mesh.faceOffsets
         let p = mesh.positions.map(SIMD3<Double>.init)
-        let facePoints: [[(Int, Double)]] = mesh.faceSizes.indices.map { f in
-            let n = Double(mesh.faceSizes[f])
-            return (offsets[f]..<offsets[f + 1]).map { (Int(mesh.faceVertexIndices[$0]), 1 / n) }
+        /// Face f's point (the mean of its corners), times k, into the current row.
+        func addFacePoint(_ f: Int, times k: Double) {
+            let share = k / Double(mesh.faceSizes[f])
+            for c in offsets[f]..<offsets[f + 1] { add(Int(mesh.faceVertexIndices[c]), share) }
         }
-        func scaled(_ terms: [(Int, Double)], _ k: Double) -> [(Int, Double)] { terms.map { ($0.0, $0.1 * k) } }
-        var vertexRows: [[(Int, Double)]] = []
         for v in p.indices {
             if let rule = topology.boundaryRule(v, positions: p) {
-                vertexRows.append(rule)
+                append(rule)
                 continue
             }
             let n = Double(topology.vertexEdges[v].count)
             guard n >= 3 else {
-                vertexRows.append([(v, 1)])
+                append([(v, 1)])
                 continue
             }
             // (q + 2r + (n − 3)·v) / n: q the mean of the face points, r of the edge midpoints.
             let faces = topology.vertexFaces[v]
-            var row: [(Int, Double)] = [(v, (n - 3) / n)]
-            for f in faces { row += scaled(facePoints[f], 1 / (Double(faces.count) * n)) }
+            add(v, (n - 3) / n)
+            for f in faces { addFacePoint(f, times: 1 / (Double(faces.count) * n)) }
             for e in topology.vertexEdges[v] {
-                row += [(topology.edges[e].0, 1 / (n * n)), (topology.edges[e].1, 1 / (n * n))]
+                add(topology.edges[e].0, 1 / (n * n))
+                add(topology.edges[e].1, 1 / (n * n))
             }
-            vertexRows.append(row)
+            endRow()
         }
-        for row in vertexRows { append(row) }
         for e in topology.edges.indices {
             let (a, b) = topology.edges[e]
             let faces = topology.edgeFaces[e]
             if faces.count == 2 {
-                append(
-                    [(a, 0.25), (b, 0.25)] + scaled(facePoints[faces[0]], 0.25) + scaled(facePoints[faces[1]], 0.25))
+                add(a, 0.25)
+                add(b, 0.25)
+                addFacePoint(faces[0], times: 0.25)
+                addFacePoint(faces[1], times: 0.25)
+                endRow()
             } else {
                 append([(a, 0.5), (b, 0.5)])
             }
         }
-        for row in facePoints { append(row) }
+        for f in mesh.faceSizes.indices {
+            addFacePoint(f, times: 1)
+            endRow()
+        }
     }
 
     /// Loop's rows: moved old vertices, then edge points.
-    init(loop mesh: Mesh, topology: EdgeTopology) {
+    mutating func addLoop(_ mesh: Mesh, topology: EdgeTopology) {
         let p = mesh.positions.map(SIMD3<Double>.init)
         for v in p.indices {
             if let rule = topology.boundaryRule(v, positions: p) {
@@ -125,8 +149,9 @@ extension SubdivisionStencil {
             // Loop's weight: β = (5/8 − (3/8 + cos(2π/n)/4)²) / n.
             let c = 3.0 / 8 + cos(2 * Double.pi / n) / 4
             let beta = (5.0 / 8 - c * c) / n
-            let ring = edges.map { e in topology.edges[e].0 == v ? topology.edges[e].1 : topology.edges[e].0 }
-            append([(v, 1 - n * beta)] + ring.map { ($0, beta) })
+            add(v, 1 - n * beta)
+            for e in edges { add(topology.edges[e].0 == v ? topology.edges[e].1 : topology.edges[e].0, beta) }
+            endRow()
         }
         for e in topology.edges.indices {
             let (a, b) = topology.edges[e]
