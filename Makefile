@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/release/facedetail
 
-.PHONY: setup system build release demo test test-asan lint format bench clean install fuzz
+.PHONY: setup system build release demo test test-asan test-asan-ci lint format bench clean install fuzz
 
 MODELS := models/ict-face.fdmodel models/ict-head.fdmodel models/ict-full.fdmodel
 DETECTOR := models/mmod_human_face_detector.dat
@@ -76,6 +76,19 @@ test-asan: setup
 	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		SWIFT_BACKTRACE=enable=no \
 		$(SWIFT) test --skip-build $(SANITIZE) $(if $(FILTER),--filter '$(FILTER)')
+
+## test-asan-ci: the part of test-asan that CI runs (the whole of it took CI past 90 minutes): the
+## suites whose tests drive our C and C++ code on real and hostile files: the bounded child
+## (CIsolation); PNG, JPEG and EXR codecs and their size limits; the Assimp bridge (import, export,
+## pass-through) and its confined IO; dlib's detector and landmark forest; libhdf5's child; signal
+## rollback. docs/robustness.md has what is left out and why.
+ASAN_CI_SUITES := IsolatedChildTests ImageCodecTests ImageLimitTests ErrorShapeTests MeshRoundTripTests PassThroughTests \
+	OutputSafetyTests InvalidInputTests ExternalReferenceTests HostileInputTests InterruptionTests \
+	CNNDetectorTests LandmarkForestTests KerasModelTests
+EMPTY :=
+SPACE := $(EMPTY) $(EMPTY)
+test-asan-ci:
+	$(MAKE) test-asan FILTER='$(subst $(SPACE),|,$(strip $(ASAN_CI_SUITES)))'
 
 ## install: the binary in PREFIX/bin; the models set-up made and the shipped weights in
 ## PREFIX/share/facedetail/ (where an installed binary looks for them: `ModelFolders`, README

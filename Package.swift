@@ -88,7 +88,8 @@ let package = Package(
         ),
         .executableTarget(name: "Convert", dependencies: ["Commands"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "FormatsTests", dependencies: ["Errors", "Formats", "CTurboJPEG", "TestSupport"]),
+        .testTarget(
+            name: "FormatsTests", dependencies: ["Errors", "Formats", "CTurboJPEG", "CIsolation", "TestSupport"]),
         .testTarget(name: "ReconstructTests", dependencies: ["Reconstruct", "Formats", "TestSupport"]),
         .testTarget(name: "ConvertTests", dependencies: ["Formats", "Commands", "TestSupport"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),

@@ -143,13 +143,13 @@ bool convertInChild(const char *path, const char *exporterId, const char *fileNa
 
 } // namespace
 
-extern "C" int fd_assimp_convert(const char *path, double timeout_seconds, const char *exporter_id,
+extern "C" int fd_assimp_convert(const char *path, double cpu_seconds, const char *exporter_id,
                                  const char *file_name, double scale, int triangulate, fd_buffer *out, char *error,
                                  size_t error_capacity) {
     out->data = nullptr;
     out->size = 0;
     return runIsolated(
-        timeout_seconds,
+        cpu_seconds,
         [&](std::vector<unsigned char> &answer) {
             return convertInChild(path, exporter_id, file_name, scale, triangulate != 0, answer);
         },

@@ -208,11 +208,11 @@ bool importFlattened(const char *path, std::vector<unsigned char> &payload) {
 
 } // namespace
 
-extern "C" int fd_assimp_import(const char *path, double timeout_seconds, fd_buffer *out,
+extern "C" int fd_assimp_import(const char *path, double cpu_seconds, fd_buffer *out,
                                 char *error, size_t error_capacity) {
     out->data = nullptr;
     out->size = 0;
     return runIsolated(
-        timeout_seconds, [&](std::vector<unsigned char> &answer) { return importFlattened(path, answer); }, &out->data,
+        cpu_seconds, [&](std::vector<unsigned char> &answer) { return importFlattened(path, answer); }, &out->data,
         &out->size, error, error_capacity);
 }

@@ -1,5 +1,5 @@
-// Runs Assimp work in a forked child (CIsolation's fd_run_isolated) with a deadline and a memory
-// bound: Debian builds Assimp with its internal asserts on, and truncated files make it abort,
+// Runs Assimp work in a forked child (CIsolation's fd_run_isolated) with a CPU-time bound and a
+// memory bound: Debian builds Assimp with its internal asserts on, and truncated files make it abort,
 // loop forever or allocate without end; a child that dies or overruns is reported as an error
 // instead. This header adapts C++ work (a std::function filling a byte vector, exceptions caught)
 // to the C interface.
@@ -55,12 +55,12 @@ inline int runWorkInChild(void *context, fd_isolated_answer *answer) {
     return ok ? 1 : 0;
 }
 
-/// Runs `work` in a child bounded by `timeout_seconds` and `childMemoryBudget()`. Returns 0 with
+/// Runs `work` in a child bounded by `cpu_seconds` and `childMemoryBudget()`. Returns 0 with
 /// the malloc'd result in `data`/`size`, 1 with the child's error message, or 2, 4, 5 (no fork,
-/// timeout, crash) with a message in `error` (fd_run_isolated's codes).
-inline int runIsolated(double timeout_seconds, const IsolatedWork &work, unsigned char **data, size_t *size,
+/// out of CPU time, crash) with a message in `error` (fd_run_isolated's codes).
+inline int runIsolated(double cpu_seconds, const IsolatedWork &work, unsigned char **data, size_t *size,
                        char *error, size_t error_capacity) {
-    fd_isolation how{timeout_seconds, childMemoryBudget(), "Assimp"};
+    fd_isolation how{cpu_seconds, childMemoryBudget(), "Assimp"};
     return fd_run_isolated(&how, runWorkInChild, const_cast<IsolatedWork *>(&work), data, size, error,
                            error_capacity);
 }

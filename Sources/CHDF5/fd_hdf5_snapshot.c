@@ -131,7 +131,7 @@ static int read_snapshot(void *context, fd_isolated_answer *answer) {
     return 1;
 }
 
-int fd_h5_read_keras(const char *path, double timeout_seconds, unsigned long long memory_budget,
+int fd_h5_read_keras(const char *path, double cpu_seconds, unsigned long long memory_budget,
                      unsigned char **payload, size_t *size, char *error, size_t error_capacity) {
     *payload = NULL;
     *size = 0;
@@ -139,6 +139,6 @@ int fd_h5_read_keras(const char *path, double timeout_seconds, unsigned long lon
     // loader's lock held by a thread that no longer exists.
     if (!fd_h5_load(error, error_capacity)) return 2;
     snapshot s = {path, -1, "/", NULL, 0};
-    fd_isolation how = {timeout_seconds, memory_budget, "libhdf5"};
+    fd_isolation how = {cpu_seconds, memory_budget, "libhdf5"};
     return fd_run_isolated(&how, read_snapshot, &s, payload, size, error, error_capacity);
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,12 +73,32 @@ static int say(char *error, size_t capacity, int code, const char *format, ...) 
     return code;
 }
 
+/// Whole CPU-seconds the child may use: `cpu_seconds` rounded up, at least 1.
+static rlim_t cpu_limit(const fd_isolation *how) {
+    double seconds = how->cpu_seconds < 1 ? 1 : how->cpu_seconds;
+    return seconds > 1e9 ? (rlim_t)1e9 : (rlim_t)ceil(seconds);
+}
+
 /// Ties the child to its parent (SIGKILL when the parent dies, kill -9 included; the check after
-/// prctl covers a parent already gone) and bounds its address space to the parent's plus the
-/// budget, so a damaged count fails an allocation instead of swapping the machine.
-static void confine(pid_t parent, unsigned long long budget) {
+/// prctl covers a parent already gone), bounds its CPU time (SIGXCPU at the limit, SIGKILL a
+/// second later should a library catch that), writes no core file (a crashed reader's address
+/// space can be gigabytes), and bounds its address space to the parent's plus the budget, so a
+/// damaged count fails an allocation instead of swapping the machine.
+static void confine(pid_t parent, const fd_isolation *how) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(3);
+    // The forking thread may be a dispatch worker, which blocks asynchronous signals, or run
+    // under a handler of the parent's (libFuzzer's): SIGXCPU must end the child at the limit.
+    signal(SIGXCPU, SIG_DFL);
+    sigset_t xcpu;
+    sigemptyset(&xcpu);
+    sigaddset(&xcpu, SIGXCPU);
+    sigprocmask(SIG_UNBLOCK, &xcpu, NULL);
+    struct rlimit cpu = {cpu_limit(how), cpu_limit(how) + 1};
+    setrlimit(RLIMIT_CPU, &cpu);
+    struct rlimit core = {0, 0};
+    setrlimit(RLIMIT_CORE, &core);
+    unsigned long long budget = how->memory_budget;
     if (budget == 0) return;
     unsigned long long pages = 0;
     FILE *statm = fopen("/proc/self/statm", "r");
@@ -124,13 +146,14 @@ int fd_run_isolated(const fd_isolation *how, fd_isolated_work work, void *contex
         return say(error, error_capacity, 2, "fork failed: %s", strerror(errno));
     }
     if (pid == 0) {
-        confine(parent, how->memory_budget);
+        confine(parent, how);
         close(fds[0]);
         run_child(how, work, context, fds[1]);
     }
     close(fds[1]);
     fd_isolated_answer received = {NULL, 0, 0};
-    double deadline = now_seconds() + how->timeout_seconds;
+    double wall_seconds = 4 * (double)cpu_limit(how) + 10;
+    double deadline = now_seconds() + wall_seconds;
     int timed_out = 0, short_of_memory = 0;
     unsigned char chunk[65536];
     for (;;) {
@@ -154,14 +177,26 @@ int fd_run_isolated(const fd_isolation *how, fd_isolated_work work, void *contex
     close(fds[0]);
     if (timed_out || short_of_memory) kill(pid, SIGKILL);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    struct rusage usage;
+    memset(&usage, 0, sizeof usage);
+    while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
+    double cpu_used = (double)usage.ru_utime.tv_sec + (double)usage.ru_stime.tv_sec +
+                      ((double)usage.ru_utime.tv_usec + (double)usage.ru_stime.tv_usec) / 1e6;
     int code = 0;
     if (short_of_memory) {
         code = say(error, error_capacity, 2, "out of memory for %s's answer", how->library);
     } else if (timed_out) {
-        code = say(error, error_capacity, 4, "%s did not finish within %.0f s (the file is probably truncated or malformed)",
-                   how->library, how->timeout_seconds);
+        code = say(error, error_capacity, 4,
+                   "%s did not finish within %.0f s of wall time (the file is probably truncated or malformed)",
+                   how->library, wall_seconds);
+    } else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU ||
+                                       (WTERMSIG(status) == SIGKILL && cpu_used >= (double)cpu_limit(how)))) {
+        // SIGKILL with the CPU time used up is the hard limit's; another (the OOM killer's under a
+        // cgroup's memory limit) is reported as the crash it is, below.
+        code = say(error, error_capacity, 4,
+                   "%s did not finish within %llu s of CPU time (the file is probably truncated or malformed)",
+                   how->library, (unsigned long long)cpu_limit(how));
     } else if (WIFSIGNALED(status)) {
         int signal = WTERMSIG(status);
         code = say(error, error_capacity, 5, "%s crashed reading the file (%s)", how->library,

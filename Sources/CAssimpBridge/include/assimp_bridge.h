@@ -23,7 +23,7 @@ void fd_buffer_free(fd_buffer *buffer);
 
 /// Imports `path` in a child process and returns the scene as an "FDS1" buffer.
 /// Returns 0 on success, otherwise a non-zero code and a message in `error`.
-int fd_assimp_import(const char *path, double timeout_seconds, fd_buffer *out,
+int fd_assimp_import(const char *path, double cpu_seconds, fd_buffer *out,
                      char *error, size_t error_capacity);
 
 /// Exports an "FDS1" scene through Assimp's exporter `format_id`, with `file_name` as the main
@@ -45,7 +45,7 @@ int fd_assimp_export_to_disk(const unsigned char *scene, size_t scene_size, cons
 /// reference, u32 embedded texture count, then the file list as `fd_assimp_export` returns it.
 /// Animations are left out, and skins for Collada. When the import succeeded but the exporter
 /// failed, the message starts with "export: ".
-int fd_assimp_convert(const char *path, double timeout_seconds, const char *exporter_id, const char *file_name,
+int fd_assimp_convert(const char *path, double cpu_seconds, const char *exporter_id, const char *file_name,
                       double scale, int triangulate, fd_buffer *out, char *error, size_t error_capacity);
 
 /// Assimp's version as "major.minor.patch" (Debian's 5.2.5 reports 5.2.4).

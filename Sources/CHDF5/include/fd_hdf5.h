@@ -13,7 +13,7 @@
 /// one, else `/`) reached through hard links (soft and external links are not followed), with
 /// each group's `weight_names` attribute. Returns 0 with a malloc'd snapshot (free with
 /// fd_h5_free), or fd_run_isolated's codes (1: the file is not readable HDF5; 2, 4, 5: no child,
-/// timeout, crash) with the reason in `error`.
+/// out of CPU time, crash) with the reason in `error`.
 ///
 /// The snapshot is a sequence of records in host byte order; a text is a u32 byte count and the
 /// bytes, a path is a text starting with '/':
@@ -22,7 +22,7 @@
 ///   'G' path                                    a group
 ///   'D' path, u32 rank, rank × u64, floats      a dataset read as float32
 ///   'd' path, text                              a dataset that did not read (why)
-int fd_h5_read_keras(const char *path, double timeout_seconds, unsigned long long memory_budget,
+int fd_h5_read_keras(const char *path, double cpu_seconds, unsigned long long memory_budget,
                      unsigned char **payload, size_t *size, char *error, size_t error_capacity);
 
 void fd_h5_free(void *pointer);

@@ -36,8 +36,12 @@ typedef int (*fd_isolated_work)(void *context, fd_isolated_answer *answer);
 
 /// How the child is bounded and how it is named in messages.
 typedef struct fd_isolation {
-    /// Wall time the child may take, seconds; it is killed after.
-    double timeout_seconds;
+    /// CPU time the child may use, seconds (RLIMIT_CPU, rounded up to whole seconds): a reader
+    /// looping on a damaged file is stopped after the same work however loaded the machine is. A
+    /// wall-clock deadline alone refused good files when a batch or a test run shared the cores.
+    /// The child is also killed after 4 × this + 10 s of wall time, a backstop for a child that
+    /// waits instead of computing (a child on a loaded machine gets a fraction of a core).
+    double cpu_seconds;
     /// Address space the child may take beyond the parent's, bytes (0: unbounded).
     unsigned long long memory_budget;
     /// The library named in messages ("Assimp", "libhdf5").
@@ -47,8 +51,8 @@ typedef struct fd_isolation {
 /// Forks, runs `work(context, …)` in the child and collects its answer. The child is killed
 /// when the parent dies (PR_SET_PDEATHSIG). Returns 0 with `*payload` (malloc'd, free with
 /// fd_isolated_free) and `*size` set; 1 with the child's message in `error`; 2 (no pipe, fork
-/// or memory), 4 (deadline passed) or 5 (the child crashed or ended without an answer) with a
-/// message in `error`.
+/// or memory), 4 (CPU time or the wall-clock backstop ran out) or 5 (the child crashed or ended
+/// without an answer) with a message in `error`.
 int fd_run_isolated(const fd_isolation *how, fd_isolated_work work, void *context, unsigned char **payload,
                     size_t *size, char *error, size_t error_capacity);
 

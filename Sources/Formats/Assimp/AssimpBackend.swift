@@ -19,10 +19,11 @@ enum AssimpBackend {
             .filter { !$0.isEmpty }.sorted()
     }()
 
-    /// Seconds an import may take before it is taken as hung: Assimp loops forever on some
-    /// truncated files. The corpus's largest model imports in under 2 s; `FACEDETAIL_IMPORT_TIMEOUT`
-    /// overrides it for unusually large inputs.
-    static var importTimeout: Double {
+    /// CPU-seconds an import may use before it is taken as hung (the child also has a wall-clock
+    /// backstop, `fd_isolation`'s): Assimp loops forever on some truncated files. The corpus's
+    /// largest model imports in under 2 s; `FACEDETAIL_IMPORT_TIMEOUT` overrides it for
+    /// unusually large inputs.
+    static var importCPUSeconds: Double {
         ProcessInfo.processInfo.environment["FACEDETAIL_IMPORT_TIMEOUT"].flatMap(Double.init) ?? 60
     }
 
@@ -30,7 +31,7 @@ enum AssimpBackend {
     static func importScene(at url: URL, keepingMorphTargets: Bool = true) throws -> SceneBuffer.Decoded {
         var out = fd_buffer(data: nil, size: 0)
         var error = [CChar](repeating: 0, count: 1024)
-        let status = fd_assimp_import(url.path, importTimeout, &out, &error, error.count)
+        let status = fd_assimp_import(url.path, importCPUSeconds, &out, &error, error.count)
         defer { fd_buffer_free(&out) }
         guard status == 0 else {
             throw FormatError(.malformed, path: url.path, "cannot be read", reason: String(nullTerminated: error))

@@ -90,7 +90,7 @@ enum AssimpPassThrough {
         var out = fd_buffer(data: nil, size: 0)
         var error = [CChar](repeating: 0, count: 1024)
         let status = fd_assimp_convert(
-            input.path, AssimpBackend.importTimeout, exporter, fileName, scale, triangulate ? 1 : 0, &out, &error,
+            input.path, AssimpBackend.importCPUSeconds, exporter, fileName, scale, triangulate ? 1 : 0, &out, &error,
             error.count)
         defer { fd_buffer_free(&out) }
         guard status == 0 else {

@@ -17,9 +17,10 @@ struct HDF5Snapshot {
 
     struct Failure: Error { let reason: String }
 
-    /// The child's deadline, seconds: the 0.9 MB emotion model reads in about 10 ms, and a damaged
-    /// file found by fuzzing makes libhdf5 loop forever.
-    static let timeoutSeconds = 10.0
+    /// CPU time the child may use, seconds (its wall-clock backstop is `fd_isolation`'s): the
+    /// 0.9 MB emotion model reads in about 10 ms, and a damaged file found by fuzzing makes
+    /// libhdf5 loop forever.
+    static let cpuSeconds = 10.0
     /// Memory the child may take beyond this process's, bytes.
     static let memoryBudget: UInt64 = 4 << 30
 
@@ -42,7 +43,7 @@ struct HDF5Snapshot {
         var error = [CChar](repeating: 0, count: 1024)
         var data: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
-        let code = fd_h5_read_keras(path, timeoutSeconds, memoryBudget, &data, &size, &error, error.count)
+        let code = fd_h5_read_keras(path, cpuSeconds, memoryBudget, &data, &size, &error, error.count)
         defer { fd_h5_free(data) }
         guard code == 0, let data else {
             let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
