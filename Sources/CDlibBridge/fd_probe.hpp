@@ -9,6 +9,7 @@
 
 #include <dlib/serialize.h>
 
+#include <cstdio>
 #include <exception>
 #include <new>
 
@@ -27,7 +28,10 @@ template <typename T> bool read_in_child_first(const char *path, char *error, si
             dlib::deserialize(static_cast<const char *>(context)) >> object;
             return 1;
         } catch (const std::bad_alloc &) {
-            return fd_isolated_fail(answer, "the file's counts ask for more memory than 2048 MB (it is damaged)");
+            char message[120];
+            snprintf(message, sizeof message, "the file's counts ask for more memory than %llu MB (it is damaged)",
+                     probe_memory >> 20);
+            return fd_isolated_fail(answer, message);
         } catch (const std::exception &e) {
             return fd_isolated_fail(answer, e.what());
         } catch (...) {
