@@ -111,6 +111,20 @@ static void confine(pid_t parent, const fd_isolation *how) {
     setrlimit(RLIMIT_AS, &bound);
 }
 
+/// Closes every descriptor the child inherited but standard input, output, error and `keep` (its
+/// answer pipe). Without this a child held whatever the parent had open, a file another thread
+/// was writing included (a concurrent exec of that file then failed with ETXTBSY), for as long as
+/// the library took. The work opens its files by path.
+static void close_inherited(int keep) {
+    unsigned above = keep < 3 ? 3 : (unsigned)keep + 1;
+    int below_closed = keep <= 3 || close_range(3, (unsigned)keep - 1, 0) == 0;
+    if (below_closed && close_range(above, ~0U, 0) == 0) return;
+    long most = sysconf(_SC_OPEN_MAX);  // close_range needs Linux 5.9
+    for (int fd = 3; fd < (most > 0 && most < 65536 ? most : 65536); fd++) {
+        if (fd != keep) close(fd);
+    }
+}
+
 static void run_child(const fd_isolation *how, fd_isolated_work work, void *context, int out) {
     fd_isolated_answer answer = {NULL, 0, 0};
     unsigned char status = work(context, &answer) ? 0 : 1;
@@ -147,7 +161,7 @@ int fd_run_isolated(const fd_isolation *how, fd_isolated_work work, void *contex
     }
     if (pid == 0) {
         confine(parent, how);
-        close(fds[0]);
+        close_inherited(fds[1]);
         run_child(how, work, context, fds[1]);
     }
     close(fds[1]);

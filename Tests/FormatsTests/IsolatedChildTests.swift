@@ -1,6 +1,7 @@
 import CIsolation
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// The bounded child that Assimp, libhdf5 and dlib read untrusted files in (`fd_run_isolated`).
@@ -8,9 +9,10 @@ import Testing
 /// CPU-seconds to read, 3 under ASan) was refused as "did not finish within 10 s" while other
 /// work shared the two cores. Serialized: the busy-machine test would starve its siblings' children.
 @Suite(.serialized) struct IsolatedChildTests {
-    /// Runs `work` in a child with `cpuSeconds`; the status code, the error text and the wall time.
+    /// Runs `work` in a child with `cpuSeconds`; the status code, the error text, the answer and
+    /// the wall time.
     static func run(_ work: fd_isolated_work, cpuSeconds: Double, context: UnsafeMutableRawPointer? = nil)
-        -> (code: Int32, error: String, seconds: Double)
+        -> (code: Int32, error: String, answer: String, seconds: Double)
     {
         let library = strdup("test")
         defer { free(library) }
@@ -20,9 +22,10 @@ import Testing
         var error = [CChar](repeating: 0, count: 512)
         let start = Date()
         let code = fd_run_isolated(&how, work, context, &payload, &size, &error, error.count)
-        fd_isolated_free(payload)
+        defer { fd_isolated_free(payload) }
         let text = error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        return (code, text, Date().timeIntervalSince(start))
+        let answer = String(decoding: UnsafeBufferPointer(start: payload, count: size), as: UTF8.self)
+        return (code, text, answer, Date().timeIntervalSince(start))
     }
 
     /// Uses the CPU until this process (the child) has used `*context` CPU-seconds, then answers.
@@ -60,6 +63,23 @@ import Testing
         let result = Self.run(killed, cpuSeconds: 5, context: nil)
         #expect(result.code == 5)
         #expect(result.error == "test crashed reading the file (Killed)")
+    }
+
+    /// The child keeps none of the parent's descriptors but its answer pipe: a file this process
+    /// has open for writing (another test's binary being copied, say) is closed in the child.
+    @Test func theChildHoldsNoneOfTheParentsFiles() throws {
+        let folder = try TemporaryFolder()
+        let descriptor = open(folder.file("open-for-writing").path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        try #require(descriptor > 2)
+        defer { close(descriptor) }
+        var number = descriptor
+        let report: fd_isolated_work = { context, answer in
+            let open = fcntl(context!.load(as: Int32.self), F_GETFD) != -1
+            return fd_isolated_append(answer, open ? "open" : "closed", open ? 4 : 6)
+        }
+        let result = Self.run(report, cpuSeconds: 5, context: &number)
+        #expect(result.code == 0, "\(result.error)")
+        #expect(result.answer == "closed")
     }
 
     /// Three busy threads per core leave the child about a third of one: 1.5 CPU-seconds of work
