@@ -45,7 +45,11 @@ cd "$work"
 # wall time (fd_isolation): an input slower than that is theirs to refuse, not a hang of ours.
 timeout=20
 case $target in keras | hog) timeout=60 ;; esac
-FACEDETAIL_FUZZ_TARGET=$target "$binary" corpus -max_total_time="$seconds" -timeout=$timeout -rss_limit_mb=4096 \
+# FUZZ_SEED fixes libFuzzer's seed (CI sets it, so a red run can be replayed); without it each
+# run explores anew, as a campaign should.
+seed=()
+[ -n "${FUZZ_SEED:-}" ] && seed=(-seed="$FUZZ_SEED")
+FACEDETAIL_FUZZ_TARGET=$target "$binary" corpus "${seed[@]}" -max_total_time="$seconds" -timeout=$timeout -rss_limit_mb=4096 \
   -max_len=$((1 << 20)) -print_final_stats=1 2>"$work/log" || status=$?
 grep -E "^(stat::|#[0-9]+[[:space:]]+DONE|==[0-9]+==ERROR|SUMMARY)" "$work/log" | tail -12
 if [ "${status:-0}" -ne 0 ]; then

@@ -63,6 +63,8 @@ import Testing
             ("truncated.fdxd", bytes.prefix(bytes.count - 5), ReconstructErrorCode.damagedModel),
             ("foreign.fdxd", Data("FDXX".utf8) + bytes.dropFirst(4), .damagedModel),
             ("version.fdxd", versioned, .modelVersion),
+            // A header length of 2^63 − 2 trapped on `16 + length` (found by CI's 20 s of fuzzing).
+            ("overflow.fdxd", bytes.prefix(8) + Data([0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]), .damagedModel),
         ] {
             let url = folder.file(name)
             try Data(data).write(to: url)

@@ -67,7 +67,8 @@ extension ExpressionDictionary {
                 reason: "format version \(version), this build reads \(Self.version); run `make setup` again")
         }
         let length = bytes[8..<16].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-        guard length > 0, 16 + length <= bytes.count else { throw damaged("header length \(length) exceeds the file") }
+        // Compared without adding: a damaged length near Int.max overflowed `16 + length` (fuzzing).
+        guard length > 0, length <= bytes.count - 16 else { throw damaged("header length \(length) exceeds the file") }
         let header: Header
         do {
             header = try JSONDecoder().decode(Header.self, from: bytes[16..<(16 + length)])
