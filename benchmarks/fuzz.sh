@@ -30,7 +30,23 @@ case $target in
   fdmodel) cp "$repo/models/ict-face.fdmodel" "$work/corpus/" ;;
   fdlm) cp "$repo/models/shape-predictor-68.fdlm" "$work/corpus/" ;;
   hog) cp "$repo/models/hog-face-detector.dat" "$work/corpus/" ;;
-  dictionary) cp "$repo/models/expression-dictionary.fdxd" "$work/corpus/" ;;
+  dictionary)  # set-up's 13 MB file, and its first two entries (a seed small enough to mutate fast)
+    cp "$repo/models/expression-dictionary.fdxd" "$work/corpus/"
+    /usr/bin/python3 - "$repo/models/expression-dictionary.fdxd" "$work/corpus/two-entries.fdxd" <<'EOF'
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+length = struct.unpack("<Q", data[8:16])[0]
+header = json.loads(data[16:16 + length])
+widths = [len(header["expressionNames"]), header["emotionFeatures"], header["geometryFeatures"]]
+count, header["count"] = header["count"], 2
+json_bytes = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+out, offset = [data[:8], struct.pack("<Q", len(json_bytes)), json_bytes], 16 + length
+for width in widths:  # each array is entry-major: keep its first two entries
+    out.append(data[offset:offset + 4 * 2 * width])
+    offset += 4 * count * width
+open(sys.argv[2], "wb").write(b"".join(out))
+EOF
+    ;;
   keras) cp "$repo/Tests/Fixtures/emotion/"*.h5 "$repo/models/emotion_model.hdf5" "$work/corpus/" ;;
   keras-snapshot)  # what keras's child sends back, for each HDF5 seed
     for h5 in "$repo/Tests/Fixtures/emotion/"*.h5 "$repo/models/emotion_model.hdf5"; do
