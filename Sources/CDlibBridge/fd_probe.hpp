@@ -16,7 +16,8 @@
 namespace fd {
 
 /// CPU time and memory the probing child may take: the MMOD network (0.7 MB) reads in
-/// milliseconds, the 68-point predictor (99 MB) in 1.3 CPU-seconds (3 under ASan).
+/// milliseconds; `facedetail model face-finder`, which reads the 68-point predictor (99 MB) twice
+/// and writes its own file, takes 2.3-3.6 CPU-seconds (6.6-6.9 under ASan; /usr/bin/time).
 constexpr double probe_cpu_seconds = 10;
 constexpr unsigned long long probe_memory = 2ull << 30;
 

@@ -5,8 +5,9 @@ import TestSupport
 import Testing
 
 /// The bounded child that Assimp, libhdf5 and dlib read untrusted files in (`fd_run_isolated`).
-/// Its time bound is CPU time: with a wall-clock deadline, dlib's 99 MB landmark predictor (1.3
-/// CPU-seconds to read, 3 under ASan) was refused as "did not finish within 10 s" while other
+/// Its time bound is CPU time: with a wall-clock deadline, dlib's 99 MB landmark predictor (read
+/// twice by `model face-finder` in 6.6-6.9 CPU-seconds under ASan) was refused as "did not
+/// finish within 10 s" while other
 /// work shared the two cores. Serialized: the busy-machine test would starve its siblings' children.
 @Suite(.serialized) struct IsolatedChildTests {
     /// Runs `work` in a child with `cpuSeconds`; the status code, the error text, the answer and
